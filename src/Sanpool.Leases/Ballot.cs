@@ -91,8 +91,10 @@ internal sealed partial class Ballot
             }
             else
             {
-                int io = delta.IoTimeout == 0 ? LeaseTimeouts.DefaultIoTimeout : delta.IoTimeout;
-                ulong dead = (ulong)LeaseTimeouts.HostDeadSeconds(io);
+                // The owner's io_timeout sets its host_dead. It lies outside sanlock's checksum, so
+                // a damaged value must not shorten the wait: never use less than our own.
+                int io = Math.Max(delta.IoTimeout, _ls.Timeouts.IoTimeoutSeconds);
+                ulong dead = (ulong)_ls.Timeouts.HostDeadSeconds(io);
                 ulong now = _ls.Clock.Seconds;
                 if (now - waitStart > dead)
                 {

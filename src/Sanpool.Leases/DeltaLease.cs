@@ -74,7 +74,7 @@ public static partial class DeltaLease
     {
         LeaseNames.Validate(hostName, "host");
         var leader = await ReadAsync(disk, spaceName, hostId, cancellationToken).ConfigureAwait(false);
-        var other = new LeaseTimeouts(leader.IoTimeout == 0 ? timeouts.IoTimeoutSeconds : leader.IoTimeout);
+        var other = timeouts.ForOtherHost(leader.IoTimeout);
 
         if (!leader.IsFree && leader.ResourceName != hostName)
         {

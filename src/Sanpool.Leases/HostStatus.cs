@@ -18,7 +18,7 @@ public sealed record HostStatus
     public ulong LastLive { get; init; }
 
     /// <summary>The state at monotonic second <paramref name="now"/>.</summary>
-    public HostState StateAt(ulong now, int ourHostId)
+    public HostState StateAt(ulong now, int ourHostId, LeaseTimeouts ours)
     {
         if (Timestamp == 0)
         {
@@ -34,7 +34,7 @@ public sealed record HostStatus
         ulong last = LastLive == 0 ? FirstCheck : LastLive;
         ulong age = now > last ? now - last : 0;
         ulong fail = (ulong)LeaseTimeouts.IdRenewalFailSeconds(io);
-        ulong dead = (ulong)LeaseTimeouts.HostDeadSeconds(io);
+        ulong dead = (ulong)ours.HostDeadSeconds(io);
         if (age <= fail)
         {
             return FirstCheck == LastLive ? HostState.Unknown : HostState.Live;

@@ -13,14 +13,17 @@ namespace Sanpool.Leases;
 ///         case) and may take over its paxos leases
 /// </code>
 /// Fencing must finish between 80 and 140: holders get SIGTERM at IdRenewalFail and SIGKILL
-/// after <see cref="KillGrace"/>, which is always shorter than HostDead - IdRenewalFail.
+/// after <see cref="KillGrace"/> (min(40 s, 4 io)), well before HostDead.
 /// </summary>
-public sealed record LeaseTimeouts(int IoTimeoutSeconds)
+public sealed record LeaseTimeouts(int IoTimeoutSeconds, int WatchdogFireTimeout = LeaseTimeouts.DefaultWatchdogFireTimeout)
 {
     public const int DefaultIoTimeout = 10;
 
-    /// <summary>How long after the renewal deadline the watchdog may fire (wdmd); fixed.</summary>
-    public const int WatchdogFireTimeout = 60;
+    /// <summary>
+    /// How long after the renewal deadline the watchdog may fire (wdmd's 60 s). It is part of
+    /// host_dead, so every host of a lockspace must use the same value; only tests lower it.
+    /// </summary>
+    public const int DefaultWatchdogFireTimeout = 60;
 
     public static readonly LeaseTimeouts Default = new(DefaultIoTimeout);
 
@@ -37,6 +40,9 @@ public sealed record LeaseTimeouts(int IoTimeoutSeconds)
     /// <summary>Another host may consider this one dead this long after its last renewal.</summary>
     public TimeSpan HostDead => Seconds(HostDeadSeconds(IoTimeoutSeconds));
 
+    /// <summary>The same derivations for another host, from the io_timeout its record carries (0: ours).</summary>
+    public LeaseTimeouts ForOtherHost(int otherIoTimeout) => this with { IoTimeoutSeconds = otherIoTimeout == 0 ? IoTimeoutSeconds : otherIoTimeout };
+
     /// <summary>Wait after writing a delta lease, before checking nobody else wrote it.</summary>
     public TimeSpan DeltaShortDelay => Seconds(2 * IoTimeoutSeconds);
 
@@ -44,10 +50,10 @@ public sealed record LeaseTimeouts(int IoTimeoutSeconds)
     public TimeSpan DeltaLargeDelay => Seconds(Math.Max(HostDeadSeconds(IoTimeoutSeconds), (2 * IoTimeoutSeconds) + (6 * IoTimeoutSeconds)));
 
     /// <summary>Between SIGTERM and SIGKILL to a holder being fenced.</summary>
-    public TimeSpan KillGrace => Seconds(Math.Max(1, Math.Min(40, WatchdogFireTimeout / 2)));
+    public TimeSpan KillGrace => Seconds(Math.Max(1, Math.Min(40, 4 * IoTimeoutSeconds)));
 
     /// <summary>host_dead for another host, from the io_timeout its delta lease records.</summary>
-    public static int HostDeadSeconds(int ioTimeoutSeconds) => (8 * ioTimeoutSeconds) + WatchdogFireTimeout;
+    public int HostDeadSeconds(int ioTimeoutSeconds) => (8 * ioTimeoutSeconds) + WatchdogFireTimeout;
 
     public static int IdRenewalFailSeconds(int ioTimeoutSeconds) => 8 * ioTimeoutSeconds;
 

@@ -100,7 +100,7 @@ public sealed partial class Lockspace : IAsyncDisposable
     public HostState StateOf(int hostId)
     {
         var hs = GetHost(hostId);
-        return hs is null ? HostState.Unknown : hs.StateAt(Clock.Seconds, HostId);
+        return hs is null ? HostState.Unknown : hs.StateAt(Clock.Seconds, HostId, Timeouts);
     }
 
     /// <summary>Every host record that is or was held, in id order.</summary>
