@@ -101,7 +101,7 @@ public sealed class DirectBlockDevice : IBlockDevice
         {
             return await Task.Run(io).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SanpoolException(BlockIoErrors.IoError, $"{what} at {offset} on {Path} failed: {e.Message}", isTransient: true, e);
         }

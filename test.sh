@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds Sanpool in Release and runs every test project.
+# The last line of output is always "N passed, N failed"; the exit code is non-zero on any
+# failure. Tests that need root (loop devices, the real sanlock) fail rather than skip
+# without it, so run this as root.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+cd "$SANPOOL_ROOT"
+
+[[ $EUID -eq 0 ]] || log "warning: not root; tests that need loop devices or sanlock will fail"
+
+prepare
+
+results="$SANPOOL_ROOT/TestResults/test-sh"
+rm -rf "$results"
+mkdir -p "$results"
+
+log "testing"
+set +e
+dotnet test Sanpool.slnx -c Release --no-build \
+    --results-directory "$results" \
+    --logger "trx" \
+    --logger "console;verbosity=normal" 2>&1 | tee "$results/console.log"
+test_status=${PIPESTATUS[0]}
+set -e
+
+# Sums one attribute of <Counters .../> over every .trx file.
+sum_counter() {
+    local name="$1"
+    find "$results" -name '*.trx' -print0 \
+        | xargs -0 -r grep -ho "<Counters [^>]*" \
+        | grep -o " $name=\"[0-9]*\"" \
+        | grep -o '[0-9]*' \
+        | awk '{ s += $1 } END { print s + 0 }'
+}
+
+if find "$results" -name '*.trx' | grep -q .; then
+    passed=$(sum_counter passed)
+    failed=$(( $(sum_counter failed) + $(sum_counter error) + $(sum_counter timeout) + $(sum_counter aborted) ))
+else
+    # No trx (the run broke before any results): fall back to the console summaries.
+    passed=$(grep -o 'Passed: *[0-9]*' "$results/console.log" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+    failed=$(grep -o 'Failed: *[0-9]*' "$results/console.log" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+fi
+
+# A crashed or aborted run can fail without any test failing: still count it as a failure.
+if [[ $test_status -ne 0 && $failed -eq 0 ]]; then
+    log "dotnet test exited with $test_status"
+    failed=1
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Sanpool.TestSupport;
+
+/// <summary>
+/// Runs external programs (losetup, sanlock, blockdev) from tests: always an argv list, never
+/// a shell, so no argument is ever re-parsed. Bare program names are also looked up in the
+/// sbin directories, which a test host's PATH may lack.
+/// </summary>
+public static class ToolRunner
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+
+    /// <summary>
+    /// Runs <paramref name="program"/> to completion and captures its output. On timeout the
+    /// whole process tree is killed and <see cref="TimeoutException"/> is thrown with the
+    /// output so far; a non-zero exit is returned, not thrown (see <see cref="ToolResult.EnsureSuccess"/>).
+    /// </summary>
+    public static async Task<ToolResult> RunAsync(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var process = Start(program, arguments, environment, line => Append(stdout, line), line => Append(stderr, line));
+        string commandLine = FormatCommandLine(process.StartInfo);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? DefaultTimeout);
+        try
+        {
+            // Also waits until both output streams have reached end of file.
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            KillTree(process);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new TimeoutException(
+                $"`{commandLine}` did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s; " +
+                $"stdout: {Snapshot(stdout)} stderr: {Snapshot(stderr)}");
+        }
+
+        return new ToolResult(commandLine, process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+    }
+
+    /// <summary>
+    /// Starts <paramref name="program"/> in the background with its output drained line by
+    /// line into <paramref name="onOutput"/> (stdout and stderr alike), so that it can never
+    /// block on a full pipe. The caller owns the process and must stop it
+    /// (<see cref="StopAsync"/>).
+    /// </summary>
+    public static Process StartBackground(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? onOutput = null)
+    {
+        onOutput ??= _ => { };
+        return Start(program, arguments, environment, onOutput, onOutput);
+    }
+
+    /// <summary>
+    /// Stops a process by its pid: SIGTERM, then SIGKILL if it is still running after
+    /// <paramref name="grace"/>. Never throws; a process that already exited is left alone
+    /// (its pid may belong to someone else by now).
+    /// </summary>
+    public static async Task StopAsync(Process process, TimeSpan grace)
+    {
+        try
+        {
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            _ = NativeMethods.Kill(process.Id, NativeMethods.SIGTERM);
+            using var wait = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            if (!process.HasExited)
+            {
+                _ = NativeMethods.Kill(process.Id, NativeMethods.SIGKILL);
+                using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            // Not started, already gone, or unkillable (D state): nothing more to do from here.
+        }
+    }
+
+    /// <summary>The full path of a program found on PATH or in the sbin directories, or null.</summary>
+    public static string? Find(string program)
+    {
+        if (program.Contains('/', StringComparison.Ordinal))
+        {
+            return File.Exists(program) ? program : null;
+        }
+
+        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        foreach (string dir in path.Concat(SbinDirectories))
+        {
+            string candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & UnixFileMode.UserExecute) != 0))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static Process Start(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment,
+        Action<string> onStdout,
+        Action<string> onStderr)
+    {
+        var info = new ProcessStartInfo(Find(program) ?? program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { onStdout(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onStderr(e.Data); } };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            process.Dispose();
+            throw new InvalidOperationException($"cannot start `{FormatCommandLine(info)}`: {e.Message}", e);
+        }
+
+        // No tool here reads stdin; closing it makes any that tries see end of file at once.
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+    }
+
+    private static void Append(StringBuilder builder, string line)
+    {
+        lock (builder)
+        {
+            builder.Append(line).Append('\n');
+        }
+    }
+
+    private static string Snapshot(StringBuilder builder)
+    {
+        lock (builder)
+        {
+            return builder.ToString();
+        }
+    }
+
+    private static string FormatCommandLine(ProcessStartInfo info) =>
+        string.Join(' ', new[] { info.FileName }.Concat(info.ArgumentList)
+            .Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+}
