@@ -131,12 +131,23 @@ internal sealed partial class Ballot
             };
         }
 
-        leader = await PaxosLease.WriteLeaderAsync(_disk, leader, cancellationToken).ConfigureAwait(false);
         if (dblock.Inp != (ulong)HostId)
         {
+            // Committing another host's win is only for progress (it may have died before its
+            // own commit). If a leader for this lver or a later one is already on disk, a late
+            // write of ours would roll the leader back under a newer owner: skip it.
+            var onDisk = await PaxosLease.ReadLeaderAsync(_disk, _ls.Name, _resource, HostId, cancellationToken).ConfigureAwait(false);
+            if (onDisk.Lver < dblock.Lver)
+            {
+                await PaxosLease.WriteLeaderAsync(_disk, leader, cancellationToken).ConfigureAwait(false);
+            }
+
+
             throw new SanpoolException(LeaseErrors.AcquireOther,
                 $"{Where}: our ballot for lver {dblock.Lver} of {_ls.Name}:{_resource} committed host {dblock.Inp}", isTransient: true);
         }
+
+        leader = await PaxosLease.WriteLeaderAsync(_disk, leader, cancellationToken).ConfigureAwait(false);
 
         LogAcquired(_logger, _ls.Name, _resource, leader.Lver, HostId, _ls.Generation);
         return new HeldResource(_disk, _ls.Name, _resource, leader, dblock, _options.Shared);

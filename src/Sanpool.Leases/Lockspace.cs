@@ -26,6 +26,7 @@ public sealed partial class Lockspace : IAsyncDisposable
     private ulong _lastSuccess;
     private Task _renewal = Task.CompletedTask;
     private int _failed;
+    private int _disposed;
 
     private Lockspace(LockspaceOptions options, LeaderRecord record, ulong acquiredAt)
     {
@@ -243,11 +244,16 @@ public sealed partial class Lockspace : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops renewing without releasing (what a crash leaves behind). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopRenewalAsync().ConfigureAwait(false);
         _stop.Dispose();
-        _lost.Dispose();
     }
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning,

@@ -94,6 +94,19 @@ public static partial class PaxosLease
         }
 
         var leader = await ReadLeaderAsync(disk, held.Lockspace, held.Name, hostId, cancellationToken).ConfigureAwait(false);
+        if (leader.Lver < held.Lver)
+        {
+            // A late commit for an older lver overwrote ours:
+            //   B: ballot for lver n chooses X ............................. writes leader(n, X)
+            //   X: commits leader(n, X), releases;  we: ballot n+1, leader(n+1, us)
+            // B's check-then-write narrows this window but cannot close it. Paxos still chose
+            // us for n+1, so no one else holds it; put our leader back, freed.
+            LogStaleLeader(logger, held.Lockspace, held.Name, leader.Lver, held.Lver);
+            await WriteLeaderAsync(disk, held.Leader with { Timestamp = 0 }, cancellationToken).ConfigureAwait(false);
+            LogReleased(logger, held.Lockspace, held.Name, held.Lver, hostId, "exclusive");
+            return;
+        }
+
         if (leader.Lver != held.Lver)
         {
             throw new SanpoolException(LeaseErrors.ReleaseLver, $"{disk.Where()}: {held.Name} is at lver {leader.Lver}, we hold {held.Lver}");
@@ -132,6 +145,10 @@ public static partial class PaxosLease
         await disk.WriteSectorsAsync(1 + hostId, sector, LeaseErrors.DblockWrite, cancellationToken).ConfigureAwait(false);
         return dblock with { Checksum = checksum };
     }
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning,
+        Message = "lease {Lockspace}:{Resource}: leader on disk is at lver {OnDisk}, older than our {Ours}; restoring ours, freed")]
+    private static partial void LogStaleLeader(ILogger logger, string lockspace, string resource, ulong onDisk, ulong ours);
 
     [LoggerMessage(EventId = 2030, Level = LogLevel.Information,
         Message = "lease {Lockspace}:{Resource} lver {Lver} released by host {HostId} ({Mode})")]
