@@ -6,5 +6,5 @@ var root = new RootCommand(
     "one Storage Pool Manager per pool, thin-provisioned qcow2 volume chains.");
 root.Subcommands.Add(LeaseCommands.Create());
 // LEASED root.Subcommands.Add(LeasedCommand.Create());
-// DEMO root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 return await root.Parse(args).InvokeAsync();

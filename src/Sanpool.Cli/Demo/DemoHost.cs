@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Sanpool.Cli.Demo;
+
+/// <summary>One demo host: its own run directory and a real <c>sanpool leased</c> process.</summary>
+internal sealed partial class DemoHost : IAsyncDisposable
+{
+    private Process? _daemon;
+
+    public DemoHost(int hostId, string workDir)
+    {
+        HostId = hostId;
+        Name = $"host{hostId}";
+        RunDir = Path.Combine(workDir, Name);
+        Directory.CreateDirectory(RunDir);
+    }
+
+    public int HostId { get; }
+
+    public string Name { get; }
+
+    public string RunDir { get; }
+
+    public int? DaemonPid => _daemon is { HasExited: false } d ? d.Id : null;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _daemon = DemoProcess.Start(["leased", "--run-dir", RunDir, "-e", Name], Path.Combine(RunDir, "leased.log"));
+        var socket = Path.Combine(RunDir, "sanpool-leased.sock");
+        for (int i = 0; i < 100 && !File.Exists(socket); i++)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        if (!File.Exists(socket))
+        {
+            throw new InvalidOperationException($"{Name}: the lease daemon did not start; see {RunDir}/leased.log");
+        }
+    }
+
+    public Task<int> JoinAsync(string lockspaceSpec, int ioTimeout, CancellationToken cancellationToken) =>
+        DemoProcess.RunAsync(["lease", "add-lockspace", "-s", lockspaceSpec, "-o", $"{ioTimeout}", "--run-dir", RunDir], cancellationToken);
+
+    /// <summary>Holds <paramref name="resource"/> for <paramref name="seconds"/> with <c>lease command</c>; false if it was busy.</summary>
+    public async Task<bool> HoldAsync(string resource, double seconds, CancellationToken cancellationToken) =>
+        await DemoProcess.RunAsync(["lease", "command", "-r", resource, "--run-dir", RunDir, "-c", "/bin/sleep", $"{seconds:0.###}"], cancellationToken) == 0;
+
+    /// <summary>A crash: SIGKILL to the daemon, so its host id lease stops being renewed.</summary>
+    public void Crash()
+    {
+        if (_daemon is { HasExited: false } d)
+        {
+            d.Kill();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_daemon is { HasExited: false } d)
+        {
+            _ = Kill(d.Id, 15); // SIGTERM: the daemon releases and leaves its lockspaces
+            if (!d.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                d.Kill();
+            }
+
+            await d.WaitForExitAsync();
+        }
+
+        _daemon?.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}
