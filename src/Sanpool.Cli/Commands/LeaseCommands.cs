@@ -19,7 +19,7 @@ public static class LeaseCommands
             lease.Subcommands.Add(c);
         }
 
-        foreach (var c in Array.Empty<Command>() /* DAEMON DaemonCommands.Create() */)
+        foreach (var c in DaemonCommands.Create())
         {
             lease.Subcommands.Add(c);
         }

@@ -26,7 +26,7 @@ internal sealed partial class DemoHost : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _daemon = DemoProcess.Start(["leased", "--run-dir", RunDir, "-e", Name], Path.Combine(RunDir, "leased.log"));
+        _daemon = DemoProcess.Start(["leased", "--foreground", "--run-dir", RunDir, "-e", Name], Path.Combine(RunDir, "leased.log"));
         var socket = Path.Combine(RunDir, "sanpool-leased.sock");
         for (int i = 0; i < 100 && !File.Exists(socket); i++)
         {

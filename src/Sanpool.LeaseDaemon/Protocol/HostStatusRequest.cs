@@ -1,0 +1,10 @@
+namespace Sanpool.LeaseDaemon.Protocol;
+
+/// <summary>Every host's liveness in one lockspace, as this host sees it.</summary>
+public sealed record HostStatusRequest
+{
+    public string Verb => Verbs.HostStatus;
+
+    /// <summary>The lockspace name.</summary>
+    public string? Lockspace { get; init; }
+}
