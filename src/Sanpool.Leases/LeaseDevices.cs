@@ -12,6 +12,13 @@ public static class LeaseDevices
 {
     public static readonly DeviceOpener Direct = path => DirectBlockDevice.Open(path);
 
+    /// <summary>An existing lease area on an open device, with the geometry its leader records.</summary>
+    public static async Task<LeaseDisk> OpenAreaAsync(IBlockDevice device, long offset, TimeSpan ioTimeout, CancellationToken cancellationToken)
+    {
+        var geometry = await DetectGeometryAsync(device, offset, ioTimeout, cancellationToken).ConfigureAwait(false);
+        return new LeaseDisk(device, offset, geometry, ioTimeout);
+    }
+
     /// <summary>
     /// Finds the geometry of an existing lease area the way sanlock does: read 4096 bytes at
     /// the start and take sector size and alignment from the leader found there.

@@ -90,8 +90,7 @@ internal static class LeaseDirectCommands
             var (spec, isLockspace) = OneOf(p.GetValue(ls), p.GetValue(res));
             await using var device = DirectBlockDevice.Open(spec.Path, readOnly: true);
             var io = TimeSpan.FromSeconds(LeaseTimeouts.DefaultIoTimeout);
-            var g = await LeaseDevices.DetectGeometryAsync(device, spec.Offset, io, ct);
-            var disk = new LeaseDisk(device, spec.Offset, g, io);
+            var disk = await LeaseDevices.OpenAreaAsync(device, spec.Offset, io, ct);
             var leader = isLockspace
                 ? await DeltaLease.ReadAsync(disk, spec.Lockspace, Math.Max(1, spec.HostId), ct)
                 : await PaxosLease.ReadLeaderAsync(disk, spec.Lockspace, spec.Resource, 0, ct);

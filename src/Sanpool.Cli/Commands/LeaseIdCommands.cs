@@ -36,8 +36,7 @@ internal static class LeaseIdCommands
             string hostName = LeaseNames.Validate(p.GetRequiredValue(host), "host");
             var timeouts = new LeaseTimeouts(LeaseDirectCommands.CheckIoTimeout(p.GetValue(io)));
             await using var device = DirectBlockDevice.Open(spec.Path);
-            var g = await LeaseDevices.DetectGeometryAsync(device, spec.Offset, timeouts.IoTimeout, ct);
-            var disk = new LeaseDisk(device, spec.Offset, g, timeouts.IoTimeout);
+            var disk = await LeaseDevices.OpenAreaAsync(device, spec.Offset, timeouts.IoTimeout, ct);
             DeltaLease.CheckHostId(disk, spec.HostId);
             var record = await op(disk, spec, hostName, timeouts, ct);
             Console.WriteLine($"{name} {spec.Lockspace}:{spec.HostId} owner {record.OwnerId} generation {record.OwnerGeneration} timestamp {record.Timestamp} name {record.ResourceName}");

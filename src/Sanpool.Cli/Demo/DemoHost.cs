@@ -6,6 +6,7 @@ namespace Sanpool.Cli.Demo;
 /// <summary>One demo host: its own run directory and a real <c>sanpool leased</c> process.</summary>
 internal sealed partial class DemoHost : IAsyncDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Process, bool> _holders = new();
     private Process? _daemon;
 
     public DemoHost(int hostId, string workDir)
@@ -43,15 +44,32 @@ internal sealed partial class DemoHost : IAsyncDisposable
         DemoProcess.RunAsync(["lease", "add-lockspace", "-s", lockspaceSpec, "-o", $"{ioTimeout}", "--run-dir", RunDir], cancellationToken);
 
     /// <summary>Holds <paramref name="resource"/> for <paramref name="seconds"/> with <c>lease command</c>; false if it was busy.</summary>
-    public async Task<bool> HoldAsync(string resource, double seconds, CancellationToken cancellationToken) =>
-        await DemoProcess.RunAsync(["lease", "command", "-r", resource, "--run-dir", RunDir, "-c", "/bin/sleep", $"{seconds:0.###}"], cancellationToken) == 0;
+    public async Task<bool> HoldAsync(string resource, double seconds, CancellationToken cancellationToken)
+    {
+        Process? holder = null;
+        try
+        {
+            return await DemoProcess.RunAsync(["lease", "command", "-r", resource, "--run-dir", RunDir, "-c", "/bin/sleep", $"{seconds:0.###}"],
+                cancellationToken, p => _holders[holder = p] = true) == 0;
+        }
+        finally
+        {
+            if (holder is not null)
+            {
+                _holders.TryRemove(holder, out _);
+            }
+        }
+    }
 
-    /// <summary>A crash: SIGKILL to the daemon, so its host id lease stops being renewed.</summary>
+    /// <summary>
+    /// The host crashes: SIGKILL to its lease daemon (its host id lease stops being renewed) and
+    /// to the processes holding leases there. On a real host the watchdog would reset it all.
+    /// </summary>
     public void Crash()
     {
-        if (_daemon is { HasExited: false } d)
+        foreach (var p in _holders.Keys.Append(_daemon).OfType<Process>().Where(p => !p.HasExited))
         {
-            d.Kill();
+            p.Kill();
         }
     }
 

@@ -24,7 +24,7 @@ internal static class DemoProcess
     }
 
     /// <summary>Runs sanpool with <paramref name="args"/>, output discarded; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken, Action<Process>? started = null)
     {
         var psi = new ProcessStartInfo(Self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -33,6 +33,7 @@ internal static class DemoProcess
         }
 
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start sanpool");
+        started?.Invoke(p);
         var drain = Task.WhenAll(p.StandardOutput.ReadToEndAsync(cancellationToken), p.StandardError.ReadToEndAsync(cancellationToken));
         try
         {

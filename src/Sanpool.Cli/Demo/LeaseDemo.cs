@@ -18,9 +18,20 @@ internal sealed class LeaseDemo(DemoOptions options)
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(options.WorkDir);
         var work = Directory.CreateDirectory(Path.Combine(options.WorkDir, $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}")).FullName;
         AnsiConsole.MarkupLine($"[bold]Sanpool lease demo[/]: {options.Hosts} hosts, io_timeout {options.IoTimeout} s, work dir {work}");
+        try
+        {
+            return await RunInAsync(work, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private async Task<int> RunInAsync(string work, CancellationToken cancellationToken)
+    {
         await using var lun = await LoopDevice.AttachNewAsync(Path.Combine(work, "lun.img"), 4L * LeaseGeometry.MiB, 512, cancellationToken);
         var hosts = Enumerable.Range(1, options.Hosts).Select(i => new DemoHost(i, work)).ToList();
         try
@@ -49,8 +60,7 @@ internal sealed class LeaseDemo(DemoOptions options)
                 await h.DisposeAsync();
             }
 
-            Directory.Delete(work, recursive: true);
-            AnsiConsole.MarkupLine($"stopped {hosts.Count} lease daemons, detached {lun.Path}, removed {work}");
+            AnsiConsole.MarkupLine($"stopped {hosts.Count} lease daemons; detaching {lun.Path}");
         }
     }
 

@@ -61,8 +61,7 @@ internal sealed class LockspaceRegistry(DaemonServices s)
         {
             j.Device = s.Options.Opener(spec.Path);
             var io = j.Timeouts.IoTimeout;
-            var geometry = await LeaseDevices.DetectGeometryAsync(j.Device, spec.Offset, io, cancellationToken).ConfigureAwait(false);
-            var disk = new LeaseDisk(j.Device, spec.Offset, geometry, io);
+            var disk = await LeaseDevices.OpenAreaAsync(j.Device, spec.Offset, io, cancellationToken).ConfigureAwait(false);
             DeltaLease.CheckHostId(disk, spec.HostId);
             var options = new LockspaceOptions(disk, spec.Lockspace, spec.HostId, s.HostName)
             {

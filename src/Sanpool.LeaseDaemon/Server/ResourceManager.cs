@@ -17,8 +17,7 @@ internal sealed class ResourceManager(DaemonServices s)
         var device = s.Options.Opener(spec.Path);
         try
         {
-            var geometry = await LeaseDevices.DetectGeometryAsync(device, spec.Offset, io, cancellationToken).ConfigureAwait(false);
-            var disk = new LeaseDisk(device, spec.Offset, geometry, io);
+            var disk = await LeaseDevices.OpenAreaAsync(device, spec.Offset, io, cancellationToken).ConfigureAwait(false);
             var options = new PaxosAcquireOptions { Shared = shared, NoWait = noWait, Logger = s.LeaseLogger };
             var held = await PaxosLease.AcquireAsync(disk, ls, spec.Resource, options, cancellationToken).ConfigureAwait(false);
             return new ClientLease(spec, held, lockspace, device);
