@@ -124,7 +124,7 @@ internal sealed class LeaseDemo(DemoOptions options)
             {
                 foreach (var h in others)
                 {
-                    ctx.Status($"{h.Name} tries SDM, {crashed.Elapsed.TotalSeconds:0} s after the crash");
+                    ctx.Status($"{h.Name} is acquiring SDM ({crashed.Elapsed.TotalSeconds:0} s after the crash): its daemon waits until {victim.Name} has been silent for host_dead");
                     if (await h.HoldAsync(resource, 1, cancellationToken))
                     {
                         return (Host: h, After: crashed.Elapsed);
