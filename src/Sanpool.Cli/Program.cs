@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sanpool.Cli.Commands;
+using Sanpool.Core;
 
 var root = new RootCommand(
     "sanpool: shared storage for KVM clusters. Leases on the storage itself (sanlock-compatible), " +
@@ -7,5 +8,20 @@ var root = new RootCommand(
 root.Subcommands.Add(LeaseCommands.Create());
 root.Subcommands.Add(LeasedCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Bad usage follows the same one-line error contract as every other failure.
+    var path = new List<string>();
+    for (var c = parse.CommandResult; c is not null && c.Command != root; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+    {
+        path.Insert(0, c.Command.Name);
+    }
+
+    var what = string.Join(" ", parse.Errors.Select(e => System.Text.RegularExpressions.Regex.Replace(e.Message, " as expected type '[^']*'", "")));
+    await Console.Error.WriteLineAsync($"sanpool: {CommonErrors.InvalidArgument.OneLine(what)} See 'sanpool {string.Join(' ', path.Append("--help"))}'.");
+    return 2;
+}
+
 // leased releases and leaves its lockspaces on SIGTERM; that may take longer than the default 2 s.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });

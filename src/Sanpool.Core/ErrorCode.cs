@@ -13,4 +13,7 @@ namespace Sanpool.Core;
 public readonly record struct ErrorCode(int Value, string Name)
 {
     public override string ToString() => $"{Name} ({Value})";
+
+    /// <summary>"NAME (code): message", the one-line form every error is printed in.</summary>
+    public string OneLine(string message) => $"{Name} ({Value}): {message}";
 }

@@ -18,5 +18,5 @@ public class SanpoolException : Exception
     public bool IsTransient { get; }
 
     /// <summary>One line: the code's name and number, then the message.</summary>
-    public string OneLine => $"{Code.Name} ({Code.Value}): {Message}";
+    public string OneLine => Code.OneLine(Message);
 }

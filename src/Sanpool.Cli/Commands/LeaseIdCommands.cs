@@ -47,7 +47,11 @@ internal static class LeaseIdCommands
 
     private static Task<LeaderRecord> Acquire(LeaseDisk disk, LeaseSpec spec, string hostName, LeaseTimeouts timeouts, CancellationToken ct)
     {
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        // Logs go to stderr; stdout carries only the result line.
+        using var logs = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(LogLevel.Information));
         return DeltaLease.AcquireAsync(disk, spec.Lockspace, spec.HostId, hostName, timeouts, MonotonicClock.System,
             logs.CreateLogger("sanpool.lease"), ct);
     }
