@@ -2,6 +2,8 @@ using Sanpool.TestSupport;
 
 namespace Sanpool.BlockIO.Tests;
 
+using LoopDevice = Sanpool.TestSupport.LoopDevice;
+
 /// <summary>
 /// Something to open a <see cref="DirectBlockDevice"/> on: a regular file in a temp dir, or a
 /// real loop device with 512- or 4096-byte logical sectors (root). Disposing removes both.
