@@ -116,9 +116,17 @@ public class LockspaceTests
         var ls = await f.JoinAsync(1, "hostA");
         var failed = new TaskCompletionSource<string>();
         ls.Failed += (_, why) => failed.TrySetResult(why);
-        var current = await DeltaLease.ReadAsync(f.Ids(), "LS", 1, default);
-        await DeltaLease.WriteAsync(f.Ids(), 1, current with { ResourceName = "intruder", OwnerGeneration = 9 }, default);
-        var reason = await failed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        // Keep overwriting: a single write can land between a renewal's read and its write and be
+        // clobbered by it (the renewal then finds its own record again), in sanlock as here.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!failed.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            var current = await DeltaLease.ReadAsync(f.Ids(), "LS", 1, default);
+            await DeltaLease.WriteAsync(f.Ids(), 1, current with { ResourceName = "intruder", OwnerGeneration = 9 }, default);
+            await Task.WhenAny(failed.Task, Task.Delay(300));
+        }
+
+        var reason = await failed.Task.WaitAsync(TimeSpan.FromSeconds(1));
         Assert.Contains("RENEW_DIFF", reason, StringComparison.Ordinal);
     }
 }
