@@ -2,8 +2,6 @@ using Sanpool.TestSupport;
 
 namespace Sanpool.BlockIO.Tests;
 
-using LoopDevice = Sanpool.TestSupport.LoopDevice;
-
 /// <summary>
 /// Something to open a <see cref="DirectBlockDevice"/> on: a regular file in a temp dir, or a
 /// real loop device with 512- or 4096-byte logical sectors (root). Disposing removes both.
@@ -40,6 +38,7 @@ internal sealed class DeviceTarget : IAsyncDisposable
                     Assert.Equal(512, sectorSize);
                     return new DeviceTarget(dir, null, dir.CreateSparseFile("disk.img", Size), 512);
                 case "loop":
+                    Requires.LoopDevices();
                     var loop = await LoopDevice.CreateAsync(dir.Path, Size, sectorSize);
                     return new DeviceTarget(dir, loop, loop.Path, sectorSize);
                 default:

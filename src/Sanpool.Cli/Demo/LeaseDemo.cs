@@ -32,7 +32,7 @@ internal sealed class LeaseDemo(DemoOptions options)
 
     private async Task<int> RunInAsync(string work, CancellationToken cancellationToken)
     {
-        await using var lun = await LoopDevice.AttachNewAsync(Path.Combine(work, "lun.img"), 4L * LeaseGeometry.MiB, 512, cancellationToken);
+        await using var lun = await LoopDevice.CreateAsync(work, 4L * LeaseGeometry.MiB, 512, cancellationToken);
         var hosts = Enumerable.Range(1, options.Hosts).Select(i => new DemoHost(i, work)).ToList();
         try
         {

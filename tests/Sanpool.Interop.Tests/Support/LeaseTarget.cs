@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Sanpool.BlockIO;
 using Sanpool.TestSupport;
-using LoopDevice = Sanpool.TestSupport.LoopDevice;
 
 namespace Sanpool.Interop.Tests.Support;
 
@@ -33,6 +32,7 @@ internal sealed class LeaseTarget : IAsyncDisposable
             return new LeaseTarget(geometry, dir.CreateSparseFile(name, geometry.DeviceSize), null);
         }
 
+        Requires.LoopDevices();
         var loop = await LoopDevice.CreateAsync(dir.Path, geometry.DeviceSize, geometry.SectorSize);
         return new LeaseTarget(geometry, loop.Path, loop);
     }

@@ -1,4 +1,6 @@
-namespace Sanpool.TestSupport.Tests;
+using Sanpool.TestSupport;
+
+namespace Sanpool.BlockIO.Tests;
 
 /// <summary>Needs root: creates and detaches real loop devices.</summary>
 public sealed class LoopDeviceTests
@@ -8,6 +10,7 @@ public sealed class LoopDeviceTests
     [InlineData(4096)]
     public async Task Create_attaches_with_the_sector_size_asked_for_and_dispose_detaches(int sectorSize)
     {
+        Requires.LoopDevices();
         using var dir = new TempDir("loop");
         var loop = await LoopDevice.CreateAsync(dir.Path, 1024 * 1024, sectorSize);
         string sysBacking = $"/sys/block/{Path.GetFileName(loop.Path)}/loop/backing_file";
