@@ -1,0 +1,13 @@
+using Sanpool.Core;
+
+namespace Sanpool.Storage;
+
+/// <summary>
+/// Storage domain and volume codes, band -600 .. -639 (LVM has -640 .. -659, qemu -660 .. -679).
+/// </summary>
+public static class StorageErrors
+{
+    public static readonly ErrorCode MetadataSealBroken = new(-600, "METADATA_SEAL_BROKEN");
+    public static readonly ErrorCode MetadataInvalid = new(-601, "METADATA_INVALID");
+    public static readonly ErrorCode MetadataOverflow = new(-602, "METADATA_OVERFLOW");
+}
