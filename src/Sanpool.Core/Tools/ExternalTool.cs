@@ -1,64 +1,125 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 
 namespace Sanpool.Core.Tools;
 
 /// <summary>
-/// Runs an external program from an argv list (never through a shell), captures its output,
-/// and turns a failure into a SanpoolException that names the command, its exit code and
-/// its stderr. Each tool Sanpool drives has its own thin wrapper on top of this.
+/// Runs an external program from an argv list (never through a shell) and turns its end into
+/// a result or a SanpoolException that names the command, its exit code and its output. Each
+/// tool Sanpool drives (lvm, qemu-img, losetup) has a thin wrapper on top of this.
+/// <list type="bullet">
+/// <item>stdin is closed at once, so a prompt sees end of file instead of hanging;</item>
+/// <item>LC_ALL=C, so messages read the same everywhere;</item>
+/// <item>on timeout or cancellation the whole process tree is killed and the pipes drained.</item>
+/// </list>
 /// </summary>
 public static class ExternalTool
 {
-    public static async Task<ToolResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken, bool check = true)
+    public static Task<ToolResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken, bool check = true) =>
+        RunAsync(argv, new ToolRunOptions { Timeout = timeout, AcceptedExitCodes = check ? ToolRunOptions.Default.AcceptedExitCodes : null }, cancellationToken);
+
+    public static async Task<ToolResult> RunAsync(IReadOnlyList<string> argv, ToolRunOptions options, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(argv[0])
+        cancellationToken.ThrowIfCancellationRequested();
+        string commandLine = CommandLine(argv);
+        using var process = Start(argv, options, commandLine);
+        var stdout = PumpAsync(process.StandardOutput, options.OnStdout);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.Timeout != Timeout.InfiniteTimeSpan)
         {
+            deadline.CancelAfter(options.Timeout);
+        }
+
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync(process).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new SanpoolException(options.TimeoutCode,
+                string.Create(CultureInfo.InvariantCulture, $"{commandLine} did not finish within {options.Timeout.TotalSeconds:0.#} s and was killed"),
+                isTransient: true);
+        }
+
+        var result = new ToolResult(argv, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        if (options.AcceptedExitCodes is { } accepted && !accepted.Contains(result.ExitCode))
+        {
+            string detail = result.Stderr.Trim();
+            throw new SanpoolException(options.FailedCode,
+                $"{commandLine} exited with {result.ExitCode}: {(detail.Length > 0 ? detail : result.Stdout.Trim())}");
+        }
+
+        return result;
+    }
+
+    /// <summary>The argv as one readable line, quoting what has spaces.</summary>
+    public static string CommandLine(IEnumerable<string> argv) =>
+        string.Join(' ', argv.Select(a => a.Length == 0 ? "''" : a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+
+    private static Process Start(IReadOnlyList<string> argv, ToolRunOptions options, string commandLine)
+    {
+        var info = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var a in argv.Skip(1))
         {
-            psi.ArgumentList.Add(a);
+            info.ArgumentList.Add(a);
         }
 
-        Process process;
+        info.Environment["LC_ALL"] = "C";
+        foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+            var process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+            process.StandardInput.Close();
+            return process;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new SanpoolException(ToolErrors.NotInstalled, $"cannot run {argv[0]}: {e.Message}", innerException: e);
+            throw new SanpoolException(options.MissingCode, $"cannot run {commandLine}: {e.Message}", innerException: e);
+        }
+    }
+
+    private static async Task<string> PumpAsync(StreamReader reader, Action<ReadOnlyMemory<char>>? onChunk)
+    {
+        var all = new StringBuilder();
+        var buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
+        {
+            all.Append(buffer, 0, n);
+            onChunk?.Invoke(buffer.AsMemory(0, n));
         }
 
-        using (process)
+        return all.ToString();
+    }
+
+    private static async Task KillAsync(Process process)
+    {
+        try
         {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                if (e is TimeoutException)
-                {
-                    throw new SanpoolException(ToolErrors.TimedOut, $"{string.Join(' ', argv)} did not finish within {timeout.TotalSeconds:0} s", isTransient: true);
-                }
-
-                throw;
-            }
-
-            var result = new ToolResult(argv, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-            if (check && result.ExitCode != 0)
-            {
-                throw new SanpoolException(ToolErrors.Failed,
-                    $"{result.CommandLine} exited with {result.ExitCode}: {result.Stderr.Trim()}");
-            }
-
-            return result;
+            process.Kill(entireProcessTree: true);
+            using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone, or stuck in uninterruptible I/O: nothing more can be done from here.
         }
     }
 }

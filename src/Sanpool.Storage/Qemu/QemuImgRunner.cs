@@ -45,48 +45,20 @@ internal sealed class QemuImgRunner
         Action<double>? progress,
         CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var argv = Prefix(kind);
         argv.Add(QemuToolLocator.Find(_options.QemuImgPath));
         argv.AddRange(arguments);
-        string commandLine = FormatCommandLine(argv);
-        TimeSpan timeout = kind == Kind.Data ? _options.DataTimeout : _options.MetadataTimeout;
-
-        using var process = Start(argv, commandLine);
         var parser = progress is null ? null : new QemuProgressParser(progress);
-        var stdout = PumpAsync(process.StandardOutput, parser);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan)
+        var result = await ExternalTool.RunAsync(argv, new ToolRunOptions
         {
-            deadline.CancelAfter(timeout);
-        }
-
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await KillAsync(process).ConfigureAwait(false);
-
-            // The pipes close once the whole process tree is gone; do not leave readers behind.
-            await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new SanpoolException(QemuErrors.QemuImgTimeout,
-                string.Create(CultureInfo.InvariantCulture, $"{commandLine} did not finish within {timeout.TotalSeconds:0.#} s and was killed"),
-                isTransient: true);
-        }
-
-        var result = new ToolResult(argv, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        if (!acceptedExitCodes.Contains(result.ExitCode))
-        {
-            string detail = result.Stderr.Trim();
-            throw new SanpoolException(QemuErrors.QemuImgFailed,
-                $"{commandLine} exited with {result.ExitCode}: {(detail.Length > 0 ? detail : result.Stdout.Trim())}");
-        }
-
+            Timeout = kind == Kind.Data ? _options.DataTimeout : _options.MetadataTimeout,
+            AcceptedExitCodes = acceptedExitCodes,
+            OnStdout = parser is null ? null : chunk => parser.Feed(chunk.Span),
+            FailedCode = QemuErrors.QemuImgFailed,
+            TimeoutCode = QemuErrors.QemuImgTimeout,
+            MissingCode = QemuErrors.QemuToolMissing,
+        }, cancellationToken).ConfigureAwait(false);
+        parser?.Finish();
         return result;
     }
 
@@ -113,68 +85,4 @@ internal sealed class QemuImgRunner
 
         return argv;
     }
-
-    private static Process Start(List<string> argv, string commandLine)
-    {
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in argv.Skip(1))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        // qemu-img prints messages in the C locale's words; make sure it does.
-        info.Environment["LC_ALL"] = "C";
-        try
-        {
-            var process = Process.Start(info) ?? throw new InvalidOperationException("no process");
-
-            // qemu-img never reads stdin; closing it makes any prompt see end of file.
-            process.StandardInput.Close();
-            return process;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new SanpoolException(QemuErrors.QemuToolMissing, $"cannot run {commandLine}: {e.Message}", innerException: e);
-        }
-    }
-
-    private static async Task<string> PumpAsync(StreamReader reader, QemuProgressParser? parser)
-    {
-        var all = new StringBuilder();
-        var buffer = new char[4096];
-        int n;
-        while ((n = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
-        {
-            all.Append(buffer, 0, n);
-            parser?.Feed(buffer.AsSpan(0, n));
-        }
-
-        parser?.Finish();
-        return all.ToString();
-    }
-
-    private static async Task KillAsync(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
-        {
-            // Already gone, or stuck in uninterruptible I/O: nothing more can be done from here.
-        }
-    }
-
-    private static string FormatCommandLine(IEnumerable<string> argv) =>
-        string.Join(' ', argv.Select(a => a.Length == 0 ? "''" : a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
 }
