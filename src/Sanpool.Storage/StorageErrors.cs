@@ -10,4 +10,6 @@ public static class StorageErrors
     public static readonly ErrorCode MetadataSealBroken = new(-600, "METADATA_SEAL_BROKEN");
     public static readonly ErrorCode MetadataInvalid = new(-601, "METADATA_INVALID");
     public static readonly ErrorCode MetadataOverflow = new(-602, "METADATA_OVERFLOW");
+    public static readonly ErrorCode DomainExists = new(-603, "DOMAIN_EXISTS");
+    public static readonly ErrorCode DomainNotFound = new(-604, "DOMAIN_NOT_FOUND");
 }

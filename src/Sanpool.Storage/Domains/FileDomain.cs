@@ -1,0 +1,140 @@
+using System.Globalization;
+using Sanpool.BlockIO;
+using Sanpool.Core;
+using Sanpool.Leases;
+using Sanpool.Storage.Metadata;
+
+namespace Sanpool.Storage.Domains;
+
+/// <summary>
+/// File domains (NFS, posix, local): creation and reading. Creation builds the whole tree in
+/// a hidden staging directory next to its final place and renames it in as the last step, so
+/// a crash leaves either no domain or a complete one (and a staging directory the next create
+/// of the same UUID removes).
+/// </summary>
+public static class FileDomain
+{
+    public const int FormatVersion = 5;
+    public const int DefaultIoTimeout = 10;
+    public const int MaxDescription = 50;
+
+    public static async Task<DomainInfo> CreateAsync(string mount, Guid uuid, string description, int sectorSize, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(mount))
+        {
+            throw new SanpoolException(CommonErrors.NotFound, $"{mount} is not a directory");
+        }
+
+        if (description.Length > MaxDescription)
+        {
+            throw CommonErrors.Invalid($"the name is {description.Length} characters; at most {MaxDescription}");
+        }
+
+        var final = new FileDomainLayout(mount, uuid);
+        if (Directory.Exists(final.Root))
+        {
+            throw new SanpoolException(StorageErrors.DomainExists, $"domain {uuid} already exists at {final.Root}");
+        }
+
+        var geometry = LeaseGeometry.ForSectorSize(sectorSize);
+        string staging = Path.Combine(mount, $".{uuid}.creating");
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        var layout = new FileDomainLayout(staging, uuid);
+        try
+        {
+            await BuildAsync(layout, geometry, description, mount, cancellationToken).ConfigureAwait(false);
+            Directory.Move(layout.Root, final.Root);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+
+        return await ReadInfoAsync(mount, uuid, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and verifies a file domain's metadata.</summary>
+    public static async Task<DomainInfo> ReadInfoAsync(string mount, Guid uuid, CancellationToken cancellationToken)
+    {
+        var layout = new FileDomainLayout(mount, uuid);
+        if (!File.Exists(layout.Metadata))
+        {
+            throw new SanpoolException(StorageErrors.DomainNotFound, $"no domain {uuid} under {mount}");
+        }
+
+        var lines = await File.ReadAllLinesAsync(layout.Metadata, cancellationToken).ConfigureAwait(false);
+        return DomainInfo.From(DomainMetadata.Parse(lines, layout.Metadata));
+    }
+
+    private static async Task BuildAsync(FileDomainLayout layout, LeaseGeometry g, string description, string mount, CancellationToken cancellationToken)
+    {
+        foreach (var dir in new[] { layout.DomMd, Path.Combine(layout.Master, "vms"), Path.Combine(layout.Master, "tasks"), layout.Images })
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        Sparse(layout.Ids, g.Alignment);
+        Sparse(layout.Leases, (long)FileDomainLayout.LeasesSlots * g.Alignment);
+        Sparse(layout.Inbox, FileDomainLayout.MailboxSize);
+        Sparse(layout.Outbox, FileDomainLayout.MailboxSize);
+        Sparse(layout.Xleases, (long)FileDomainLayout.XleasesSlots * g.Alignment);
+
+        var io = TimeSpan.FromSeconds(DefaultIoTimeout);
+        string name = layout.Domain.ToString();
+        await using (var ids = DirectBlockDevice.Open(layout.Ids))
+        {
+            await DeltaLease.InitAsync(new LeaseDisk(ids, 0, g, io), name, DefaultIoTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var leases = DirectBlockDevice.Open(layout.Leases))
+        {
+            await PaxosLease.InitAsync(new LeaseDisk(leases, g.Alignment, g, io), name, SpmLease.Name, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var md = new DomainMetadata(new Dictionary<string, string>
+        {
+            ["ALIGNMENT"] = g.Alignment.ToString(CultureInfo.InvariantCulture),
+            ["BLOCK_SIZE"] = g.SectorSize.ToString(CultureInfo.InvariantCulture),
+            ["CLASS"] = "Data",
+            ["DESCRIPTION"] = description,
+            ["IOOPTIMEOUTSEC"] = DefaultIoTimeout.ToString(CultureInfo.InvariantCulture),
+            ["LEASERETRIES"] = "3",
+            ["LEASETIMESEC"] = "60",
+            ["LOCKPOLICY"] = "",
+            ["LOCKRENEWALINTERVALSEC"] = "5",
+            ["POOL_UUID"] = "",
+            ["REMOTE_PATH"] = mount,
+            ["ROLE"] = "Regular",
+            ["SDUUID"] = name,
+            ["TYPE"] = "LOCALFS",
+            ["VERSION"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+        });
+        await WriteMetadataAsync(layout.Metadata, md, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes metadata.new, flushes it, and renames it over metadata (VDSM's way).</summary>
+    public static async Task WriteMetadataAsync(string path, DomainMetadata md, CancellationToken cancellationToken)
+    {
+        string tmp = path + ".new";
+        await using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        {
+            await f.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Concat(md.ToLines().Select(l => l + "\n"))), cancellationToken).ConfigureAwait(false);
+            f.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void Sparse(string path, long size)
+    {
+        using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        f.SetLength(size);
+    }
+}
