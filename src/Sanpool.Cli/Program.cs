@@ -7,6 +7,7 @@ var root = new RootCommand(
     "one Storage Pool Manager per pool, thin-provisioned qcow2 volume chains.");
 root.Subcommands.Add(LeaseCommands.Create());
 root.Subcommands.Add(LeasedCommand.Create());
+root.Subcommands.Add(DomainCommands.Create());
 root.Subcommands.Add(DemoCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
