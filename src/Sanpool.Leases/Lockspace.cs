@@ -65,9 +65,6 @@ public sealed partial class Lockspace : IAsyncDisposable
     /// <summary>Raised once, when the lockspace fails, with the reason.</summary>
     public event Action<Lockspace, string>? Failed;
 
-    /// <summary>Raised after each renewal attempt fails, with the seconds left before failure.</summary>
-    public event Action<Lockspace, int>? RenewalFailing;
-
     public TimeSpan IdRenewalFail => Timeouts.IdRenewalFail;
 
     /// <summary>
@@ -111,13 +108,6 @@ public sealed partial class Lockspace : IAsyncDisposable
         {
             return [.. _hosts.Values.Where(h => h.OwnerId != 0 || h.Generation != 0).OrderBy(h => h.HostId)];
         }
-    }
-
-    /// <summary>Reads the whole area once and refreshes every host's status (also done by each renewal).</summary>
-    public async Task RefreshHostsAsync(CancellationToken cancellationToken)
-    {
-        var area = await Disk.ReadAreaAsync(LeaseErrors.LeaderRead, cancellationToken).ConfigureAwait(false);
-        UpdateHosts(area, Clock.Seconds);
     }
 
     /// <summary>Stops renewing and frees the host id (timestamp 0).</summary>
@@ -180,7 +170,6 @@ public sealed partial class Lockspace : IAsyncDisposable
                 lastFailed = true;
                 int left = (int)Timeouts.IdRenewalFail.TotalSeconds - (int)(Clock.Seconds - LastSuccess);
                 LogRenewalFailed(_logger, Name, HostId, e.OneLine, left);
-                RenewalFailing?.Invoke(this, left);
             }
 
             if (!IsValid && !IsFailed)

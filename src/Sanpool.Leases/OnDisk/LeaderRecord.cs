@@ -48,9 +48,6 @@ public sealed record LeaderRecord
     /// <summary>The bytes the checksum covers: everything before the checksum field.</summary>
     public const int ChecksumLength = Offsets.Checksum;
 
-    /// <summary>The bytes sanlock compares to tell whether a lease changed (before the timestamp).</summary>
-    public const int CompareLength = Offsets.Timestamp;
-
     public uint Magic { get; init; }
     public uint Version { get; init; }
     public uint Flags { get; init; }
