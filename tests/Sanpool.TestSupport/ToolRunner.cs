@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Text;
+using Sanpool.Core;
+using Sanpool.Core.Tools;
 
 namespace Sanpool.TestSupport;
 
@@ -16,8 +17,7 @@ public static class ToolRunner
 
     /// <summary>
     /// Runs <paramref name="program"/> to completion and captures its output. On timeout the
-    /// whole process tree is killed and <see cref="TimeoutException"/> is thrown with the
-    /// output so far; a non-zero exit is returned, not thrown (see <see cref="ToolResult.EnsureSuccess"/>).
+    /// whole process tree is killed and <see cref="TimeoutException"/> is thrown; a non-zero exit is returned, not thrown (see <see cref="ToolResult.EnsureSuccess"/>).
     /// </summary>
     public static async Task<ToolResult> RunAsync(
         string program,
@@ -26,28 +26,27 @@ public static class ToolRunner
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        using var process = Start(program, arguments, environment, line => Append(stdout, line), line => Append(stderr, line));
-        string commandLine = FormatCommandLine(process.StartInfo);
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout ?? DefaultTimeout);
+        // The one process runner of src, without its exit-code check: tests judge the result.
+        var argv = new List<string> { Find(program) ?? program };
+        argv.AddRange(arguments);
         try
         {
-            // Also waits until both output streams have reached end of file.
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            var r = await ExternalTool.RunAsync(argv, new ToolRunOptions
+            {
+                Timeout = timeout ?? DefaultTimeout,
+                AcceptedExitCodes = null,
+                Environment = environment,
+            }, cancellationToken).ConfigureAwait(false);
+            return new ToolResult(ExternalTool.CommandLine(argv), r.ExitCode, r.Stdout, r.Stderr);
         }
-        catch (OperationCanceledException)
+        catch (SanpoolException e) when (e.Code == ToolErrors.TimedOut)
         {
-            KillTree(process);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException(
-                $"`{commandLine}` did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s; " +
-                $"stdout: {Snapshot(stdout)} stderr: {Snapshot(stderr)}");
+            throw new TimeoutException($"`{ExternalTool.CommandLine(argv)}`: {e.Message}", e);
         }
-
-        return new ToolResult(commandLine, process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+        catch (SanpoolException e) when (e.Code == ToolErrors.NotInstalled)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
     }
 
     /// <summary>
@@ -169,35 +168,5 @@ public static class ToolRunner
         return process;
     }
 
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited meanwhile.
-        }
-    }
-
-    private static void Append(StringBuilder builder, string line)
-    {
-        lock (builder)
-        {
-            builder.Append(line).Append('\n');
-        }
-    }
-
-    private static string Snapshot(StringBuilder builder)
-    {
-        lock (builder)
-        {
-            return builder.ToString();
-        }
-    }
-
-    private static string FormatCommandLine(ProcessStartInfo info) =>
-        string.Join(' ', new[] { info.FileName }.Concat(info.ArgumentList)
-            .Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+    private static string FormatCommandLine(ProcessStartInfo info) => ExternalTool.CommandLine(new[] { info.FileName }.Concat(info.ArgumentList));
 }
