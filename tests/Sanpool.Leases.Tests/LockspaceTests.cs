@@ -16,8 +16,15 @@ public class LockspaceTests
         var ls = await f.JoinAsync(3, "hostC");
         var first = await DeltaLease.ReadAsync(f.Ids(), "LS", 3, default);
         Assert.Equal((3UL, 1UL, "hostC"), (first.OwnerId, first.OwnerGeneration, first.ResourceName));
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        var later = await DeltaLease.ReadAsync(f.Ids(), "LS", 3, default);
+        // Renewal is due 2 io after the last success, counted in whole seconds as sanlock does,
+        // so one period is 2 to 3 s; allow two periods under load.
+        var later = first;
+        for (var deadline = DateTime.UtcNow.AddSeconds(6.5); later.Timestamp == first.Timestamp && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(250);
+            later = await DeltaLease.ReadAsync(f.Ids(), "LS", 3, default);
+        }
+
         Assert.True(later.Timestamp > first.Timestamp, $"timestamp {later.Timestamp} did not advance from {first.Timestamp}");
         Assert.True(ls.IsValid);
         await ls.LeaveAsync(default);
