@@ -8,6 +8,11 @@ var root = new RootCommand(
 root.Subcommands.Add(LeaseCommands.Create());
 root.Subcommands.Add(LeasedCommand.Create());
 root.Subcommands.Add(DomainCommands.Create());
+root.Subcommands.Add(ImageCommands.Create());
+root.Subcommands.Add(VolumeCommands.Snapshot());
+root.Subcommands.Add(VolumeCommands.Volume());
+root.Subcommands.Add(VolumeCommands.Template());
+root.Subcommands.Add(ChainCommands.Dump());
 root.Subcommands.Add(DemoCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -12,4 +12,22 @@ public static class StorageErrors
     public static readonly ErrorCode MetadataOverflow = new(-602, "METADATA_OVERFLOW");
     public static readonly ErrorCode DomainExists = new(-603, "DOMAIN_EXISTS");
     public static readonly ErrorCode DomainNotFound = new(-604, "DOMAIN_NOT_FOUND");
+
+    /// <summary>Another writer holds the domain (its SPM lease, or this host's writer lock).</summary>
+    public static readonly ErrorCode DomainBusy = new(-605, "DOMAIN_BUSY");
+    public static readonly ErrorCode ImageNotFound = new(-606, "IMAGE_NOT_FOUND");
+    public static readonly ErrorCode VolumeNotFound = new(-607, "VOLUME_NOT_FOUND");
+    public static readonly ErrorCode ImageExists = new(-608, "IMAGE_EXISTS");
+
+    /// <summary>The volume has children (or images made from it) and cannot be removed.</summary>
+    public static readonly ErrorCode VolumeInUse = new(-609, "VOLUME_IN_USE");
+
+    /// <summary>The volume is ILLEGAL or half-made: an operation that needs a sound chain refuses it.</summary>
+    public static readonly ErrorCode VolumeIllegal = new(-610, "VOLUME_ILLEGAL");
+
+    /// <summary>The image's chain is broken (dump-volume-chains names how); structural changes refuse it.</summary>
+    public static readonly ErrorCode ChainBroken = new(-611, "CHAIN_BROKEN");
+
+    /// <summary>An operation was interrupted and its recovery failed; the journal keeps it for the next writer.</summary>
+    public static readonly ErrorCode RecoveryFailed = new(-612, "RECOVERY_FAILED");
 }

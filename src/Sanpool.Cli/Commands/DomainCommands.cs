@@ -16,6 +16,8 @@ public static class DomainCommands
         var domain = new Command("domain", "Storage domains: a directory tree (file) or an LVM volume group on shared LUNs (block), in VDSM's format 5.");
         domain.Subcommands.Add(CreateDomain());
         domain.Subcommands.Add(Info());
+        domain.Subcommands.Add(ChainCommands.Check());
+        domain.Subcommands.Add(ChainCommands.Recover());
         return domain;
     }
 
@@ -26,11 +28,12 @@ public static class DomainCommands
         var name = new Option<string>("--name") { Description = "Description, at most 50 characters.", DefaultValueFactory = _ => "storage domain" };
         var sector = new Option<int>("--sector") { Description = "Sector size of its leases: 512 or 4096.", DefaultValueFactory = _ => 512 };
         var json = new Option<bool>("--json") { Description = "Print the domain as JSON instead of its UUID." };
-        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, uuid, name, sector, json };
+        var ioTimeout = new Option<int>("--io-timeout") { Description = "The lockspace's io_timeout in seconds (IOOPTIMEOUTSEC); lease delays derive from it.", DefaultValueFactory = _ => FileDomain.DefaultIoTimeout };
+        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, uuid, name, sector, json, ioTimeout };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetValue(uuid)) ?? Guid.NewGuid();
-            var info = await FileDomain.CreateAsync(Path.GetFullPath(p.GetRequiredValue(file)), id, p.GetRequiredValue(name), p.GetValue(sector), ct);
+            var info = await FileDomain.CreateAsync(Path.GetFullPath(p.GetRequiredValue(file)), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct);
             Print(info, p.GetValue(json));
             return 0;
         });

@@ -18,7 +18,11 @@ public static class FileDomain
     public const int DefaultIoTimeout = 10;
     public const int MaxDescription = 50;
 
-    public static async Task<DomainInfo> CreateAsync(string mount, Guid uuid, string description, int sectorSize, CancellationToken cancellationToken)
+    public static Task<DomainInfo> CreateAsync(string mount, Guid uuid, string description, int sectorSize, CancellationToken cancellationToken) =>
+        CreateAsync(mount, uuid, description, sectorSize, DefaultIoTimeout, cancellationToken);
+
+    /// <param name="ioTimeout">The lockspace's io_timeout (IOOPTIMEOUTSEC); every lease delay derives from it.</param>
+    public static async Task<DomainInfo> CreateAsync(string mount, Guid uuid, string description, int sectorSize, int ioTimeout, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(mount))
         {
@@ -28,6 +32,11 @@ public static class FileDomain
         if (description.Length > MaxDescription)
         {
             throw CommonErrors.Invalid($"the name is {description.Length} characters; at most {MaxDescription}");
+        }
+
+        if (ioTimeout is < 1 or > 255)
+        {
+            throw CommonErrors.Invalid($"io timeout {ioTimeout} s: must be 1..255 (sanlock keeps it in one byte)");
         }
 
         var final = new FileDomainLayout(mount, uuid);
@@ -46,7 +55,7 @@ public static class FileDomain
         var layout = new FileDomainLayout(staging, uuid);
         try
         {
-            await BuildAsync(layout, geometry, description, mount, cancellationToken).ConfigureAwait(false);
+            await BuildAsync(layout, geometry, description, mount, ioTimeout, cancellationToken).ConfigureAwait(false);
             Directory.Move(layout.Root, final.Root);
         }
         finally
@@ -73,7 +82,7 @@ public static class FileDomain
         return DomainInfo.From(DomainMetadata.Parse(lines, layout.Metadata));
     }
 
-    private static async Task BuildAsync(FileDomainLayout layout, LeaseGeometry g, string description, string mount, CancellationToken cancellationToken)
+    private static async Task BuildAsync(FileDomainLayout layout, LeaseGeometry g, string description, string mount, int ioTimeout, CancellationToken cancellationToken)
     {
         foreach (var dir in new[] { layout.DomMd, Path.Combine(layout.Master, "vms"), Path.Combine(layout.Master, "tasks"), layout.Images })
         {
@@ -85,12 +94,13 @@ public static class FileDomain
         Sparse(layout.Inbox, FileDomainLayout.MailboxSize);
         Sparse(layout.Outbox, FileDomainLayout.MailboxSize);
         Sparse(layout.Xleases, (long)FileDomainLayout.XleasesSlots * g.Alignment);
+        Sparse(Path.Combine(layout.Master, Journal.JournalArea.FileName), Journal.JournalArea.Size);
 
-        var io = TimeSpan.FromSeconds(DefaultIoTimeout);
+        var io = TimeSpan.FromSeconds(ioTimeout);
         string name = layout.Domain.ToString();
         await using (var ids = DirectBlockDevice.Open(layout.Ids))
         {
-            await DeltaLease.InitAsync(new LeaseDisk(ids, 0, g, io), name, DefaultIoTimeout, cancellationToken).ConfigureAwait(false);
+            await DeltaLease.InitAsync(new LeaseDisk(ids, 0, g, io), name, ioTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         await using (var leases = DirectBlockDevice.Open(layout.Leases))
@@ -104,7 +114,7 @@ public static class FileDomain
             ["BLOCK_SIZE"] = g.SectorSize.ToString(CultureInfo.InvariantCulture),
             ["CLASS"] = "Data",
             ["DESCRIPTION"] = description,
-            ["IOOPTIMEOUTSEC"] = DefaultIoTimeout.ToString(CultureInfo.InvariantCulture),
+            ["IOOPTIMEOUTSEC"] = ioTimeout.ToString(CultureInfo.InvariantCulture),
             ["LEASERETRIES"] = "3",
             ["LEASETIMESEC"] = "60",
             ["LOCKPOLICY"] = "",

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Sanpool.Storage.Operations;
+
+namespace Sanpool.Cli.Commands;
+
+/// <summary><c>sanpool snapshot create</c>, <c>sanpool volume delete</c>, <c>sanpool template create</c>.</summary>
+public static class VolumeCommands
+{
+    public static Command Snapshot()
+    {
+        var o = new StorageOptions();
+        var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
+        var image = new Argument<string>("IMAGE") { Description = "The image to snapshot." };
+        var volume = new Option<string?>("--volume") { Description = "The new leaf's UUID (default: a new one)." };
+        var create = new Command("create", "Add a qcow2 layer on the image's leaf; the old leaf becomes read-only (INTERNAL). Prints the new volume's UUID.") { sd, image, volume };
+        o.AddTo(create);
+        CliAction.Set(create, async (p, ct) =>
+        {
+            var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
+            var img = StorageOptions.Uuid(p.GetValue(image), "image");
+            var vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
+            using var logs = StorageOptions.Logs();
+            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
+            await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.snapshot"), ct);
+            await CreateSnapshot.RunAsync(writer, img, vol, ct);
+            ImageCommands.Print(p.GetValue(o.Json), new { image = img, volume = vol }, vol);
+            return 0;
+        });
+        return new Command("snapshot", "Snapshots: new qcow2 layers on an image's chain.") { create };
+    }
+
+    public static Command Volume()
+    {
+        var o = new StorageOptions();
+        var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
+        var image = new Argument<string>("IMAGE") { Description = "The volume's image." };
+        var volume = new Argument<string>("VOLUME") { Description = "The volume: a leaf, or a volume no one uses." };
+        var delete = new Command("delete", "Delete a volume: a leaf (its parent becomes the leaf) or an unused one. Prints its UUID.") { sd, image, volume };
+        o.AddTo(delete);
+        CliAction.Set(delete, async (p, ct) =>
+        {
+            var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
+            var img = StorageOptions.Uuid(p.GetValue(image), "image");
+            var vol = StorageOptions.Uuid(p.GetValue(volume), "volume");
+            using var logs = StorageOptions.Logs();
+            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
+            await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.volume"), ct);
+            await DeleteVolume.RunAsync(writer, img, vol, ct);
+            ImageCommands.Print(p.GetValue(o.Json), new { image = img, deleted = vol }, vol);
+            return 0;
+        });
+        return new Command("volume", "Single volumes of a chain.") { delete };
+    }
+
+    public static Command Template()
+    {
+        var o = new StorageOptions();
+        var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
+        var image = new Argument<string>("IMAGE") { Description = "The template image's UUID (new)." };
+        var from = new Option<string>("--from-image") { Description = "The image whose chain is collapsed into the template.", Required = true };
+        var volume = new Option<string?>("--volume") { Description = "The template volume's UUID (default: a new one)." };
+        var create = new Command("create", "Collapse an image into a template: one SHARED volume that images are made from (image create --template). Prints its volume UUID.")
+        {
+            sd, image, from, volume,
+        };
+        o.AddTo(create);
+        CliAction.Set(create, async (p, ct) =>
+        {
+            var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
+            var img = StorageOptions.Uuid(p.GetValue(image), "template image");
+            var src = StorageOptions.Uuid(p.GetValue(from), "source image");
+            Guid? vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : null;
+            using var logs = StorageOptions.Logs();
+            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
+            await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.template"), ct);
+            var progress = new Progress($"template {img}");
+            var volumes = await CreateTemplate.RunAsync(writer, img, src, vol, progress.Report, ct);
+            progress.Done();
+            ImageCommands.Print(p.GetValue(o.Json), new { image = img, volumes }, [.. volumes]);
+            return 0;
+        });
+        return new Command("template", "Templates: shared base volumes for many images.") { create };
+    }
+}

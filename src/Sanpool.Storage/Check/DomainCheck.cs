@@ -1,0 +1,185 @@
+using Sanpool.Core;
+using Sanpool.Storage.Chains;
+using Sanpool.Storage.Journal;
+using Sanpool.Storage.Metadata;
+using Sanpool.Storage.Operations;
+using Sanpool.Storage.Qemu;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Storage.Check;
+
+/// <summary>
+/// Cross-checks every chain of a domain four ways and reports each disagreement with the fix
+/// it suggests (seed 003's troubleshooting, automated):
+/// <list type="number">
+/// <item>volume metadata: readable, its IMAGE the image the storage files it under, PUUID and
+/// VOLTYPE fitting the chain, LEGAL unless an operation is in the journal;</item>
+/// <item>LV tags (block): PU_ equal to the metadata's PUUID, one MD_ slot per volume, no
+/// leftover OVIRT_VOL_INITIALIZING or _remove_me_ marks;</item>
+/// <item>the qcow2 header, read natively: its backing file the parent's bare UUID (and nothing
+/// that leaves the image, <see cref="BackingFilePolicy"/>), its backing format the parent's,
+/// its virtual size the metadata's capacity; a RAW volume has no qcow2 header;</item>
+/// <item>existence and size: every parent exists, storage holds a RAW volume's capacity.</item>
+/// </list>
+/// Read-only: it takes no lease and changes nothing.
+/// </summary>
+public static class DomainCheck
+{
+    public static async Task<IReadOnlyList<CheckFinding>> RunAsync(IVolumeStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var findings = new List<CheckFinding>();
+        await CheckJournalAsync(store, findings, cancellationToken).ConfigureAwait(false);
+        var inventory = await DomainInventory.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+        foreach (var chain in inventory.Chains.Where(c => !c.IsValid))
+        {
+            findings.Add(new CheckFinding(chain.Image, null, $"chain is broken: {chain.Error!.Value.Describe()} ({Pairs(chain)})",
+                "see 'sanpool dump-volume-chains'; fix the PUUID of the volume that names the wrong parent, or delete the orphan"));
+        }
+
+        var slots = inventory.Volumes.Where(v => v.Stored.Slot is not null).GroupBy(v => v.Stored.Slot).Where(g => g.Count() > 1);
+        foreach (var slot in slots)
+        {
+            findings.Add(new CheckFinding(slot.First().Image.ToString(), null, $"metadata slot {slot.Key} is claimed by {string.Join(", ", slot.Select(v => v.Id))}",
+                "move all but one volume to a free slot (new MD_ tag, metadata copied)"));
+        }
+
+        foreach (var volume in inventory.Volumes)
+        {
+            await CheckVolumeAsync(store, inventory, volume, findings, cancellationToken).ConfigureAwait(false);
+        }
+
+        return findings;
+    }
+
+    private static async Task CheckJournalAsync(IVolumeStore store, List<CheckFinding> findings, CancellationToken cancellationToken)
+    {
+        await using var device = await store.OpenJournalAsync(cancellationToken).ConfigureAwait(false);
+        var (_, pending) = await DomainJournal.OpenAsync(device, cancellationToken).ConfigureAwait(false);
+        foreach (var (slot, entry) in pending)
+        {
+            findings.Add(new CheckFinding(entry.Image.ToString(), null,
+                $"{entry.Operation} {entry.Id} by {entry.Host} was interrupted in phase '{entry.Phase}' (journal slot {slot})",
+                $"run 'sanpool domain recover {store.Info.Uuid}' (any writer command also {(entry.Forward ? "finishes" : "rolls back")} it)"));
+        }
+    }
+
+    private static async Task CheckVolumeAsync(IVolumeStore store, DomainInventory inventory, VolumeRecord v, List<CheckFinding> findings, CancellationToken cancellationToken)
+    {
+        string img = v.Image.ToString();
+        string vol = v.Id.ToString();
+        void Add(string problem, string fix) => findings.Add(new CheckFinding(img, vol, problem, fix));
+
+        if (v.Stored.Initializing || v.Stored.Removing)
+        {
+            Add(v.Stored.Initializing ? "creation did not finish (initializing mark)" : "removal did not finish (_remove_me_ mark)",
+                $"run 'sanpool domain recover {store.Info.Uuid}'; if it stays, 'sanpool volume delete {store.Info.Uuid} {img} {vol}'");
+            return;
+        }
+
+        if (v.Metadata is not { } md)
+        {
+            Add($"metadata unreadable: {v.MetadataError}", "rewrite the metadata from the LV tags and qcow2 header, or delete the volume");
+            return;
+        }
+
+        if (md.Image != v.Image && md.Role != VolumeRole.SHARED)
+        {
+            Add($"metadata says image {md.Image}, storage files it under {img}", $"set IMAGE={img} in the metadata");
+        }
+
+        if (v.Stored.TagParent is { } tagParent && tagParent != md.Parent)
+        {
+            Add($"LV tag PU_{tagParent} but metadata PUUID={md.Parent}", $"set the tag to PU_{md.Parent} if the qcow2 header agrees with the metadata");
+        }
+
+        if (md.Legality != Legality.LEGAL)
+        {
+            Add($"volume is {md.Legality} and no operation in the journal is working on it", "re-run the operation that left it, or delete the volume");
+        }
+
+        var children = inventory.ChildrenOf(v.Id).ToList();
+        var expected = md.Role == VolumeRole.SHARED ? VolumeRole.SHARED : children.Count > 0 ? VolumeRole.INTERNAL : VolumeRole.LEAF;
+        if (md.Role != expected)
+        {
+            Add($"VOLTYPE={md.Role} but it has {children.Count} child volume(s)", $"set VOLTYPE={expected}");
+        }
+
+        if (md.Parent != Guid.Empty && inventory.Find(md.Parent) is null)
+        {
+            Add($"parent {md.Parent} does not exist", "restore the parent, or rebase this volume onto the right one");
+        }
+
+        if (md.Format == VolumeFormat.RAW && v.Stored.Size < md.Capacity)
+        {
+            Add($"storage holds {v.Stored.Size} bytes, less than the capacity {md.Capacity}", "extend the volume's storage to its capacity");
+        }
+
+        await CheckHeaderAsync(store, inventory, v, md, Add, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task CheckHeaderAsync(IVolumeStore store, DomainInventory inventory, VolumeRecord v, VolumeMetadata md, Action<string, string> add, CancellationToken cancellationToken)
+    {
+        Qcow2Header? header;
+        try
+        {
+            await using var device = await store.OpenVolumeAsync(v.Stored, readOnly: true, cancellationToken).ConfigureAwait(false);
+            header = await Qcow2Header.ReadAsync(device, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SanpoolException e) when (e.Code == QemuErrors.BadQcow2)
+        {
+            header = null;
+            if (md.Format == VolumeFormat.COW)
+            {
+                add($"FORMAT=COW but no valid qcow2 header: {e.Message}", "restore the volume from a copy; its data cannot be read as qcow2");
+                return;
+            }
+        }
+
+        if (header is null)
+        {
+            if (md.Parent != Guid.Empty)
+            {
+                add($"a RAW volume cannot have a parent (PUUID={md.Parent})", "set PUUID to the blank UUID, or convert the volume to qcow2");
+            }
+
+            return;
+        }
+
+        if (md.Format == VolumeFormat.RAW)
+        {
+            add("FORMAT=RAW but the volume holds a qcow2 header", "set FORMAT=COW if the volume was written as qcow2");
+            return;
+        }
+
+        var allowed = inventory.Volumes.Where(o => o.Image == v.Image || o.Metadata?.Role == VolumeRole.SHARED).Select(o => o.Id.ToString());
+        try
+        {
+            new BackingFilePolicy(allowed).Check(header);
+        }
+        catch (SanpoolException e)
+        {
+            add($"unsafe qcow2 header: {e.Message}", $"rebase -u the volume onto its parent ({md.Parent}) by UUID");
+            return;
+        }
+
+        string expected = md.Parent == Guid.Empty ? "(none)" : md.Parent.ToString();
+        if ((header.BackingFile ?? "(none)") != expected)
+        {
+            add($"qcow2 backing file {header.BackingFile ?? "(none)"} but metadata PUUID={md.Parent}",
+                "rebase -u the volume onto the parent the chain needs, or fix PUUID to match the header");
+        }
+        else if (md.Parent != Guid.Empty && inventory.Find(md.Parent)?.Metadata is { } parent && header.BackingFormat is { } fmt
+            && fmt != parent.Format.QemuFormat().ToQemuName())
+        {
+            add($"qcow2 backing format {fmt} but the parent is {parent.Format}", $"rebase -u with -F {parent.Format.QemuFormat().ToQemuName()}");
+        }
+
+        if (header.Size != md.Capacity)
+        {
+            add($"qcow2 virtual size {header.Size} but CAP={md.Capacity}", $"set CAP={header.Size}");
+        }
+    }
+
+    private static string Pairs(ImageChain chain) => string.Join(", ", chain.Pairs.Select(p => $"{p.Parent} <- {p.Child}"));
+}

@@ -1,0 +1,116 @@
+using Sanpool.Core;
+using Sanpool.Storage.Journal;
+using Sanpool.Storage.Metadata;
+using Sanpool.Storage.Qemu;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Storage.Operations;
+
+/// <summary>
+/// Creates an image: one volume, RAW or COW, preallocated or sparse, optionally on top of a
+/// template's shared volume. Steps (crash points in brackets):
+/// journal [create.journaled] -> storage, metadata ILLEGAL, lease [create.allocated]
+/// -> qcow2 header [create.written] -> LEGAL, ready [create.legal] -> journal end.
+/// Undo: remove the volume.
+/// </summary>
+public static class CreateImage
+{
+    public const string Name = "create";
+
+    public static readonly string[] CrashPoints = ["create.journaled", "create.allocated", "create.written", "create.legal"];
+
+    public static async Task<Guid> RunAsync(DomainWriter writer, ImageSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(spec);
+        Validate(spec);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        if (inventory.HasImage(spec.Image))
+        {
+            throw new SanpoolException(StorageErrors.ImageExists, $"image {spec.Image} already exists in domain {writer.Domain}");
+        }
+
+        if (inventory.Find(spec.Volume) is not null)
+        {
+            throw CommonErrors.Invalid($"volume {spec.Volume} already exists in domain {writer.Domain}");
+        }
+
+        var template = spec.Template is { } t ? TemplateVolume(inventory, t) : null;
+        var entry = OperationRunner.Entry(writer, Name, spec.Image, new() { ["volume"] = spec.Volume.ToString() });
+        return await OperationRunner.RunAsync(writer, entry, async journal =>
+        {
+            await journal.PushUndoAsync(new UndoStep(UndoAction.RemoveVolume, spec.Image, spec.Volume), cancellationToken).ConfigureAwait(false);
+            CrashPoint.Hit("create.journaled");
+            var md = new VolumeMetadata
+            {
+                Domain = writer.Domain,
+                Image = spec.Image,
+                Parent = template?.Id ?? VolumeMetadata.NoParent,
+                Format = spec.Format,
+                Type = spec.Allocation,
+                Legality = Legality.ILLEGAL,
+                Description = spec.Description,
+                CTime = VolumeSteps.Now(),
+                Capacity = spec.Capacity,
+            };
+            long size = writer.Store.InitialSize(spec.Format, spec.Allocation, spec.Capacity);
+            var stored = await writer.Store.AllocateAsync(new VolumeAllocation(md, spec.Volume, size), cancellationToken).ConfigureAwait(false);
+            CrashPoint.Hit("create.allocated");
+            if (template is not null)
+            {
+                await writer.Store.LinkTemplateAsync(template.Stored, spec.Image, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (spec.Format == VolumeFormat.COW)
+            {
+                var backing = template is null ? null : new QemuBacking(template.Id.ToString(), template.Md.Format.QemuFormat());
+                await WriteQcow2Async(writer, template is null ? [stored] : [template.Stored, stored], spec.Capacity, backing, spec.Allocation, cancellationToken).ConfigureAwait(false);
+            }
+
+            CrashPoint.Hit("create.written");
+            await VolumeSteps.UpdateAsync(writer.Store, stored, m => m with { Legality = Legality.LEGAL }, cancellationToken).ConfigureAwait(false);
+            await writer.Store.MarkReadyAsync(stored, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Hit("create.legal");
+            return spec.Volume;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a qcow2 header into the last of <paramref name="chain"/>, exposed with its parents.</summary>
+    internal static async Task WriteQcow2Async(DomainWriter writer, IReadOnlyList<StoredVolume> chain, long capacity, QemuBacking? backing,
+        AllocationType allocation, CancellationToken cancellationToken)
+    {
+        await using var prepared = await writer.Store.PrepareAsync(chain, cancellationToken).ConfigureAwait(false);
+        var prealloc = allocation == AllocationType.PREALLOCATED && writer.Store.Kind == "file" ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
+        await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(chain[^1].Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static VolumeRecord TemplateVolume(DomainInventory inventory, Guid templateImage)
+    {
+        var chain = inventory.ChainOf(templateImage);
+        if (chain.Count != 1 || chain[0].Md.Role != VolumeRole.SHARED)
+        {
+            throw CommonErrors.Invalid($"image {templateImage} is not a template (one SHARED volume)");
+        }
+
+        return chain[0];
+    }
+
+    private static void Validate(ImageSpec spec)
+    {
+        if (spec.Capacity <= 0 || spec.Capacity % 512 != 0)
+        {
+            throw CommonErrors.Invalid($"size {spec.Capacity} must be a positive multiple of 512 bytes");
+        }
+
+        if (spec.Template is not null && spec.Format != VolumeFormat.COW)
+        {
+            throw CommonErrors.Invalid("an image made from a template is COW (a qcow2 layer over the template)");
+        }
+
+        if (spec.Description.Length > VolumeMetadata.MaxDescription)
+        {
+            throw CommonErrors.Invalid($"description is {spec.Description.Length} characters; at most {VolumeMetadata.MaxDescription}");
+        }
+    }
+}

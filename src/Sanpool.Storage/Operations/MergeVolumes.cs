@@ -1,0 +1,146 @@
+using Sanpool.Core;
+using Sanpool.Storage.Journal;
+using Sanpool.Storage.Metadata;
+using Sanpool.Storage.Qemu;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Storage.Operations;
+
+/// <summary>
+/// Cold merge of a top volume into its parent, the base (VDSM's prepare/commit/finalize):
+/// <code>
+/// journal [merge.journaled]
+/// prepare:  extend the base as qemu-img measure says [merge.extended]       -- undo: nothing to undo
+/// commit:   (point of no return) qemu-img commit top into base [merge.committed]
+/// finalize: top ILLEGAL; child rebased -u onto the base, its PUUID and PU_ tag moved
+///           [merge.rebased] (or, with no child, the base becomes the leaf); top removed
+///           [merge.top-removed]; end
+/// </code>
+/// Why commit is past the point of no return: the base now holds the top's data, and while
+/// the top still exists the chain reads the same whether the commit finished or not. So a
+/// crash during commit is finished by committing again (the top is unchanged), and a crash
+/// in finalize by finishing it; each finalize step is idempotent.
+/// </summary>
+public static class MergeVolumes
+{
+    public const string Name = "merge";
+
+    public static readonly string[] CrashPoints = ["merge.journaled", "merge.extended", "merge.committed", "merge.rebased", "merge.top-removed"];
+
+    public static async Task RunAsync(DomainWriter writer, Guid image, Guid baseVolume, Guid topVolume, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var chain = inventory.ChainOf(image);
+        int top = chain.ToList().FindIndex(v => v.Id == topVolume);
+        if (top < 0 || chain[top].Image != image)
+        {
+            throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {topVolume} in image {image}'s chain");
+        }
+
+        if (top == 0 || chain[top - 1].Id != baseVolume)
+        {
+            throw CommonErrors.Invalid($"volume {baseVolume} is not the parent of {topVolume} in image {image}; merge one layer into its parent");
+        }
+
+        var baseRecord = chain[top - 1];
+        if (baseRecord.Md.Role == VolumeRole.SHARED)
+        {
+            throw CommonErrors.Invalid($"volume {baseVolume} is a template shared by other images; it cannot take a merge");
+        }
+
+        var args = new Dictionary<string, string> { ["base"] = baseVolume.ToString(), ["top"] = topVolume.ToString() };
+        if (top + 1 < chain.Count)
+        {
+            args["child"] = chain[top + 1].Id.ToString();
+        }
+
+        var entry = OperationRunner.Entry(writer, Name, image, args) with { Phase = "prepare" };
+        await OperationRunner.RunAsync(writer, entry, async journal =>
+        {
+            CrashPoint.Hit("merge.journaled");
+            await ExtendBaseAsync(writer, chain, top, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Hit("merge.extended");
+            await journal.PhaseAsync("commit", forward: true, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(writer, image, baseVolume, topVolume, progress, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Hit("merge.committed");
+            await journal.PhaseAsync("finalize", forward: true, cancellationToken).ConfigureAwait(false);
+            await FinalizeAsync(writer, journal.Entry, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<string> FinishAsync(DomainWriter writer, JournalEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Phase == "commit")
+        {
+            await CommitAsync(writer, entry.Image, entry.GuidArg("base"), entry.GuidArg("top"), null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await FinalizeAsync(writer, entry, cancellationToken).ConfigureAwait(false);
+        return $"merge of {entry.Arg("top")} into {entry.Arg("base")} finished from phase '{entry.Phase}'";
+    }
+
+    private static async Task ExtendBaseAsync(DomainWriter writer, IReadOnlyList<VolumeRecord> chain, int top, CancellationToken cancellationToken)
+    {
+        var baseRecord = chain[top - 1];
+        if (writer.Store.Kind != "block" || baseRecord.Md.Format != VolumeFormat.COW)
+        {
+            return; // files grow; a raw base already holds its whole capacity
+        }
+
+        var upToTop = chain.Take(top + 1).Select(v => v.Stored).ToList();
+        await using var prepared = await writer.Store.PrepareAsync(upToTop, cancellationToken).ConfigureAwait(false);
+        var measure = await writer.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[top].Id)), QemuImageFormat.Qcow2, QemuImageFormat.Qcow2,
+            cancellationToken).ConfigureAwait(false);
+        if (measure.Required > baseRecord.Stored.Size)
+        {
+            await writer.Store.ExtendAsync(baseRecord.Stored, measure.Required, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task CommitAsync(DomainWriter writer, Guid image, Guid baseVolume, Guid topVolume, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var chain = inventory.Chains.First(c => c.Image == image.ToString());
+        var ids = chain.Chain.Count > 0 ? chain.Chain : throw new SanpoolException(StorageErrors.ChainBroken, $"image {image}: {chain.Error}");
+        var upToTop = ids.Take(ids.ToList().IndexOf(topVolume) + 1).Select(id => inventory.Find(id)!.Stored).ToList();
+        await using var prepared = await writer.Store.PrepareAsync(upToTop, cancellationToken).ConfigureAwait(false);
+        await writer.QemuImg.CommitAsync(QemuTarget.Path(prepared.PathOf(topVolume)), QemuImageFormat.Qcow2, prepared.PathOf(baseVolume), progress,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task FinalizeAsync(DomainWriter writer, JournalEntry entry, CancellationToken cancellationToken)
+    {
+        var store = writer.Store;
+        var baseVolume = entry.GuidArg("base");
+        var topVolume = entry.GuidArg("top");
+        var inventory = await DomainInventory.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+        var baseRecord = inventory.Find(baseVolume) ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"merge base {baseVolume} is gone");
+        if (inventory.Find(topVolume) is { Metadata: not null } topRecord)
+        {
+            await VolumeSteps.UpdateAsync(store, topRecord.Stored, m => m with { Legality = Legality.ILLEGAL }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (entry.Args.ContainsKey("child"))
+        {
+            var child = inventory.Find(entry.GuidArg("child")) ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"merge child {entry.Arg("child")} is gone");
+            await using (var prepared = await store.PrepareAsync([child.Stored], cancellationToken).ConfigureAwait(false))
+            {
+                await writer.QemuImg.RebaseUnsafeAsync(QemuTarget.Path(prepared.PathOf(child.Id)),
+                    new QemuBacking(baseVolume.ToString(), baseRecord.Md.Format.QemuFormat()), cancellationToken).ConfigureAwait(false);
+            }
+
+            await VolumeSteps.UpdateAsync(store, child.Stored, m => m with { Parent = baseVolume }, cancellationToken).ConfigureAwait(false);
+            await store.SetParentAsync(child.Stored, baseVolume, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await VolumeSteps.UpdateAsync(store, baseRecord.Stored, m => m with { Role = VolumeRole.LEAF }, cancellationToken).ConfigureAwait(false);
+        }
+
+        CrashPoint.Hit("merge.rebased");
+        await store.RemoveAsync(entry.Image, topVolume, cancellationToken).ConfigureAwait(false);
+        CrashPoint.Hit("merge.top-removed");
+    }
+}

@@ -1,0 +1,33 @@
+using Sanpool.Core;
+using Sanpool.Storage.Domains;
+using Sanpool.Storage.Qemu;
+
+namespace Sanpool.Storage.Volumes;
+
+/// <summary>
+/// Finds a domain by UUID in the places it was told about, and nowhere else: file domains as
+/// <c>&lt;path&gt;/&lt;sd&gt;/dom_md</c> under each given path, block domains as the VG named
+/// by the UUID on the given devices (LVM sees only those: its filter names nothing else).
+/// </summary>
+public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<string> Devices)
+{
+    public async Task<IVolumeStore> OpenAsync(Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(qemuImg);
+        foreach (var path in Paths)
+        {
+            if (Directory.Exists(new FileDomainLayout(path, domain).DomMd))
+            {
+                return await FileVolumeStore.OpenAsync(path, domain, qemuImg, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (Devices.Count > 0)
+        {
+            return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new SanpoolException(StorageErrors.DomainNotFound,
+            $"no domain {domain} under {(Paths.Count == 0 ? "(no --path given)" : string.Join(", ", Paths))}; give --path DIR for a file domain or --device DEV[,DEV] for a block domain");
+    }
+}

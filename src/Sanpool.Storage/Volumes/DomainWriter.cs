@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+using Sanpool.BlockIO;
+using Sanpool.Core;
+using Sanpool.Leases;
+using Sanpool.Storage.Domains;
+using Sanpool.Storage.Journal;
+using Sanpool.Storage.Operations;
+using Sanpool.Storage.Qemu;
+
+namespace Sanpool.Storage.Volumes;
+
+/// <summary>
+/// The one writer of a domain's structure, for as long as it is open: it holds this host's
+/// writer lock, the host's id in the domain's lockspace, and the SPM lease ("SDM"). Opening it
+/// first finishes or undoes whatever a crashed writer left in the journal, so every operation
+/// starts from consistent chains. Until the host agent exists, each command line is such a
+/// one-shot writer; the agent will keep one open while it is SPM.
+/// <code>
+/// open:  writer lock -> join lockspace (host id) -> acquire SDM -> read journal -> recover
+/// close: release SDM -> leave lockspace -> drop lock          (kill -9: the kernel drops the
+///        lock; the SDM lease stays ours until our host id is re-acquired or times out)
+/// </code>
+/// </summary>
+public sealed partial class DomainWriter : IAsyncDisposable
+{
+    private readonly HashSet<int> _busySlots = [];
+    private HostWriterLock? _lock;
+    private Lockspace? _lockspace;
+    private HeldResource? _sdm;
+    private IBlockDevice? _ids;
+    private IBlockDevice? _leases;
+    private IBlockDevice? _journalDevice;
+
+    private DomainWriter(IVolumeStore store, QemuImg qemuImg, WriterOptions options, ILogger logger)
+    {
+        Store = store;
+        QemuImg = qemuImg;
+        Options = options;
+        Logger = logger;
+    }
+
+    public IVolumeStore Store { get; }
+
+    public QemuImg QemuImg { get; }
+
+    public WriterOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    public Guid Domain => Store.Info.Uuid;
+
+    internal DomainJournal Journal { get; private set; } = null!;
+
+    /// <summary>What recovery did on open: one line per interrupted operation.</summary>
+    public IReadOnlyList<string> Recovered { get; private set; } = [];
+
+    public static async Task<DomainWriter> OpenAsync(IVolumeStore store, QemuImg qemuImg, WriterOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var writer = new DomainWriter(store, qemuImg, options, logger);
+        try
+        {
+            await writer.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            await writer.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            return writer;
+        }
+        catch
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AcquireAsync(CancellationToken cancellationToken)
+    {
+        _lock = await HostWriterLock.AcquireAsync(Options.RunDirectory, Domain, Options.LockWait, cancellationToken).ConfigureAwait(false);
+        var g = Store.Geometry;
+        var io = TimeSpan.FromSeconds(Store.Info.IoTimeout);
+        string space = Domain.ToString();
+        _ids = await Store.OpenIdsAsync(cancellationToken).ConfigureAwait(false);
+        _leases = await Store.OpenLeasesAsync(cancellationToken).ConfigureAwait(false);
+        var lockspaceOptions = new LockspaceOptions(new LeaseDisk(_ids, 0, g, io), space, Options.HostId, Options.HostName)
+        {
+            Timeouts = new LeaseTimeouts(Store.Info.IoTimeout),
+            Logger = Logger,
+        };
+        _lockspace = await Lockspace.JoinAsync(lockspaceOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _sdm = await PaxosLease.AcquireAsync(new LeaseDisk(_leases, SpmLease.Offset(g.Alignment), g, io), _lockspace, SpmLease.Name,
+                new PaxosAcquireOptions { Logger = Logger }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SanpoolException e) when (e.Code == LeaseErrors.AcquireIdLive || e.Code == LeaseErrors.Busy)
+        {
+            throw new SanpoolException(StorageErrors.DomainBusy, $"domain {Domain}: the SPM lease is held by another host: {e.Message}", true, e);
+        }
+
+        LogWriterOpen(Logger, Domain, Options.HostId, Options.HostName, _sdm.Lver);
+        var (journal, pending) = await DomainJournal.OpenAsync(
+            _journalDevice = await Store.OpenJournalAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        Journal = journal;
+        _pendingAtOpen = pending;
+    }
+
+    private IReadOnlyList<(int Slot, JournalEntry Entry)> _pendingAtOpen = [];
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var done = new List<string>();
+        foreach (var (slot, entry) in _pendingAtOpen)
+        {
+            CheckLease();
+            string what = await Recovery.RunAsync(this, slot, entry, cancellationToken).ConfigureAwait(false);
+            LogRecovered(Logger, Domain, entry.Operation, entry.Id, what);
+            done.Add($"{entry.Operation} {entry.Id}: {what}");
+        }
+
+        Recovered = done;
+    }
+
+    /// <summary>Writes <paramref name="entry"/> to the journal: nothing of the operation may happen before this returns.</summary>
+    public async Task<OperationJournal> BeginAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        CheckLease();
+        int slot = await Journal.BeginAsync(entry, _busySlots, cancellationToken).ConfigureAwait(false);
+        _busySlots.Add(slot);
+        return new OperationJournal(this, slot, entry);
+    }
+
+    internal void Resume(int slot) => _busySlots.Add(slot);
+
+    internal void Release(int slot) => _busySlots.Remove(slot);
+
+    /// <summary>Throws if our lockspace failed: a writer whose lease may be gone must stop writing.</summary>
+    public void CheckLease()
+    {
+        if (_lockspace is { IsValid: false })
+        {
+            throw new SanpoolException(LeaseErrors.NoLockspace, $"domain {Domain}: our host id lease is no longer valid; stopping before the next write");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_sdm is not null && _lockspace is not null)
+            {
+                await PaxosLease.ReleaseAsync(_sdm, _lockspace, Logger, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (_lockspace is not null)
+            {
+                await _lockspace.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
+                await _lockspace.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var device in new[] { _journalDevice, _leases, _ids })
+            {
+                if (device is not null)
+                {
+                    await device.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            _lock?.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "domain {Domain}: writer open as host {HostId} ({HostName}), SPM lease lver {Lver}")]
+    private static partial void LogWriterOpen(ILogger logger, Guid domain, int hostId, string hostName, ulong lver);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "domain {Domain}: recovered interrupted {Operation} {Id}: {What}")]
+    private static partial void LogRecovered(ILogger logger, Guid domain, string operation, Guid id, string what);
+}

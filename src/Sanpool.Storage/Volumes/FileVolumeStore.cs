@@ -1,0 +1,286 @@
+using Sanpool.BlockIO;
+using Sanpool.Core;
+using Sanpool.Leases;
+using Sanpool.Storage.Domains;
+using Sanpool.Storage.Journal;
+using Sanpool.Storage.Metadata;
+using Sanpool.Storage.Qemu;
+
+namespace Sanpool.Storage.Volumes;
+
+/// <summary>
+/// Volumes of a file domain, in VDSM's tree: <c>images/&lt;img&gt;/&lt;vol&gt;</c> with
+/// <c>&lt;vol&gt;.meta</c> (written as .new, then renamed) and <c>&lt;vol&gt;.lease</c> (a
+/// resource named by the volume at offset 0). Template volumes are hard-linked into each image
+/// made from them, so qemu finds every parent by its bare UUID in the image's directory; a
+/// link is recognised by its metadata naming another image, and listed once, under its own.
+/// </summary>
+public sealed class FileVolumeStore : IVolumeStore
+{
+    private readonly FileDomainLayout _layout;
+    private readonly QemuImg _qemuImg;
+
+    private FileVolumeStore(FileDomainLayout layout, DomainInfo info, QemuImg qemuImg)
+    {
+        _layout = layout;
+        Info = info;
+        _qemuImg = qemuImg;
+        Geometry = LeaseGeometry.ForSectorSize(info.BlockSize);
+    }
+
+    public DomainInfo Info { get; }
+
+    public string Kind => "file";
+
+    public LeaseGeometry Geometry { get; }
+
+    public FileDomainLayout Layout => _layout;
+
+    public long InitialSize(VolumeFormat format, AllocationType allocation, long capacity) =>
+        format == VolumeFormat.RAW ? capacity : 0;
+
+    public static async Task<FileVolumeStore> OpenAsync(string mount, Guid domain, QemuImg qemuImg, CancellationToken cancellationToken)
+    {
+        var info = await FileDomain.ReadInfoAsync(mount, domain, cancellationToken).ConfigureAwait(false);
+        return new FileVolumeStore(new FileDomainLayout(mount, domain), info, qemuImg);
+    }
+
+    public Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<StoredVolume>();
+        if (!Directory.Exists(_layout.Images))
+        {
+            return Task.FromResult<IReadOnlyList<StoredVolume>>(found);
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(_layout.Images).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(dir);
+            bool removing = name.StartsWith(RemovePrefix, StringComparison.Ordinal);
+            if (!Guid.TryParse(removing ? name[RemovePrefix.Length..] : name, out var image))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
+            {
+                if (Guid.TryParse(Path.GetFileName(file), out var volume) && !IsTemplateLink(file, image))
+                {
+                    found.Add(new StoredVolume(image, volume, new FileInfo(file).Length, FileStat.AllocatedBytes(file))
+                    {
+                        Removing = removing,
+                        Initializing = File.Exists(file + InitializingSuffix),
+                    });
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredVolume>>(found);
+    }
+
+    public async Task<VolumeMetadata> ReadMetadataAsync(StoredVolume volume, CancellationToken cancellationToken)
+    {
+        string path = MetaPath(DirOf(volume), volume.Volume);
+        if (!File.Exists(path))
+        {
+            throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {volume}: no metadata file {path}");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return VolumeMetadata.Parse(bytes, path);
+    }
+
+    public async Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        await WriteMetaFileAsync(MetaPath(DirOf(volume), volume.Volume), metadata, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<StoredVolume> AllocateAsync(VolumeAllocation allocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(allocation);
+        var md = allocation.Metadata;
+        string dir = _layout.Image(md.Image);
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, allocation.Volume.ToString());
+
+        // The mark goes first and comes off last: a crash in between leaves a volume that
+        // recovery and `domain check` know was never finished.
+        await File.WriteAllBytesAsync(data + InitializingSuffix, [], cancellationToken).ConfigureAwait(false);
+        await WriteMetaFileAsync(MetaPath(dir, allocation.Volume), md, cancellationToken).ConfigureAwait(false);
+        await CreateLeaseAsync(Path.Combine(dir, allocation.Volume + ".lease"), allocation.Volume, cancellationToken).ConfigureAwait(false);
+        await CreateDataAsync(data, md, allocation.StorageSize, cancellationToken).ConfigureAwait(false);
+        return new StoredVolume(md.Image, allocation.Volume, new FileInfo(data).Length, FileStat.AllocatedBytes(data)) { Initializing = true };
+    }
+
+    public Task MarkReadyAsync(StoredVolume volume, CancellationToken cancellationToken)
+    {
+        File.Delete(Path.Combine(DirOf(volume), volume.Volume + InitializingSuffix));
+        return Task.CompletedTask;
+    }
+
+    public Task SetParentAsync(StoredVolume volume, Guid parent, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken) =>
+        Task.FromResult(volume); // files grow as qemu writes them
+
+    public Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken)
+    {
+        foreach (var dir in new[] { _layout.Image(image), Path.Combine(_layout.Images, RemovePrefix + image) })
+        {
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
+
+            // Data first, then the rest: a volume file without .meta is never listed as healthy.
+            foreach (var suffix in new[] { "", ".lease", ".meta", ".meta.new", InitializingSuffix })
+            {
+                File.Delete(Path.Combine(dir, volume + suffix));
+            }
+
+            // Template links are all that may remain; an image directory with no volume of its own goes.
+            if (!Directory.EnumerateFiles(dir).Any(f => Guid.TryParse(Path.GetFileName(f), out _) && !IsTemplateLink(f, image)))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task LinkTemplateAsync(StoredVolume template, Guid image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        string from = DirOf(template);
+        string to = _layout.Image(image);
+        Directory.CreateDirectory(to);
+        foreach (var suffix in new[] { "", ".meta", ".lease" })
+        {
+            string target = Path.Combine(to, template.Volume + suffix);
+            if (!File.Exists(target))
+            {
+                HardLink.Create(Path.Combine(from, template.Volume + suffix), target);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        var images = volumes.Select(v => v.Image).Distinct().ToList();
+        if (images.Count == 0)
+        {
+            throw CommonErrors.Invalid("nothing to prepare");
+        }
+
+        // The chain's own image: the one its leaf is in (template volumes are linked into it).
+        var image = volumes[^1].Image;
+        foreach (var other in volumes.Where(v => v.Image != image && !File.Exists(Path.Combine(_layout.Image(image), v.Volume.ToString()))))
+        {
+            throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {other} is not reachable from image {image}'s directory");
+        }
+
+        return Task.FromResult(new PreparedVolumes(_layout.Image(image)));
+    }
+
+    public Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken) =>
+        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(Path.Combine(DirOf(volume), volume.Volume.ToString()), readOnly));
+
+    public Task<IBlockDevice> OpenJournalAsync(CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(_layout.Master, JournalArea.FileName);
+        if (!File.Exists(path))
+        {
+            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            f.SetLength(JournalArea.Size);
+        }
+
+        return Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(path));
+    }
+
+    public Task<IBlockDevice> OpenIdsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(_layout.Ids));
+
+    public Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(_layout.Leases));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>VDSM's prefix for an image directory being removed.</summary>
+    public const string RemovePrefix = "_remove_me_";
+
+    /// <summary>An empty file beside a volume that is still being created.</summary>
+    public const string InitializingSuffix = ".initializing";
+
+    private string DirOf(StoredVolume v)
+    {
+        string dir = _layout.Image(v.Image);
+        return Directory.Exists(dir) || !v.Removing ? dir : Path.Combine(_layout.Images, RemovePrefix + v.Image);
+    }
+
+    private static string MetaPath(string dir, Guid volume) => Path.Combine(dir, volume + ".meta");
+
+    private static bool IsTemplateLink(string file, Guid image)
+    {
+        try
+        {
+            var md = VolumeMetadata.Parse(File.ReadAllBytes(file + ".meta"), file + ".meta");
+            return md.Image != image && md.Role == VolumeRole.SHARED;
+        }
+        catch (Exception e) when (e is IOException or SanpoolException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WriteMetaFileAsync(string path, VolumeMetadata md, CancellationToken cancellationToken)
+    {
+        string tmp = path + ".new";
+        await using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        {
+            await f.WriteAsync(md.ToBytes(), cancellationToken).ConfigureAwait(false);
+            f.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private async Task CreateLeaseAsync(string path, Guid volume, CancellationToken cancellationToken)
+    {
+        await using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            f.SetLength(Geometry.Alignment);
+        }
+
+        await using var device = DirectBlockDevice.Open(path);
+        var disk = new LeaseDisk(device, 0, Geometry, TimeSpan.FromSeconds(Info.IoTimeout));
+        await PaxosLease.InitAsync(disk, Info.Uuid.ToString(), volume.ToString(), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateDataAsync(string path, VolumeMetadata md, long size, CancellationToken cancellationToken)
+    {
+        File.Delete(path);
+        if (md.Format == VolumeFormat.RAW && md.Type == AllocationType.SPARSE)
+        {
+            await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            f.SetLength(size);
+            return;
+        }
+
+        // RAW preallocated: fallocate; COW: qemu-img writes the header (the backing link is
+        // made by the operation that knows the parent).
+        var format = md.Format == VolumeFormat.COW ? QemuImageFormat.Qcow2 : QemuImageFormat.Raw;
+        var prealloc = md.Type == AllocationType.PREALLOCATED ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
+        if (md.Format == VolumeFormat.RAW)
+        {
+            await _qemuImg.CreateAsync(QemuTarget.Path(path), format, size, null, prealloc, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        }
+    }
+}

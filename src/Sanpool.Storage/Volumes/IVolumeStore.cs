@@ -1,0 +1,76 @@
+using Sanpool.BlockIO;
+using Sanpool.Leases;
+using Sanpool.Storage.Domains;
+using Sanpool.Storage.Metadata;
+
+namespace Sanpool.Storage.Volumes;
+
+/// <summary>
+/// What the volume operations need from a domain's storage, one implementation per domain
+/// kind: <see cref="FileVolumeStore"/> (files under <c>images/</c>) and <see cref="BlockVolumeStore"/>
+/// (LVs with IU_/PU_/MD_ tags and metadata slots). Every mutating member is idempotent, so
+/// recovery can repeat a step a crash interrupted.
+/// </summary>
+public interface IVolumeStore : IAsyncDisposable
+{
+    DomainInfo Info { get; }
+
+    /// <summary>"file" or "block": for messages and the volume-size rules.</summary>
+    string Kind { get; }
+
+    /// <summary>Every volume the storage holds, including half-created and half-removed ones.</summary>
+    Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The volume's metadata record; METADATA_INVALID if it is missing or unreadable.</summary>
+    Task<VolumeMetadata> ReadMetadataAsync(StoredVolume volume, CancellationToken cancellationToken);
+
+    Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken);
+
+    /// <summary>Creates the volume's storage, metadata record and lease; the result is still Initializing.</summary>
+    Task<StoredVolume> AllocateAsync(VolumeAllocation allocation, CancellationToken cancellationToken);
+
+    /// <summary>Drops the initializing mark (block: the OVIRT_VOL_INITIALIZING tag).</summary>
+    Task MarkReadyAsync(StoredVolume volume, CancellationToken cancellationToken);
+
+    /// <summary>Points the storage-level parent link (block: PU_ tag) at <paramref name="parent"/>.</summary>
+    Task SetParentAsync(StoredVolume volume, Guid parent, CancellationToken cancellationToken);
+
+    /// <summary>Grows the volume's storage to at least <paramref name="size"/> bytes.</summary>
+    Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken);
+
+    /// <summary>Removes the volume's storage, metadata and lease, wherever it got to; no error if gone.</summary>
+    Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes the template volume <paramref name="template"/> reachable from <paramref name="image"/>'s
+    /// directory, where qemu resolves backing names (file: hard links, as VDSM does; block: nothing).
+    /// </summary>
+    Task LinkTemplateAsync(StoredVolume template, Guid image, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Exposes <paramref name="volumes"/> as files in one directory, each named by its UUID, for
+    /// qemu-img (file: the image directory itself; block: a FUSE mount over the LVs).
+    /// </summary>
+    Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken);
+
+    /// <summary>The volume's bytes, sector-aligned, for native header reads and byte copies.</summary>
+    Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken);
+
+    /// <summary>The area of the domain's journal (<see cref="Journal.JournalArea"/>).</summary>
+    Task<IBlockDevice> OpenJournalAsync(CancellationToken cancellationToken);
+
+    /// <summary>The lockspace area ("ids") at offset 0.</summary>
+    Task<IBlockDevice> OpenIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The resource area ("leases"); the SPM lease is at 1 x alignment.</summary>
+    Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The storage a new volume starts with: a file domain gives RAW its capacity and lets
+    /// qcow2 files grow; a block domain rounds to extents and starts sparse qcow2 small.
+    /// </summary>
+    long InitialSize(VolumeFormat format, AllocationType allocation, long capacity);
+
+    /// <summary>The geometry of the lease areas.</summary>
+    LeaseGeometry Geometry { get; }
+}
