@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using System.Reflection;
-using Sanpool.TestSupport;
-
-namespace Sanpool.Interop.Tests.Support;
+namespace Sanpool.TestSupport;
 
 /// <summary>
 /// The <c>sanpool</c> executable under test, run as a real process: the path in the
 /// environment variable <c>SANPOOL_CLI</c>, or else the checkout's <c>./sanpool</c> wrapper
 /// (which builds the CLI when it is stale).
 /// </summary>
-internal static class SanpoolCli
+public static class SanpoolCli
 {
     public const string EnvironmentVariable = "SANPOOL_CLI";
 
@@ -21,6 +19,10 @@ internal static class SanpoolCli
     /// <summary>Runs <c>sanpool ARGS</c> to completion; the exit code is not checked.</summary>
     public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         ToolRunner.RunAsync(Path, arguments, timeout: timeout ?? DefaultTimeout, cancellationToken: cancellationToken);
+
+    /// <summary>Runs <c>sanpool ARGS</c> with extra environment variables; the exit code is not checked.</summary>
+    public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null) =>
+        ToolRunner.RunAsync(Path, arguments, environment, timeout ?? DefaultTimeout);
 
     public static Task<ToolResult> RunAsync(params string[] arguments) => RunAsync((IEnumerable<string>)arguments);
 
