@@ -173,8 +173,8 @@ public static class BlockDomain
             // The metadata LV first and only on the first PV: it gets that PV's extent 0,
             // where VDSM requires it (its PV mapping numbers the metadata PV 0).
             bool metadata = lv == BlockDomainLayout.MetadataLv;
-            await lvm.LvCreateAsync(vg, lv, BlockDomainLayout.SizeOf(lv, g.Alignment), [], contiguous: metadata,
-                onPvs: metadata ? [firstDevice] : null, cancellationToken).ConfigureAwait(false);
+            await lvm.LvCreateAsync(vg, lv, BlockDomainLayout.SizeOf(lv, g.Alignment), [],
+                onPvs: metadata ? [firstDevice] : null, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         var group = (await lvm.VgsAsync(vg, cancellationToken).ConfigureAwait(false)).Single();
@@ -245,7 +245,9 @@ public static class BlockDomain
         }
         catch (SanpoolException e) when (e.Code == LvmErrors.VgNotFound)
         {
-            throw new SanpoolException(StorageErrors.DomainNotFound, $"no domain {uuid} on {where}", innerException: e);
+            // LVM finds a VG through the PV holding its metadata: a domain's first PV.
+            throw new SanpoolException(StorageErrors.DomainNotFound,
+                $"no domain {uuid} on {where} (a block domain is found through its first PV, which must be among the devices)", innerException: e);
         }
 
         if (group.Tags.Contains(BlockDomainLayout.UnreadyTag))
