@@ -114,6 +114,23 @@ public sealed class BlockDomainTests
     }
 
     [Fact]
+    public async Task Extend_finishes_an_extend_that_stopped_after_vgextend()
+    {
+        await using var luns = await CreateAsync(1);
+        string second = await luns.AddAsync(1 * GiB);
+        var uuid = Guid.NewGuid();
+        await BlockDomain.CreateAsync([luns[0]], uuid, "half extended", 512, default);
+        var lvm = luns.Lvm();
+        await lvm.PvCreateAsync([second], BlockDomainLayout.PvMetadataAreaSize, ignoreMetadata: true);
+        await lvm.VgExtendAsync(uuid.ToString(), [second]);
+        Assert.Null((await BlockDomain.ReadMetadataAsync([luns[0], second], uuid, default))["PV1"]);
+
+        await BlockDomain.ExtendAsync([luns[0]], uuid, second, default);
+        var md = await BlockDomain.ReadMetadataAsync([luns[0], second], uuid, default);
+        Assert.Equal(Path.GetFileName(second), PvMapping.Parse(md["PV1"]!).Guid);
+    }
+
+    [Fact]
     public async Task Extend_refuses_a_device_with_other_sectors_and_changes_nothing()
     {
         await using var luns = await CreateAsync(1);
