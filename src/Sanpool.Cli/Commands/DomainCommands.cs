@@ -6,8 +6,9 @@ using Sanpool.Storage.Domains;
 namespace Sanpool.Cli.Commands;
 
 /// <summary>
-/// <c>sanpool domain ...</c>: storage domains. So far file domains can be created and read;
-/// block domains (an LVM VG on shared LUNs) come next.
+/// <c>sanpool domain ...</c>: storage domains, a directory tree (<c>--file</c>/<c>--path</c>)
+/// or an LVM VG on shared LUNs (<c>--block</c>/<c>--device</c>). A block domain is found only
+/// on the devices given: the CLI never scans the host's other disks.
 /// </summary>
 public static class DomainCommands
 {
@@ -15,6 +16,7 @@ public static class DomainCommands
     {
         var domain = new Command("domain", "Storage domains: a directory tree (file) or an LVM volume group on shared LUNs (block), in VDSM's format 5.");
         domain.Subcommands.Add(CreateDomain());
+        domain.Subcommands.Add(Extend());
         domain.Subcommands.Add(Info());
         domain.Subcommands.Add(ChainCommands.Check());
         domain.Subcommands.Add(ChainCommands.Recover());
@@ -23,17 +25,40 @@ public static class DomainCommands
 
     private static Command CreateDomain()
     {
-        var file = new Option<string>("--file") { Description = "Create a file domain in this directory (an NFS or local mount).", Required = true };
+        var file = new Option<string?>("--file") { Description = "Create a file domain in this directory (an NFS or local mount)." };
+        var block = new Option<string?>("--block") { Description = "Create a block domain on these LUNs, DEV[,DEV..] (the first holds the VG metadata)." };
         var uuid = new Option<string?>("--uuid") { Description = "The domain's UUID (default: a new one)." };
         var name = new Option<string>("--name") { Description = "Description, at most 50 characters.", DefaultValueFactory = _ => "storage domain" };
-        var sector = new Option<int>("--sector") { Description = "Sector size of its leases: 512 or 4096.", DefaultValueFactory = _ => 512 };
+        var sector = new Option<int>("--sector") { Description = "Sector size of its leases: 512 or 4096 (a block domain's must be its LUNs').", DefaultValueFactory = _ => 512 };
         var json = new Option<bool>("--json") { Description = "Print the domain as JSON instead of its UUID." };
-        var ioTimeout = new Option<int>("--io-timeout") { Description = "The lockspace's io_timeout in seconds (IOOPTIMEOUTSEC); lease delays derive from it.", DefaultValueFactory = _ => FileDomain.DefaultIoTimeout };
-        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, uuid, name, sector, json, ioTimeout };
+        var ioTimeout = new Option<int>("--io-timeout") { Description = "The lockspace's io_timeout in seconds (IOOPTIMEOUTSEC); every lease delay derives from it.", DefaultValueFactory = _ => FileDomain.DefaultIoTimeout };
+        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, block, uuid, name, sector, json, ioTimeout };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetValue(uuid)) ?? Guid.NewGuid();
-            var info = await FileDomain.CreateAsync(Path.GetFullPath(p.GetRequiredValue(file)), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct);
+            var info = (p.GetValue(file), p.GetValue(block)) switch
+            {
+                ({ } dir, null) => await FileDomain.CreateAsync(Path.GetFullPath(dir), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                (null, { } devices) => await BlockDomain.CreateAsync(Devices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                _ => throw CommonErrors.Invalid("give exactly one of --file DIR and --block DEV[,DEV..]"),
+            };
+            Print(info, p.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Extend()
+    {
+        var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
+        var device = new Option<string>("--device") { Description = "The domain's LUNs, DEV[,DEV..] (at least the first).", Required = true };
+        var block = new Option<string>("--block") { Description = "The free LUN to add.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the domain as JSON instead of its UUID." };
+        var cmd = new Command("extend", "Add a LUN to a block domain (pvcreate, vgextend, a new PVn metadata line).") { sd, device, block, json };
+        CliAction.Set(cmd, async (p, ct) =>
+        {
+            var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw CommonErrors.Invalid("give the domain's UUID");
+            var info = await BlockDomain.ExtendAsync(Devices(p.GetRequiredValue(device), "--device"), id, p.GetRequiredValue(block), ct);
             Print(info, p.GetValue(json));
             return 0;
         });
@@ -43,16 +68,29 @@ public static class DomainCommands
     private static Command Info()
     {
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
-        var path = new Option<string>("--path") { Description = "The directory the file domain lives in.", Required = true };
-        var cmd = new Command("info", "Print a domain's metadata as JSON, after verifying its checksum.") { sd, path };
+        var path = new Option<string?>("--path") { Description = "The directory the file domain lives in." };
+        var device = new Option<string?>("--device") { Description = "The block domain's LUNs, DEV[,DEV..]; no other device is looked at." };
+        var cmd = new Command("info", "Print a domain's metadata as JSON, after verifying its checksum.") { sd, path, device };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw CommonErrors.Invalid("give the domain's UUID");
-            var info = await FileDomain.ReadInfoAsync(Path.GetFullPath(p.GetRequiredValue(path)), id, ct);
+            var info = (p.GetValue(path), p.GetValue(device)) switch
+            {
+                ({ } dir, null) => await FileDomain.ReadInfoAsync(Path.GetFullPath(dir), id, ct),
+                (null, { } devices) => await BlockDomain.ReadInfoAsync(Devices(devices, "--device"), id, ct),
+                _ => throw CommonErrors.Invalid("give exactly one of --path DIR and --device DEV[,DEV..]"),
+            };
             Print(info, json: true);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A comma-separated device list, as given (paths are checked by the storage layer).</summary>
+    private static string[] Devices(string list, string option)
+    {
+        var devices = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return devices.Length > 0 ? devices : throw CommonErrors.Invalid($"{option} names no device");
     }
 
     private static Guid? ParseUuid(string? text) => text is null ? null

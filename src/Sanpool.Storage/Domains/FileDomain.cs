@@ -14,9 +14,9 @@ namespace Sanpool.Storage.Domains;
 /// </summary>
 public static class FileDomain
 {
-    public const int FormatVersion = 5;
-    public const int DefaultIoTimeout = 10;
-    public const int MaxDescription = 50;
+    public const int FormatVersion = DomainDefaults.FormatVersion;
+    public const int DefaultIoTimeout = DomainDefaults.IoTimeout;
+    public const int MaxDescription = DomainDefaults.MaxDescription;
 
     public static Task<DomainInfo> CreateAsync(string mount, Guid uuid, string description, int sectorSize, CancellationToken cancellationToken) =>
         CreateAsync(mount, uuid, description, sectorSize, DefaultIoTimeout, cancellationToken);
@@ -29,10 +29,7 @@ public static class FileDomain
             throw new SanpoolException(CommonErrors.NotFound, $"{mount} is not a directory");
         }
 
-        if (description.Length > MaxDescription)
-        {
-            throw CommonErrors.Invalid($"the name is {description.Length} characters; at most {MaxDescription}");
-        }
+        DomainDefaults.CheckDescription(description);
 
         if (ioTimeout is < 1 or > 255)
         {
@@ -108,24 +105,9 @@ public static class FileDomain
             await PaxosLease.InitAsync(new LeaseDisk(leases, g.Alignment, g, io), name, SpmLease.Name, null, cancellationToken).ConfigureAwait(false);
         }
 
-        var md = new DomainMetadata(new Dictionary<string, string>
-        {
-            ["ALIGNMENT"] = g.Alignment.ToString(CultureInfo.InvariantCulture),
-            ["BLOCK_SIZE"] = g.SectorSize.ToString(CultureInfo.InvariantCulture),
-            ["CLASS"] = "Data",
-            ["DESCRIPTION"] = description,
-            ["IOOPTIMEOUTSEC"] = ioTimeout.ToString(CultureInfo.InvariantCulture),
-            ["LEASERETRIES"] = "3",
-            ["LEASETIMESEC"] = "60",
-            ["LOCKPOLICY"] = "",
-            ["LOCKRENEWALINTERVALSEC"] = "5",
-            ["POOL_UUID"] = "",
-            ["REMOTE_PATH"] = mount,
-            ["ROLE"] = "Regular",
-            ["SDUUID"] = name,
-            ["TYPE"] = "LOCALFS",
-            ["VERSION"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
-        });
+        var keys = DomainDefaults.CommonKeys(layout.Domain, "LOCALFS", description, g, ioTimeout);
+        keys["REMOTE_PATH"] = mount;
+        var md = new DomainMetadata(keys);
         await WriteMetadataAsync(layout.Metadata, md, cancellationToken).ConfigureAwait(false);
     }
 

@@ -13,7 +13,7 @@ namespace Sanpool.Storage.Lvm;
 /// includes it.
 /// <para>What works without device-mapper (LVM 2.03.16, observed on a kernel with no dm driver):</para>
 /// <list type="bullet">
-/// <item>pvcreate, vgcreate, vgextend, vgchange --addtag/--deltag, vgremove -f, lvchange
+/// <item>pvcreate (also with --metadatasize/--metadataignore), pvchange --metadataignore, vgcreate, vgextend, vgchange --addtag/--deltag, vgremove -f, lvchange
 /// --addtag/--deltag, lvremove -f and every report (pvs, vgs, lvs) work as they are; they only
 /// print the dm "Failure to communicate with kernel device-mapper driver" lines, and lv_attr
 /// shows the state "XX" (unknown).</item>
@@ -54,6 +54,27 @@ public sealed class LvmCommand
     /// <summary>Initialises <paramref name="devices"/> as PVs (refusing any that holds a signature).</summary>
     public Task PvCreateAsync(IReadOnlyList<string> devices, CancellationToken cancellationToken = default) =>
         ChangeAsync("pvcreate", [.. Devices(devices)], cancellationToken);
+
+    /// <summary>
+    /// Initialises <paramref name="devices"/> as PVs with two LVM metadata areas of
+    /// <paramref name="metadataSizeBytes"/> each (one at the start, one at the end of the
+    /// device), as VDSM makes a domain's PVs. With <paramref name="ignoreMetadata"/> the areas
+    /// exist but LVM does not keep the VG's metadata in them until
+    /// <see cref="PvSetMetadataIgnoreAsync"/> turns them on: a domain keeps its VG metadata on
+    /// the first PV only, so adding a PV never rewrites metadata on every LUN.
+    /// </summary>
+    public Task PvCreateAsync(IReadOnlyList<string> devices, long metadataSizeBytes, bool ignoreMetadata, CancellationToken cancellationToken = default) =>
+        ChangeAsync("pvcreate",
+        [
+            "--metadatasize", Bytes(metadataSizeBytes),
+            "--metadatacopies", "2",
+            "--metadataignore", ignoreMetadata ? "y" : "n",
+            .. Devices(devices),
+        ], cancellationToken);
+
+    /// <summary>Turns the use of <paramref name="device"/>'s metadata areas off or on (pvchange --metadataignore).</summary>
+    public Task PvSetMetadataIgnoreAsync(string device, bool ignore, CancellationToken cancellationToken = default) =>
+        ChangeAsync("pvchange", ["--metadataignore", ignore ? "y" : "n", LvmNames.CheckDevice(device)], cancellationToken);
 
     /// <summary>Creates VG <paramref name="name"/> (a domain's UUID) on PVs made by <see cref="PvCreateAsync"/>.</summary>
     /// <param name="extentSizeBytes">A power of two; 128 MiB for storage domains.</param>
@@ -103,7 +124,8 @@ public sealed class LvmCommand
     /// (rounded up to whole extents), never activated and never zeroed: its old bytes stay.
     /// </summary>
     /// <param name="contiguous">Allocate one physical run of extents (VG_FULL if there is none).</param>
-    public Task LvCreateAsync(string vg, string name, long sizeBytes, IReadOnlyCollection<string> tags, bool contiguous = false, CancellationToken cancellationToken = default)
+    /// <param name="onPvs">Allocate only on these PVs (e.g. a domain's metadata LV on its first PV); null for any.</param>
+    public Task LvCreateAsync(string vg, string name, long sizeBytes, IReadOnlyCollection<string> tags, bool contiguous = false, IReadOnlyList<string>? onPvs = null, CancellationToken cancellationToken = default)
     {
         List<string> args =
         [
@@ -120,6 +142,11 @@ public sealed class LvmCommand
 
         args.AddRange(TagArgs("--addtag", tags));
         args.Add(LvmNames.CheckName(vg, "VG"));
+        if (onPvs is not null)
+        {
+            args.AddRange(Devices(onPvs));
+        }
+
         return ChangeAsync("lvcreate", args, cancellationToken);
     }
 

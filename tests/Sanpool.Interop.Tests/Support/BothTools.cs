@@ -1,3 +1,4 @@
+using Sanpool.TestSupport;
 namespace Sanpool.Interop.Tests.Support;
 
 /// <summary>Reads the same storage with both tools and asserts they print the same thing.</summary>

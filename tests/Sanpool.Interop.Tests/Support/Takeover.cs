@@ -1,3 +1,4 @@
+using Sanpool.TestSupport;
 using System.Globalization;
 using Sanpool.Leases;
 using Xunit.Abstractions;
