@@ -110,6 +110,25 @@ public class VolumeFileSystemTests
     }
 
     [Fact]
+    public async Task The_kernel_passes_writes_of_up_to_1_MiB_whole_without_the_page_cache()
+    {
+        var device = new RecordingBlockDevice(new MemoryDisk(VolumeSize, 4096).Open());
+        await using var mount = await MountedVolumes.MountAsync();
+        mount.FileSystem.Add("vol", device);
+
+        // Page-aligned, as qemu's buffers are: the kernel splits direct I/O at the pages of the
+        // caller's buffer, so an unaligned array would make every request boundary unaligned.
+        using (var buffer = new AlignedBuffer(3 << 20))
+        using (var file = File.OpenHandle(mount.PathOf("vol"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            await RandomAccess.WriteAsync(file, buffer.Memory, 0);
+        }
+
+        // max_pages negotiated: 1 MiB per request, not the default 128 KiB; direct I/O: nothing written back later.
+        Assert.Equal([1 << 20, 1 << 20, 1 << 20], device.WriteLengths);
+    }
+
+    [Fact]
     public async Task Files_have_the_device_size_and_never_grow()
     {
         var disk = new MemoryDisk(VolumeSize, 512);
