@@ -16,6 +16,11 @@ namespace Sanpool.Storage.DataPath;
 /// they are not disposed here, and a file still open after <see cref="Remove"/> keeps using
 /// its device until the caller disposes it (then its I/O fails with EIO).
 /// The protocol is described in <see cref="FuseServer"/>.
+/// <para>
+/// Meant for other processes (qemu-img, qemu-io). Code in this process that reads the mount
+/// with blocking file calls ties up thread-pool threads that the server needs to answer it;
+/// it works, but the pool may starve and grow only slowly.
+/// </para>
 /// </summary>
 public sealed partial class VolumeFileSystem : IAsyncDisposable
 {
@@ -63,7 +68,8 @@ public sealed partial class VolumeFileSystem : IAsyncDisposable
     /// <summary>
     /// Mounts an empty volume directory at <paramref name="mountPoint"/> (created if missing,
     /// and then removed again on dispose) and returns once the kernel has completed INIT.
-    /// Needs root (mount(2) and allow_other).
+    /// Needs root (mount(2) and allow_other). After a crash, call <see cref="CleanupStaleAsync"/>
+    /// first: a stale mount point answers ENOTCONN and cannot be mounted over.
     /// </summary>
     /// <exception cref="SanpoolException">FUSE_MOUNT_FAILED or FUSE_PROTOCOL_FAILED.</exception>
     public static async Task<VolumeFileSystem> MountAsync(string mountPoint, ILogger logger, CancellationToken cancellationToken)

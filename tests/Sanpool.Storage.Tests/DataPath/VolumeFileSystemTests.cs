@@ -274,6 +274,32 @@ public class VolumeFileSystemTests
         MountedVolumes.AssertNoMountUnder(dir.Path);
     }
 
+    [Fact]
+    public async Task A_stale_mount_point_cannot_be_mounted_again_until_cleaned_up()
+    {
+        Requires.Root("it mounts a FUSE file system");
+        MountedVolumes.EnoughThreads();
+        using var dir = new TempDir("fuse");
+        string mountPoint = dir.File("mnt");
+        var dead = await VolumeFileSystem.MountAsync(mountPoint, CancellationToken.None);
+        try
+        {
+            await dead.AbandonAsync();
+
+            await Assert.ThrowsAnyAsync<IOException>(() => VolumeFileSystem.MountAsync(mountPoint, CancellationToken.None));
+
+            await VolumeFileSystem.CleanupStaleAsync(dir.Path);
+            await using var again = await VolumeFileSystem.MountAsync(mountPoint, CancellationToken.None);
+            Assert.Equal([mountPoint], MountedVolumes.MountsUnder(dir.Path));
+        }
+        finally
+        {
+            await VolumeFileSystem.CleanupStaleAsync(dir.Path);
+        }
+
+        MountedVolumes.AssertNoMountUnder(dir.Path);
+    }
+
     private static async Task<long> ReadFullyAsync(SafeFileHandle file, byte[] buffer)
     {
         long done = 0;
