@@ -55,7 +55,7 @@ public static class DomainCheck
     private static async Task CheckJournalAsync(IVolumeStore store, List<CheckFinding> findings, CancellationToken cancellationToken)
     {
         await using var device = await store.OpenJournalAsync(cancellationToken).ConfigureAwait(false);
-        var (_, pending) = await DomainJournal.OpenAsync(device, cancellationToken).ConfigureAwait(false);
+        var (_, pending) = await DomainJournal.OpenAsync(device, store.Info.Uuid, cancellationToken).ConfigureAwait(false);
         foreach (var (slot, entry) in pending)
         {
             findings.Add(new CheckFinding(entry.Image.ToString(), null,

@@ -18,7 +18,7 @@ public sealed class DomainJournal
 
     /// <summary>Reads every slot and returns the journal with the entries left by earlier writers.</summary>
     public static async Task<(DomainJournal Journal, IReadOnlyList<(int Slot, JournalEntry Entry)> Pending)> OpenAsync(
-        IBlockDevice device, CancellationToken cancellationToken)
+        IBlockDevice device, Guid domain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (device.Size < JournalArea.Size)
@@ -44,9 +44,10 @@ public sealed class DomainJournal
             }
 
             journal._sequence[slot] = newest?.Sequence ?? 0;
-            if (newest is { IsFree: false })
+            // An entry of another domain is what a LUN used before kept: not ours, the slot is free.
+            if (newest is { IsFree: false } && ParseOrThrow(newest, device.Path, slot) is { } entry && entry.Domain == domain)
             {
-                pending.Add((slot, ParseOrThrow(newest, device.Path, slot)));
+                pending.Add((slot, entry));
             }
         }
 

@@ -7,5 +7,7 @@ internal static class VolumeTestKinds
     {
         { "file", 512 },
         { "file", 4096 },
+        { "block", 512 },
+        { "block", 4096 },
     };
 }
