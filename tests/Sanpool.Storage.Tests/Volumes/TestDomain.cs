@@ -85,7 +85,7 @@ internal sealed partial class TestDomain : IAsyncDisposable
         Locator.OpenAsync(domain ?? Uuid, QemuImg, RunDirectory, CancellationToken.None);
 
     public async Task<DomainWriter> WriterAsync(IVolumeStore store, int hostId = 1) =>
-        await DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = hostId, RunDirectory = RunDirectory, HostName = "test-host" },
+        await DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = hostId, RunDirectory = RunDirectory, HostName = Environment.MachineName },
             NullLogger.Instance, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
