@@ -79,7 +79,7 @@ public static class ToolRunner
                 return;
             }
 
-            _ = NativeMethods.Kill(process.Id, NativeMethods.SIGTERM);
+            _ = Signals.Kill(process.Id, Signals.SIGTERM);
             using var wait = new CancellationTokenSource(grace);
             try
             {
@@ -92,7 +92,7 @@ public static class ToolRunner
 
             if (!process.HasExited)
             {
-                _ = NativeMethods.Kill(process.Id, NativeMethods.SIGKILL);
+                _ = Signals.Kill(process.Id, Signals.SIGKILL);
                 using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
             }

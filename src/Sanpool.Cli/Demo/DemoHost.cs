@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using Sanpool.Core;
 
 namespace Sanpool.Cli.Demo;
 
 /// <summary>One demo host: its own run directory and a real <c>sanpool leased</c> process.</summary>
-internal sealed partial class DemoHost : IAsyncDisposable
+internal sealed class DemoHost : IAsyncDisposable
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Process, bool> _holders = new();
     private Process? _daemon;
@@ -77,7 +77,7 @@ internal sealed partial class DemoHost : IAsyncDisposable
     {
         if (_daemon is { HasExited: false } d)
         {
-            _ = Kill(d.Id, 15); // SIGTERM: the daemon releases and leaves its lockspaces
+            _ = Signals.Kill(d.Id, Signals.SIGTERM); // SIGTERM: the daemon releases and leaves its lockspaces
             if (!d.WaitForExit(TimeSpan.FromSeconds(10)))
             {
                 d.Kill();
@@ -88,7 +88,4 @@ internal sealed partial class DemoHost : IAsyncDisposable
 
         _daemon?.Dispose();
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }

@@ -22,9 +22,6 @@ internal static unsafe partial class Posix
 
     private const nint SIG_DFL = 0;
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    public static partial int Kill(int pid, int signal);
-
     // fcntl is variadic; an int third argument is passed exactly as a fixed one on x86_64 and aarch64 Linux.
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int command, int argument);

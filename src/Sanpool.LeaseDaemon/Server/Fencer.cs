@@ -89,7 +89,7 @@ internal sealed class Fencer(DaemonServices s)
     {
         string name = signal == Posix.SIGKILL ? "SIGKILL" : "SIGTERM";
         DaemonLog.Signalled(s.Logger, s.HostName, name, client.Pid, state.State.ToString().ToLowerInvariant());
-        if (Posix.Kill(client.Pid, signal) != 0 && Marshal.GetLastPInvokeError() is int errno and not Posix.ESRCH)
+        if (Core.Signals.Kill(client.Pid, signal) != 0 && Marshal.GetLastPInvokeError() is int errno and not Posix.ESRCH)
         {
             DaemonLog.SignalFailed(s.Logger, s.HostName, name, client.Pid, Posix.Describe(errno));
         }

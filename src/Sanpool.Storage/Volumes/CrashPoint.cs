@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Sanpool.Core;
 
 namespace Sanpool.Storage.Volumes;
 
@@ -8,10 +8,9 @@ namespace Sanpool.Storage.Volumes;
 /// death is real (kill -9 of ourselves), so nothing after the point runs: no finally block,
 /// no flush, no lease release. Unset, a point costs one string comparison.
 /// </summary>
-public static partial class CrashPoint
+public static class CrashPoint
 {
     public const string Variable = "SANPOOL_CRASH_AT";
-    private const int SigKill = 9;
 
     private static readonly string? Armed = Environment.GetEnvironmentVariable(Variable);
 
@@ -21,10 +20,7 @@ public static partial class CrashPoint
         {
             Console.Error.WriteLine($"sanpool: crash point {name}: killing process {Environment.ProcessId} with SIGKILL");
             Console.Error.Flush();
-            _ = Kill(Environment.ProcessId, SigKill);
+            _ = Signals.Kill(Environment.ProcessId, Signals.SIGKILL);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }

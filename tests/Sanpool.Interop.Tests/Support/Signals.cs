@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Sanpool.Interop.Tests.Support;
 
 /// <summary>Signals sent by pid, to processes the test started itself, and what a pid is running.</summary>
-internal static partial class Signals
+internal static class Signals
 {
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
@@ -14,7 +13,7 @@ internal static partial class Signals
     {
         if (!process.HasExited)
         {
-            _ = Kill(process.Id, SIGKILL);
+            _ = Core.Signals.Kill(process.Id, SIGKILL);
         }
 
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -31,7 +30,7 @@ internal static partial class Signals
                 return;
             }
 
-            _ = Kill(process.Id, SIGTERM);
+            _ = Core.Signals.Kill(process.Id, SIGTERM);
             using var wait = new CancellationTokenSource(grace);
             try
             {
@@ -62,7 +61,4 @@ internal static partial class Signals
             return null;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

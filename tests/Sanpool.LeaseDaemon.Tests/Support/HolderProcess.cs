@@ -96,7 +96,7 @@ internal sealed class HolderProcess : IAsyncDisposable
         }
     }
 
-    public void Signal(int signal) => Posix.Kill(Pid, signal);
+    public void Signal(int signal) => Core.Signals.Kill(Pid, signal);
 
     public Task WaitForExitAsync(TimeSpan timeout) => _exited.WaitAsync(timeout);
 
@@ -107,7 +107,7 @@ internal sealed class HolderProcess : IAsyncDisposable
     {
         if (!HasExited)
         {
-            Posix.Kill(Pid, Posix.SIGKILL);
+            Core.Signals.Kill(Pid, Posix.SIGKILL);
             await _exited.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
