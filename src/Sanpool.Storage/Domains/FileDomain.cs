@@ -112,17 +112,8 @@ public static class FileDomain
     }
 
     /// <summary>Writes metadata.new, flushes it, and renames it over metadata (VDSM's way).</summary>
-    public static async Task WriteMetadataAsync(string path, DomainMetadata md, CancellationToken cancellationToken)
-    {
-        string tmp = path + ".new";
-        await using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            await f.WriteAsync(System.Text.Encoding.UTF8.GetBytes(string.Concat(md.ToLines().Select(l => l + "\n"))), cancellationToken).ConfigureAwait(false);
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
-    }
+    public static Task WriteMetadataAsync(string path, DomainMetadata md, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(string.Concat(md.ToLines().Select(l => l + "\n"))), cancellationToken);
 
     private static void Sparse(string path, long size)
     {

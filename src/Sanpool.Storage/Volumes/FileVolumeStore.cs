@@ -93,7 +93,7 @@ public sealed class FileVolumeStore : IVolumeStore
     public async Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        await WriteMetaFileAsync(MetaPath(DirOf(volume), volume.Volume), metadata, cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(MetaPath(DirOf(volume), volume.Volume), metadata.ToBytes(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<StoredVolume> AllocateAsync(VolumeAllocation allocation, CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ public sealed class FileVolumeStore : IVolumeStore
         // The mark goes first and comes off last: a crash in between leaves a volume that
         // recovery and `domain check` know was never finished.
         await File.WriteAllBytesAsync(data + InitializingSuffix, [], cancellationToken).ConfigureAwait(false);
-        await WriteMetaFileAsync(MetaPath(dir, allocation.Volume), md, cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(MetaPath(dir, allocation.Volume), md.ToBytes(), cancellationToken).ConfigureAwait(false);
         await CreateLeaseAsync(Path.Combine(dir, allocation.Volume + ".lease"), allocation.Volume, cancellationToken).ConfigureAwait(false);
         await CreateDataAsync(data, md, allocation.StorageSize, cancellationToken).ConfigureAwait(false);
         return new StoredVolume(md.Image, allocation.Volume, new FileInfo(data).Length, FileStat.AllocatedBytes(data)) { Initializing = true };
@@ -134,7 +134,7 @@ public sealed class FileVolumeStore : IVolumeStore
             }
 
             // Data first, then the rest: a volume file without .meta is never listed as healthy.
-            foreach (var suffix in new[] { "", ".lease", ".meta", ".meta.new", InitializingSuffix })
+            foreach (var suffix in new[] { "", ".lease", ".meta", ".meta" + AtomicFile.NewSuffix, InitializingSuffix })
             {
                 File.Delete(Path.Combine(dir, volume + suffix));
             }
@@ -170,17 +170,16 @@ public sealed class FileVolumeStore : IVolumeStore
     public Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        var images = volumes.Select(v => v.Image).Distinct().ToList();
-        if (images.Count == 0)
+        if (volumes.Count == 0)
         {
             throw CommonErrors.Invalid("nothing to prepare");
         }
 
         // The chain's own image: the one its leaf is in (template volumes are linked into it).
         var image = volumes[^1].Image;
-        foreach (var other in volumes.Where(v => v.Image != image && !File.Exists(Path.Combine(_layout.Image(image), v.Volume.ToString()))))
+        if (volumes.FirstOrDefault(v => !File.Exists(Path.Combine(_layout.Image(image), v.Volume.ToString()))) is { } missing)
         {
-            throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {other} is not reachable from image {image}'s directory");
+            throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {missing} is not reachable from image {image}'s directory");
         }
 
         return Task.FromResult(new PreparedVolumes(_layout.Image(image)));
@@ -236,18 +235,6 @@ public sealed class FileVolumeStore : IVolumeStore
         }
     }
 
-    private static async Task WriteMetaFileAsync(string path, VolumeMetadata md, CancellationToken cancellationToken)
-    {
-        string tmp = path + ".new";
-        await using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            await f.WriteAsync(md.ToBytes(), cancellationToken).ConfigureAwait(false);
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
-    }
-
     private async Task CreateLeaseAsync(string path, Guid volume, CancellationToken cancellationToken)
     {
         await using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
@@ -260,27 +247,20 @@ public sealed class FileVolumeStore : IVolumeStore
         await PaxosLease.InitAsync(disk, Info.Uuid.ToString(), volume.ToString(), null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// RAW sparse: a sparse file of its size; RAW preallocated: fallocated by qemu-img; COW: an
+    /// empty file, whose qcow2 header the operation writes once it knows the parent.
+    /// </summary>
     private async Task CreateDataAsync(string path, VolumeMetadata md, long size, CancellationToken cancellationToken)
     {
         File.Delete(path);
-        if (md.Format == VolumeFormat.RAW && md.Type == AllocationType.SPARSE)
+        if (md.Format == VolumeFormat.RAW && md.Type == AllocationType.PREALLOCATED)
         {
-            await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            f.SetLength(size);
+            await _qemuImg.CreateAsync(QemuTarget.Path(path), QemuImageFormat.Raw, size, null, QemuPreallocation.Falloc, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        // RAW preallocated: fallocate; COW: qemu-img writes the header (the backing link is
-        // made by the operation that knows the parent).
-        var format = md.Format == VolumeFormat.COW ? QemuImageFormat.Qcow2 : QemuImageFormat.Raw;
-        var prealloc = md.Type == AllocationType.PREALLOCATED ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
-        if (md.Format == VolumeFormat.RAW)
-        {
-            await _qemuImg.CreateAsync(QemuTarget.Path(path), format, size, null, prealloc, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-        }
+        await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        f.SetLength(md.Format == VolumeFormat.RAW ? size : 0);
     }
 }
