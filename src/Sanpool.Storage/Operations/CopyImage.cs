@@ -77,8 +77,11 @@ public static class CopyImage
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One volume to make on the target: from which source volumes (the last is read through its chain).</summary>
-    private sealed record CopyStep(Guid NewVolume, VolumeMetadata Metadata, int SourceIndex, Guid? TargetParent, VolumeRecord? TargetTemplate);
+    /// <summary>
+    /// One volume to make on the target from source volume <see cref="SourceIndex"/> (read through
+    /// its chain): the whole chain collapsed, or one layer over <see cref="Backing"/>.
+    /// </summary>
+    private sealed record CopyStep(Guid NewVolume, VolumeMetadata Metadata, int SourceIndex, bool Collapsed, QemuBacking? Backing, VolumeRecord? TargetTemplate);
 
     private static List<CopyStep> Plan(IReadOnlyList<VolumeRecord> chain, Guid image, Guid newImage, CopyOptions options, DomainInventory target, Guid targetDomain)
     {
@@ -98,7 +101,7 @@ public static class CopyImage
                 CTime = VolumeSteps.Now(),
                 Generation = 0,
             };
-            return [new CopyStep(options.NewVolume ?? Guid.NewGuid(), md, chain.Count - 1, null, null)];
+            return [new CopyStep(options.NewVolume ?? Guid.NewGuid(), md, chain.Count - 1, Collapsed: true, null, null)];
         }
 
         var steps = new List<CopyStep>();
@@ -114,7 +117,9 @@ public static class CopyImage
             }
 
             var md = v.Md with { Domain = targetDomain, Image = newImage, Legality = Legality.ILLEGAL, Generation = 0 };
-            steps.Add(new CopyStep(v.Id, md, i, md.Parent == VolumeMetadata.NoParent ? null : md.Parent, template));
+            // The source chain is ordered, so a layer's parent is the volume before it (its own, or the template).
+            var backing = i == 0 ? null : new QemuBacking(chain[i - 1].Id.ToString(), chain[i - 1].Md.Format.QemuFormat());
+            steps.Add(new CopyStep(v.Id, md, i, Collapsed: false, backing, template));
         }
 
         return steps;
@@ -130,7 +135,7 @@ public static class CopyImage
         }
 
         // A layer needs at most what it uses on the source; a collapsed chain, what qemu-img measures.
-        if (step.SourceIndex == chain.Count - 1 && chain.Count > 1 && step.NewVolume != chain[^1].Id)
+        if (step.Collapsed)
         {
             await using var prepared = await source.PrepareAsync([.. chain.Select(c => c.Stored)], cancellationToken).ConfigureAwait(false);
             var measure = await target.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[^1].Id)), chain[^1].Md.Format.QemuFormat(),
@@ -160,15 +165,8 @@ public static class CopyImage
         var outFormat = step.Metadata.Format.QemuFormat();
         var options = outFormat == QemuImageFormat.Raw
             ? new QemuConvertOptions { CreateTarget = false }
-            : new QemuConvertOptions
-            {
-                TargetBacking = step.TargetParent is { } p ? new QemuBacking(p.ToString(), ParentFormat(chain, targetChain, p)) : null,
-            };
+            : new QemuConvertOptions { TargetBacking = step.Backing };
         await target.QemuImg.ConvertAsync(QemuTarget.Path(from.PathOf(src.Id)), src.Md.Format.QemuFormat(), QemuTarget.Path(to.PathOf(stored.Volume)),
             outFormat, options, progress, cancellationToken).ConfigureAwait(false);
     }
-
-    private static QemuImageFormat ParentFormat(IReadOnlyList<VolumeRecord> chain, List<StoredVolume> targetChain, Guid parent) =>
-        chain.FirstOrDefault(c => c.Id == parent)?.Md.Format.QemuFormat()
-        ?? throw new SanpoolException(StorageErrors.ChainBroken, $"parent {parent} is not in the chain being copied ({targetChain.Count} volumes on the target)");
 }

@@ -80,7 +80,7 @@ public static class CreateImage
         AllocationType allocation, CancellationToken cancellationToken)
     {
         await using var prepared = await writer.Store.PrepareAsync(chain, cancellationToken).ConfigureAwait(false);
-        var prealloc = allocation == AllocationType.PREALLOCATED && writer.Store.Kind == "file" ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
+        var prealloc = allocation == AllocationType.PREALLOCATED && !writer.Store.FixedSize ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
         await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(chain[^1].Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
             cancellationToken).ConfigureAwait(false);
     }

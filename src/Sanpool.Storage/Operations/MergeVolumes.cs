@@ -84,13 +84,12 @@ public static class MergeVolumes
     private static async Task ExtendBaseAsync(DomainWriter writer, IReadOnlyList<VolumeRecord> chain, int top, CancellationToken cancellationToken)
     {
         var baseRecord = chain[top - 1];
-        if (writer.Store.Kind != "block" || baseRecord.Md.Format != VolumeFormat.COW)
+        if (!writer.Store.FixedSize || baseRecord.Md.Format != VolumeFormat.COW)
         {
             return; // files grow; a raw base already holds its whole capacity
         }
 
-        var upToTop = chain.Take(top + 1).Select(v => v.Stored).ToList();
-        await using var prepared = await writer.Store.PrepareAsync(upToTop, cancellationToken).ConfigureAwait(false);
+        await using var prepared = await writer.Store.PrepareAsync(UpTo(chain, chain[top].Id), cancellationToken).ConfigureAwait(false);
         var measure = await writer.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[top].Id)), QemuImageFormat.Qcow2, QemuImageFormat.Qcow2,
             cancellationToken).ConfigureAwait(false);
         if (measure.Required > baseRecord.Stored.Size)
@@ -101,14 +100,16 @@ public static class MergeVolumes
 
     private static async Task CommitAsync(DomainWriter writer, Guid image, Guid baseVolume, Guid topVolume, Action<double>? progress, CancellationToken cancellationToken)
     {
-        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
-        var chain = inventory.Chains.First(c => c.Image == image.ToString());
-        var ids = chain.Chain.Count > 0 ? chain.Chain : throw new SanpoolException(StorageErrors.ChainBroken, $"image {image}: {chain.Error}");
-        var upToTop = ids.Take(ids.ToList().IndexOf(topVolume) + 1).Select(id => inventory.Find(id)!.Stored).ToList();
-        await using var prepared = await writer.Store.PrepareAsync(upToTop, cancellationToken).ConfigureAwait(false);
+        // Reloaded: recovery comes here with only the journal entry. Until finalize nothing is ILLEGAL.
+        var chain = (await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false)).ChainOf(image);
+        await using var prepared = await writer.Store.PrepareAsync(UpTo(chain, topVolume), cancellationToken).ConfigureAwait(false);
         await writer.QemuImg.CommitAsync(QemuTarget.Path(prepared.PathOf(topVolume)), QemuImageFormat.Qcow2, prepared.PathOf(baseVolume), progress,
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The chain from its base up to and including <paramref name="top"/>: what qemu needs open to read the top.</summary>
+    private static List<StoredVolume> UpTo(IReadOnlyList<VolumeRecord> chain, Guid top) =>
+        [.. chain.Take(chain.ToList().FindIndex(v => v.Id == top) + 1).Select(v => v.Stored)];
 
     private static async Task FinalizeAsync(DomainWriter writer, JournalEntry entry, CancellationToken cancellationToken)
     {

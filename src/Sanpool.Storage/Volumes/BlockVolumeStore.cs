@@ -46,6 +46,8 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public string Kind => "block";
 
+    public bool FixedSize => true;
+
     public LeaseGeometry Geometry { get; }
 
     public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)

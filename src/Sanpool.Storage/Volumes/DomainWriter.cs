@@ -60,8 +60,8 @@ public sealed partial class DomainWriter : IAsyncDisposable
         var writer = new DomainWriter(store, qemuImg, options, logger);
         try
         {
-            await writer.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            await writer.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            var pending = await writer.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            await writer.RecoverAsync(pending, cancellationToken).ConfigureAwait(false);
             return writer;
         }
         catch
@@ -71,7 +71,8 @@ public sealed partial class DomainWriter : IAsyncDisposable
         }
     }
 
-    private async Task AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>Takes the lock, host id and SPM lease, and returns what the journal holds.</summary>
+    private async Task<IReadOnlyList<(int Slot, JournalEntry Entry)>> AcquireAsync(CancellationToken cancellationToken)
     {
         _lock = await HostWriterLock.AcquireAsync(Options.RunDirectory, Domain, Options.LockWait, cancellationToken).ConfigureAwait(false);
         var g = Store.Geometry;
@@ -99,15 +100,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
         var (journal, pending) = await DomainJournal.OpenAsync(
             _journalDevice = await Store.OpenJournalAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);
         Journal = journal;
-        _pendingAtOpen = pending;
+        return pending;
     }
 
-    private IReadOnlyList<(int Slot, JournalEntry Entry)> _pendingAtOpen = [];
-
-    private async Task RecoverAsync(CancellationToken cancellationToken)
+    private async Task RecoverAsync(IReadOnlyList<(int Slot, JournalEntry Entry)> pending, CancellationToken cancellationToken)
     {
         var done = new List<string>();
-        foreach (var (slot, entry) in _pendingAtOpen)
+        foreach (var (slot, entry) in pending)
         {
             CheckLease();
             string what = await Recovery.RunAsync(this, slot, entry, cancellationToken).ConfigureAwait(false);

@@ -32,6 +32,8 @@ public sealed class FileVolumeStore : IVolumeStore
 
     public string Kind => "file";
 
+    public bool FixedSize => false;
+
     public LeaseGeometry Geometry { get; }
 
     public FileDomainLayout Layout => _layout;

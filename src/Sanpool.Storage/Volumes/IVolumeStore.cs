@@ -15,8 +15,14 @@ public interface IVolumeStore : IAsyncDisposable
 {
     DomainInfo Info { get; }
 
-    /// <summary>"file" or "block": for messages and the volume-size rules.</summary>
+    /// <summary>"file" or "block": for messages.</summary>
     string Kind { get; }
+
+    /// <summary>
+    /// A volume's storage holds only what it was given until extended (an LV); false when it
+    /// grows as qemu writes (a file), so preallocation is qemu's job and merges need no extend.
+    /// </summary>
+    bool FixedSize { get; }
 
     /// <summary>Every volume the storage holds, including half-created and half-removed ones.</summary>
     Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken);
