@@ -42,6 +42,12 @@ public static class CopyImage
         }
 
         var plan = Plan(chain, image, newImage, options, targetInventory, target.Domain);
+        await TrustedChain.VerifyAsync(source, chain, cancellationToken).ConfigureAwait(false);
+        if (plan.FirstOrDefault(s => s.TargetTemplate is not null)?.TargetTemplate is { } targetTemplate)
+        {
+            await TrustedChain.VerifyAsync(target.Store, [targetTemplate], cancellationToken).ConfigureAwait(false);
+        }
+
         var entry = OperationRunner.Entry(target, options.Template ? CreateTemplate.Name : Name, newImage, new()
         {
             ["source_domain"] = source.Info.Uuid.ToString(),
@@ -137,7 +143,7 @@ public static class CopyImage
         // A layer needs at most what it uses on the source; a collapsed chain, what qemu-img measures.
         if (step.Collapsed)
         {
-            await using var prepared = await source.PrepareAsync([.. chain.Select(c => c.Stored)], cancellationToken).ConfigureAwait(false);
+            await using var prepared = await TrustedChain.PrepareAsync(source, chain, fresh: null, cancellationToken).ConfigureAwait(false);
             var measure = await target.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[^1].Id)), chain[^1].Md.Format.QemuFormat(),
                 QemuImageFormat.Qcow2, cancellationToken).ConfigureAwait(false);
             return Math.Max(initial, measure.Required);
@@ -149,7 +155,7 @@ public static class CopyImage
     private static async Task CopyDataAsync(IVolumeStore source, IReadOnlyList<VolumeRecord> chain, DomainWriter target, List<StoredVolume> made,
         StoredVolume stored, CopyStep step, Action<double> progress, CancellationToken cancellationToken)
     {
-        var sourceChain = chain.Take(step.SourceIndex + 1).Select(c => c.Stored).ToList();
+        var sourceChain = chain.Take(step.SourceIndex + 1).ToList();
         var targetChain = new List<StoredVolume>();
         if (step.TargetTemplate is { } t)
         {
@@ -159,7 +165,9 @@ public static class CopyImage
 
         targetChain.AddRange(made);
         targetChain.Add(stored);
-        await using var from = await source.PrepareAsync(sourceChain, cancellationToken).ConfigureAwait(false);
+        await using var from = await TrustedChain.PrepareAsync(source, sourceChain, fresh: null, cancellationToken).ConfigureAwait(false);
+
+        // The target's layers below this one were written by this copy; its template was checked before the copy began.
         await using var to = await target.Store.PrepareAsync(targetChain, cancellationToken).ConfigureAwait(false);
         var src = chain[step.SourceIndex];
         var outFormat = step.Metadata.Format.QemuFormat();

@@ -64,7 +64,7 @@ public static class CreateImage
             if (spec.Format == VolumeFormat.COW)
             {
                 var backing = template is null ? null : new QemuBacking(template.Id.ToString(), template.Md.Format.QemuFormat());
-                await WriteQcow2Async(writer, template is null ? [stored] : [template.Stored, stored], spec.Capacity, backing, spec.Allocation, cancellationToken).ConfigureAwait(false);
+                await WriteQcow2Async(writer, template is null ? [] : [template], stored, spec.Capacity, backing, spec.Allocation, cancellationToken).ConfigureAwait(false);
             }
 
             CrashPoint.Hit("create.written");
@@ -75,13 +75,13 @@ public static class CreateImage
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes a qcow2 header into the last of <paramref name="chain"/>, exposed with its parents.</summary>
-    internal static async Task WriteQcow2Async(DomainWriter writer, IReadOnlyList<StoredVolume> chain, long capacity, QemuBacking? backing,
+    /// <summary>Writes a qcow2 header into <paramref name="fresh"/>, exposed on top of <paramref name="below"/> (checked first).</summary>
+    internal static async Task WriteQcow2Async(DomainWriter writer, IReadOnlyList<VolumeRecord> below, StoredVolume fresh, long capacity, QemuBacking? backing,
         AllocationType allocation, CancellationToken cancellationToken)
     {
-        await using var prepared = await writer.Store.PrepareAsync(chain, cancellationToken).ConfigureAwait(false);
+        await using var prepared = await TrustedChain.PrepareAsync(writer.Store, below, fresh, cancellationToken).ConfigureAwait(false);
         var prealloc = allocation == AllocationType.PREALLOCATED && !writer.Store.FixedSize ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
-        await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(chain[^1].Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
+        await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(fresh.Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -57,7 +57,7 @@ public static class CreateSnapshot
             var stored = await writer.Store.AllocateAsync(new VolumeAllocation(md, volume, size), cancellationToken).ConfigureAwait(false);
             CrashPoint.Hit("snapshot.allocated");
             var backing = new QemuBacking(leaf.Id.ToString(), leaf.Md.Format.QemuFormat());
-            await CreateImage.WriteQcow2Async(writer, [.. chain.Select(c => c.Stored), stored], md.Capacity, backing, AllocationType.SPARSE, cancellationToken)
+            await CreateImage.WriteQcow2Async(writer, chain, stored, md.Capacity, backing, AllocationType.SPARSE, cancellationToken)
                 .ConfigureAwait(false);
             CrashPoint.Hit("snapshot.written");
             await journal.PushUndoAsync(new UndoStep(UndoAction.RestoreVolume, image, leaf.Id) { Role = VolumeRole.LEAF }, cancellationToken).ConfigureAwait(false);

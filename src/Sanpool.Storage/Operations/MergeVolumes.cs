@@ -49,6 +49,8 @@ public static class MergeVolumes
             throw CommonErrors.Invalid($"volume {baseVolume} is a template shared by other images; it cannot take a merge");
         }
 
+        // Commit is past the point of no return: refuse an untrusted chain before the journal entry, not during it.
+        await TrustedChain.VerifyAsync(writer.Store, chain, cancellationToken).ConfigureAwait(false);
         var args = new Dictionary<string, string> { ["base"] = baseVolume.ToString(), ["top"] = topVolume.ToString() };
         if (top + 1 < chain.Count)
         {
@@ -89,7 +91,7 @@ public static class MergeVolumes
             return; // files grow; a raw base already holds its whole capacity
         }
 
-        await using var prepared = await writer.Store.PrepareAsync(UpTo(chain, chain[top].Id), cancellationToken).ConfigureAwait(false);
+        await using var prepared = await TrustedChain.PrepareAsync(writer.Store, UpTo(chain, chain[top].Id), fresh: null, cancellationToken).ConfigureAwait(false);
         var measure = await writer.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[top].Id)), QemuImageFormat.Qcow2, QemuImageFormat.Qcow2,
             cancellationToken).ConfigureAwait(false);
         if (measure.Required > baseRecord.Stored.Size)
@@ -102,14 +104,14 @@ public static class MergeVolumes
     {
         // Reloaded: recovery comes here with only the journal entry. Until finalize nothing is ILLEGAL.
         var chain = (await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false)).ChainOf(image);
-        await using var prepared = await writer.Store.PrepareAsync(UpTo(chain, topVolume), cancellationToken).ConfigureAwait(false);
+        await using var prepared = await TrustedChain.PrepareAsync(writer.Store, UpTo(chain, topVolume), fresh: null, cancellationToken).ConfigureAwait(false);
         await writer.QemuImg.CommitAsync(QemuTarget.Path(prepared.PathOf(topVolume)), QemuImageFormat.Qcow2, prepared.PathOf(baseVolume), progress,
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The chain from its base up to and including <paramref name="top"/>: what qemu needs open to read the top.</summary>
-    private static List<StoredVolume> UpTo(IReadOnlyList<VolumeRecord> chain, Guid top) =>
-        [.. chain.Take(chain.ToList().FindIndex(v => v.Id == top) + 1).Select(v => v.Stored)];
+    private static List<VolumeRecord> UpTo(IReadOnlyList<VolumeRecord> chain, Guid top) =>
+        [.. chain.Take(chain.ToList().FindIndex(v => v.Id == top) + 1)];
 
     private static async Task FinalizeAsync(DomainWriter writer, JournalEntry entry, CancellationToken cancellationToken)
     {
@@ -126,6 +128,7 @@ public static class MergeVolumes
         if (entry.Args.ContainsKey("child"))
         {
             var child = inventory.Find(entry.GuidArg("child")) ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"merge child {entry.Arg("child")} is gone");
+            await TrustedChain.VerifyAloneAsync(store, child, cancellationToken).ConfigureAwait(false);
             await using (var prepared = await store.PrepareAsync([child.Stored], cancellationToken).ConfigureAwait(false))
             {
                 await writer.QemuImg.RebaseUnsafeAsync(QemuTarget.Path(prepared.PathOf(child.Id)),
