@@ -54,7 +54,7 @@ public static class DomainCheck
 
     private static async Task CheckJournalAsync(IVolumeStore store, List<CheckFinding> findings, CancellationToken cancellationToken)
     {
-        await using var device = await store.OpenJournalAsync(cancellationToken).ConfigureAwait(false);
+        await using var device = await store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false);
         var (_, pending) = await DomainJournal.OpenAsync(device, store.Info.Uuid, cancellationToken).ConfigureAwait(false);
         foreach (var (slot, entry) in pending)
         {

@@ -67,7 +67,11 @@ public static class FileDomain
     }
 
     /// <summary>Reads and verifies a file domain's metadata.</summary>
-    public static async Task<DomainInfo> ReadInfoAsync(string mount, Guid uuid, CancellationToken cancellationToken)
+    public static async Task<DomainInfo> ReadInfoAsync(string mount, Guid uuid, CancellationToken cancellationToken) =>
+        DomainInfo.From(await ReadMetadataAsync(mount, uuid, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Reads a file domain's metadata and verifies its seal.</summary>
+    public static async Task<DomainMetadata> ReadMetadataAsync(string mount, Guid uuid, CancellationToken cancellationToken)
     {
         var layout = new FileDomainLayout(mount, uuid);
         if (!File.Exists(layout.Metadata))
@@ -76,7 +80,7 @@ public static class FileDomain
         }
 
         var lines = await File.ReadAllLinesAsync(layout.Metadata, cancellationToken).ConfigureAwait(false);
-        return DomainInfo.From(DomainMetadata.Parse(lines, layout.Metadata));
+        return DomainMetadata.Parse(lines, layout.Metadata);
     }
 
     private static async Task BuildAsync(FileDomainLayout layout, LeaseGeometry g, string description, string mount, int ioTimeout, CancellationToken cancellationToken)
@@ -91,7 +95,7 @@ public static class FileDomain
         Sparse(layout.Inbox, FileDomainLayout.MailboxSize);
         Sparse(layout.Outbox, FileDomainLayout.MailboxSize);
         Sparse(layout.Xleases, (long)FileDomainLayout.XleasesSlots * g.Alignment);
-        Sparse(Path.Combine(layout.Master, Journal.JournalArea.FileName), Journal.JournalArea.Size);
+        Sparse(Path.Combine(layout.Master, Journal.MasterArea.FileName), Journal.MasterArea.Size);
 
         var io = TimeSpan.FromSeconds(ioTimeout);
         string name = layout.Domain.ToString();

@@ -28,14 +28,16 @@ public sealed class BlockVolumeStore : IVolumeStore
     public const string RemovePrefix = "_remove_me_";
 
     private readonly LvmCommand _lvm;
+    private readonly IReadOnlyList<string> _devices;
     private readonly string _vg;
     private readonly string _runDirectory;
     private LvmView? _view;
     private LvBlockDevice? _metadata;
 
-    private BlockVolumeStore(LvmCommand lvm, DomainInfo info, string runDirectory)
+    private BlockVolumeStore(IReadOnlyList<string> devices, DomainInfo info, string runDirectory)
     {
-        _lvm = lvm;
+        _devices = devices;
+        _lvm = new LvmCommand(new LvmOptions([.. devices]));
         _vg = info.Uuid.ToString();
         _runDirectory = runDirectory;
         Info = info;
@@ -53,7 +55,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
     {
         var info = await BlockDomain.ReadInfoAsync(devices, domain, cancellationToken).ConfigureAwait(false);
-        var store = new BlockVolumeStore(new LvmCommand(new LvmOptions([.. devices])), info, runDirectory);
+        var store = new BlockVolumeStore(devices, info, runDirectory);
         await VolumeFileSystem.CleanupStaleAsync(store.MountRoot, cancellationToken).ConfigureAwait(false);
         return store;
     }
@@ -66,6 +68,12 @@ public sealed class BlockVolumeStore : IVolumeStore
         (VolumeFormat.COW, AllocationType.PREALLOCATED) => Round(capacity + (capacity / 10) + BlockDomainLayout.MiB),
         _ => Round(Math.Min(capacity + (capacity / 10) + BlockDomainLayout.MiB, BlockDomainLayout.ExtentSize)),
     };
+
+    public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
+        BlockDomain.ReadMetadataAsync(_devices, Info.Uuid, cancellationToken);
+
+    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken) =>
+        BlockDomain.WriteMetadataAsync(_devices, Info.Uuid, metadata, cancellationToken);
 
     public async Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken)
     {
@@ -204,7 +212,7 @@ public sealed class BlockVolumeStore : IVolumeStore
         return await OpenLvAsync(volume.Volume.ToString(), readOnly, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IBlockDevice> OpenJournalAsync(CancellationToken cancellationToken) =>
+    public async Task<IBlockDevice> OpenMasterAreaAsync(CancellationToken cancellationToken) =>
         await OpenLvAsync(BlockDomainLayout.MasterLv, false, cancellationToken).ConfigureAwait(false);
 
     public async Task<IBlockDevice> OpenIdsAsync(CancellationToken cancellationToken) =>

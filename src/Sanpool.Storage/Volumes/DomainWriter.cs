@@ -98,7 +98,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
 
         LogWriterOpen(Logger, Domain, Options.HostId, Options.HostName, _sdm.Lver);
         var (journal, pending) = await DomainJournal.OpenAsync(
-            _journalDevice = await Store.OpenJournalAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);
+            _journalDevice = await Store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);
         Journal = journal;
         return pending;
     }

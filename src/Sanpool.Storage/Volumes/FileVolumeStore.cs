@@ -47,6 +47,12 @@ public sealed class FileVolumeStore : IVolumeStore
         return new FileVolumeStore(new FileDomainLayout(mount, domain), info, qemuImg);
     }
 
+    public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
+        FileDomain.ReadMetadataAsync(_layout.Mount, Info.Uuid, cancellationToken);
+
+    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken) =>
+        FileDomain.WriteMetadataAsync(_layout.Metadata, metadata, cancellationToken);
+
     public Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken)
     {
         var found = new List<StoredVolume>();
@@ -190,13 +196,16 @@ public sealed class FileVolumeStore : IVolumeStore
     public Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken) =>
         Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(Path.Combine(DirOf(volume), volume.Volume.ToString()), readOnly));
 
-    public Task<IBlockDevice> OpenJournalAsync(CancellationToken cancellationToken)
+    public Task<IBlockDevice> OpenMasterAreaAsync(CancellationToken cancellationToken)
     {
-        string path = Path.Combine(_layout.Master, JournalArea.FileName);
-        if (!File.Exists(path))
+        // Domains made before the tasks and host reports were added hold a shorter file: grow it (sparse).
+        string path = Path.Combine(_layout.Master, MasterArea.FileName);
+        using (var f = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write))
         {
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            f.SetLength(JournalArea.Size);
+            if (f.Length < MasterArea.Size)
+            {
+                f.SetLength(MasterArea.Size);
+            }
         }
 
         return Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(path));

@@ -62,8 +62,8 @@ public interface IVolumeStore : IAsyncDisposable
     /// <summary>The volume's bytes, sector-aligned, for native header reads and byte copies.</summary>
     Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken);
 
-    /// <summary>The area of the domain's journal (<see cref="Journal.JournalArea"/>).</summary>
-    Task<IBlockDevice> OpenJournalAsync(CancellationToken cancellationToken);
+    /// <summary>The master area: the journal, the pool's tasks and host reports (<see cref="Journal.MasterArea"/>).</summary>
+    Task<IBlockDevice> OpenMasterAreaAsync(CancellationToken cancellationToken);
 
     /// <summary>The lockspace area ("ids") at offset 0.</summary>
     Task<IBlockDevice> OpenIdsAsync(CancellationToken cancellationToken);
@@ -76,6 +76,12 @@ public interface IVolumeStore : IAsyncDisposable
     /// qcow2 files grow; a block domain rounds to extents and starts sparse qcow2 small.
     /// </summary>
     long InitialSize(VolumeFormat format, AllocationType allocation, long capacity);
+
+    /// <summary>The domain's metadata (sealed KEY=VALUE), read fresh; METADATA_SEAL_BROKEN if tampered with.</summary>
+    Task<Metadata.DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the domain's metadata in one atomic step (file: rename; block: one vgchange).</summary>
+    Task WriteDomainMetadataAsync(Metadata.DomainMetadata metadata, CancellationToken cancellationToken);
 
     /// <summary>The geometry of the lease areas.</summary>
     LeaseGeometry Geometry { get; }

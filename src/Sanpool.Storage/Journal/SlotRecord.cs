@@ -1,27 +1,25 @@
 using System.Buffers.Binary;
-using System.Text;
 using Sanpool.Leases.OnDisk;
 
 namespace Sanpool.Storage.Journal;
 
 /// <summary>
-/// One copy of a journal slot on disk. Little-endian throughout.
+/// One copy of a slot of a <see cref="SlotArea"/> on disk. Little-endian throughout.
 /// <code>
-/// 0   magic     8  "SPJRNL01"
+/// 0   magic     8  the area's: "SPJRNL01" (journal), "SPTASK01" (tasks), "SPHOST01" (host reports)
 /// 8   checksum  4  CRC-32C (sanlock's seed, no final xor) of bytes [12, 32 + length)
 /// 12  version   4  1
 /// 16  sequence  8  grows by one on every write of the slot; the higher valid copy wins
 /// 24  length    4  bytes of body; 0 = the slot is free
 /// 28  reserved  4  0
-/// 32  body      length bytes of UTF-8 JSON (<see cref="JournalEntry"/>)
+/// 32  body      length bytes of UTF-8 JSON
+/// ...           zeros up to the copy's size
 /// </code>
 /// A copy with another magic or a bad checksum is ignored: never written, or torn by a crash.
 /// </summary>
-public sealed record JournalRecord(ulong Sequence, byte[] Body)
+public sealed record SlotRecord(ulong Sequence, byte[] Body)
 {
     public const int Version = 1;
-
-    public static ReadOnlySpan<byte> Magic => "SPJRNL01"u8;
 
     public static class Offsets
     {
@@ -37,21 +35,18 @@ public sealed record JournalRecord(ulong Sequence, byte[] Body)
         public const int ChecksumStart = Version;
     }
 
-    public const int MaxBody = JournalArea.CopySize - Offsets.Body;
-
     public bool IsFree => Body.Length == 0;
 
-    public string Text => Encoding.UTF8.GetString(Body);
-
-    public void Write(Span<byte> destination)
+    /// <summary>Writes the record over the whole of <paramref name="destination"/> (one copy).</summary>
+    public void Write(Span<byte> destination, ReadOnlySpan<byte> magic)
     {
-        if (Body.Length > MaxBody)
+        if (Body.Length > destination.Length - Offsets.Body)
         {
-            throw new InvalidDataException($"journal record of {Body.Length} bytes; at most {MaxBody}");
+            throw new InvalidDataException($"slot record of {Body.Length} bytes; at most {destination.Length - Offsets.Body}");
         }
 
-        destination[..JournalArea.CopySize].Clear();
-        Magic.CopyTo(destination[Offsets.Magic..]);
+        destination.Clear();
+        magic.CopyTo(destination[Offsets.Magic..]);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[Offsets.Version..], Version);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[Offsets.Sequence..], Sequence);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[Offsets.Length..], (uint)Body.Length);
@@ -60,17 +55,16 @@ public sealed record JournalRecord(ulong Sequence, byte[] Body)
         BinaryPrimitives.WriteUInt32LittleEndian(destination[Offsets.Checksum..], crc);
     }
 
-    /// <summary>The record in <paramref name="source"/>, or null if there is no valid one.</summary>
-    public static JournalRecord? TryRead(ReadOnlySpan<byte> source)
+    /// <summary>The record in <paramref name="source"/> (one copy), or null if there is no valid one.</summary>
+    public static SlotRecord? TryRead(ReadOnlySpan<byte> source, ReadOnlySpan<byte> magic)
     {
-        if (source.Length < Offsets.Body || !source[..8].SequenceEqual(Magic))
+        if (source.Length < Offsets.Body || !source[..8].SequenceEqual(magic))
         {
             return null;
         }
 
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(source[Offsets.Length..]);
-        if (length > MaxBody || Offsets.Body + length > source.Length
-            || BinaryPrimitives.ReadUInt32LittleEndian(source[Offsets.Version..]) != Version)
+        if (length > source.Length - Offsets.Body || BinaryPrimitives.ReadUInt32LittleEndian(source[Offsets.Version..]) != Version)
         {
             return null;
         }
@@ -81,7 +75,7 @@ public sealed record JournalRecord(ulong Sequence, byte[] Body)
             return null;
         }
 
-        return new JournalRecord(BinaryPrimitives.ReadUInt64LittleEndian(source[Offsets.Sequence..]),
+        return new SlotRecord(BinaryPrimitives.ReadUInt64LittleEndian(source[Offsets.Sequence..]),
             source.Slice(Offsets.Body, (int)length).ToArray());
     }
 }
