@@ -73,7 +73,7 @@ internal sealed class StorageOptions
     public async Task<DomainWriter> OpenWriterAsync(ParseResult p, IVolumeStore store, ILogger logger, CancellationToken ct)
     {
         var writer = await DomainWriter.OpenAsync(store, new QemuImg(), Writer(p), logger, ct);
-        foreach (var line in writer.Recovered)
+        foreach (var line in writer.Recovered.Select(r => r.ToString()))
         {
             await Console.Error.WriteLineAsync($"sanpool: domain {store.Info.Uuid}: recovered interrupted operation {line}");
         }

@@ -22,6 +22,9 @@ public sealed record JournalEntry
 
     public string Host { get; init; } = "";
 
+    /// <summary>The pool task this operation runs for, if it runs as one (<see cref="Operations.TaskScope"/>).</summary>
+    public Guid? Task { get; init; }
+
     public long Started { get; init; }
 
     /// <summary>The step the operation is at (operation-specific names).</summary>

@@ -36,6 +36,7 @@ internal static class OperationRunner
         Domain = writer.Domain,
         Image = image,
         Host = writer.Options.HostName,
+        Task = TaskScope.Current,
         Started = VolumeSteps.Now(),
         Args = args,
     };

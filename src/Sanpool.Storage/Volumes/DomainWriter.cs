@@ -49,10 +49,16 @@ public sealed partial class DomainWriter : IAsyncDisposable
 
     public Guid Domain => Store.Info.Uuid;
 
+    /// <summary>The version of the SPM lease ("SDM") this writer holds: one more than the last holder's.</summary>
+    public ulong LeaseVersion => _sdm?.Lver ?? 0;
+
+    /// <summary>False once our host id lease could have expired: nothing may be written any more.</summary>
+    public bool LeaseValid => _lockspace is { IsValid: true };
+
     internal DomainJournal Journal { get; private set; } = null!;
 
-    /// <summary>What recovery did on open: one line per interrupted operation.</summary>
-    public IReadOnlyList<string> Recovered { get; private set; } = [];
+    /// <summary>What recovery did on open: one per interrupted operation.</summary>
+    public IReadOnlyList<RecoveredOperation> Recovered { get; private set; } = [];
 
     public static async Task<DomainWriter> OpenAsync(IVolumeStore store, QemuImg qemuImg, WriterOptions options, ILogger logger, CancellationToken cancellationToken)
     {
@@ -85,7 +91,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
             Timeouts = new LeaseTimeouts(Store.Info.IoTimeout),
             Logger = Logger,
         };
-        _lockspace = await Lockspace.JoinAsync(lockspaceOptions, cancellationToken).ConfigureAwait(false);
+        _lockspace = Options.Lockspace ?? await Lockspace.JoinAsync(lockspaceOptions, cancellationToken).ConfigureAwait(false);
         try
         {
             _sdm = await PaxosLease.AcquireAsync(new LeaseDisk(_leases, SpmLease.Offset(g.Alignment), g, io), _lockspace, SpmLease.Name,
@@ -105,13 +111,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
 
     private async Task RecoverAsync(IReadOnlyList<(int Slot, JournalEntry Entry)> pending, CancellationToken cancellationToken)
     {
-        var done = new List<string>();
+        var done = new List<RecoveredOperation>();
         foreach (var (slot, entry) in pending)
         {
             CheckLease();
             string what = await Recovery.RunAsync(this, slot, entry, cancellationToken).ConfigureAwait(false);
             LogRecovered(Logger, Domain, entry.Operation, entry.Id, what);
-            done.Add($"{entry.Operation} {entry.Id}: {what}");
+            done.Add(new RecoveredOperation(entry, what));
         }
 
         Recovered = done;
@@ -143,12 +149,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
     {
         try
         {
-            if (_sdm is not null && _lockspace is not null)
+            // With our host id possibly expired, another host may hold the SDM lease by now: touch nothing.
+            if (_sdm is not null && _lockspace is { IsValid: true })
             {
                 await PaxosLease.ReleaseAsync(_sdm, _lockspace, Logger, CancellationToken.None).ConfigureAwait(false);
             }
 
-            if (_lockspace is not null)
+            if (_lockspace is not null && Options.Lockspace is null)
             {
                 await _lockspace.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
                 await _lockspace.DisposeAsync().ConfigureAwait(false);

@@ -16,6 +16,12 @@ public sealed record WriterOptions
 
     public string RunDirectory { get; init; } = DefaultRunDirectory;
 
+    /// <summary>
+    /// The domain's lockspace, already joined by the caller (the host agent, which stays in it
+    /// while the writer comes and goes); null: the writer joins and leaves it itself.
+    /// </summary>
+    public Leases.Lockspace? Lockspace { get; init; }
+
     public static string DefaultRunDirectory =>
         Environment.GetEnvironmentVariable("SANPOOL_RUN_DIR") is { Length: > 0 } dir ? dir : "/run/sanpool";
 }

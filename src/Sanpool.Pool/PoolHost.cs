@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging;
+using Sanpool.BlockIO;
+using Sanpool.Core;
+using Sanpool.Leases;
+using Sanpool.Storage.Qemu;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Pool;
+
+/// <summary>
+/// One host connected to a pool: the master domain checked against what the host expects
+/// (pool UUID, MASTER_VERSION), a store for every domain of the pool, and the host's id held in
+/// the master domain's lockspace for as long as it is connected (VDSM's connectStoragePool +
+/// acquireHostId). Every host of the pool is connected like this; only the SPM also writes.
+/// </summary>
+public sealed partial class PoolHost : IAsyncDisposable
+{
+    private readonly Dictionary<Guid, IVolumeStore> _stores = [];
+    private IBlockDevice? _ids;
+
+    private PoolHost(PoolHostOptions options, QemuImg qemuImg, ILogger logger)
+    {
+        Options = options;
+        QemuImg = qemuImg;
+        Logger = logger;
+    }
+
+    public PoolHostOptions Options { get; }
+
+    public QemuImg QemuImg { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>Our host id in the master domain's lockspace.</summary>
+    public Lockspace Lockspace { get; private set; } = null!;
+
+    public IVolumeStore Master => _stores[Options.Master];
+
+    /// <summary>The pool as the master said when we connected (see <see cref="ReadPoolAsync"/> for now).</summary>
+    public PoolMetadata Pool { get; private set; } = null!;
+
+    public static async Task<PoolHost> ConnectAsync(PoolHostOptions options, QemuImg qemuImg, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var host = new PoolHost(options, qemuImg, logger);
+        try
+        {
+            await host.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var master = await Options.Locator.OpenAsync(Options.Master, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
+        _stores[Options.Master] = master;
+        Pool = await ReadPoolAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var domain in Pool.Domains.Keys.Where(d => d != Options.Master))
+        {
+            try
+            {
+                _stores[domain] = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SanpoolException e)
+            {
+                LogDomainUnreachable(Logger, Options.Pool, domain, Options.HostId, e.OneLine);
+            }
+        }
+
+        _ids = await master.OpenIdsAsync(cancellationToken).ConfigureAwait(false);
+        var g = master.Geometry;
+        Lockspace = await Lockspace.JoinAsync(new LockspaceOptions(new LeaseDisk(_ids, 0, g, TimeSpan.FromSeconds(master.Info.IoTimeout)),
+            Options.Master.ToString(), Options.HostId, Options.HostName)
+        {
+            Timeouts = new LeaseTimeouts(master.Info.IoTimeout),
+            Logger = Logger,
+        }, cancellationToken).ConfigureAwait(false);
+        LogConnected(Logger, Options.Pool, Options.Master, Pool.MasterVersion, Options.HostId, Options.HostName, Pool.Domains.Count);
+    }
+
+    /// <summary>The pool keys as the master domain holds them now, checked against what we expect.</summary>
+    /// <exception cref="SanpoolException">WRONG_MASTER if the master belongs to another pool or is at another MASTER_VERSION.</exception>
+    public async Task<PoolMetadata> ReadPoolAsync(CancellationToken cancellationToken)
+    {
+        var pool = PoolMetadata.From(await Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false), Options.Master);
+        if (pool.Pool != Options.Pool)
+        {
+            throw new SanpoolException(PoolErrors.WrongMaster, $"domain {Options.Master} is the master of pool {pool.Pool}, not of pool {Options.Pool}");
+        }
+
+        if (Options.MasterVersion is { } expected && expected != pool.MasterVersion)
+        {
+            throw new SanpoolException(PoolErrors.WrongMaster,
+                $"pool {Options.Pool}: master domain {Options.Master} is at MASTER_VERSION {pool.MasterVersion}, this host expects {expected}; reconnect with the pool's current master");
+        }
+
+        return pool;
+    }
+
+    /// <summary>The store of a domain of the pool, opening it now if it could not be opened before.</summary>
+    /// <exception cref="SanpoolException">DOMAIN_NOT_IN_POOL, or the domain's open error when it is unreachable.</exception>
+    public async Task<IVolumeStore> StoreAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        if (_stores.TryGetValue(domain, out var store))
+        {
+            return store;
+        }
+
+        if (!Pool.Domains.ContainsKey(domain))
+        {
+            throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain} is not in pool {Options.Pool}");
+        }
+
+        store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
+        _stores[domain] = store;
+        return store;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Lockspace is not null)
+        {
+            if (Lockspace.IsValid)
+            {
+                await Lockspace.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await Lockspace.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ids is not null)
+        {
+            await _ids.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var store in _stores.Values)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information,
+        Message = "pool {Pool}: connected to master {Master} (MASTER_VERSION {MasterVersion}) as host {HostId} ({HostName}); {Domains} domain(s)")]
+    private static partial void LogConnected(ILogger logger, Guid pool, Guid master, int masterVersion, int hostId, string hostName, int domains);
+
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "pool {Pool}: domain {Domain} unreachable from host {HostId}: {Error}")]
+    private static partial void LogDomainUnreachable(ILogger logger, Guid pool, Guid domain, int hostId, string error);
+}

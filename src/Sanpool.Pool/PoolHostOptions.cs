@@ -1,0 +1,32 @@
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Pool;
+
+/// <summary>One host's place in a pool: who it is, where the pool's storage is, what it expects.</summary>
+public sealed record PoolHostOptions
+{
+    public required Guid Pool { get; init; }
+
+    public required Guid Master { get; init; }
+
+    /// <summary>The MASTER_VERSION the host expects; null accepts what the master says.</summary>
+    public int? MasterVersion { get; init; }
+
+    public required DomainLocator Locator { get; init; }
+
+    public int HostId { get; init; } = 1;
+
+    public string HostName { get; init; } = Environment.MachineName;
+
+    /// <summary>This host's own run directory (writer locks, FUSE mounts).</summary>
+    public string RunDirectory { get; init; } = WriterOptions.DefaultRunDirectory;
+
+    public WriterOptions WriterFor(Leases.Lockspace lockspace) => new()
+    {
+        HostId = HostId,
+        HostName = HostName,
+        RunDirectory = RunDirectory,
+        LockWait = TimeSpan.Zero,
+        Lockspace = lockspace,
+    };
+}

@@ -1,0 +1,271 @@
+using Microsoft.Extensions.Logging;
+using Sanpool.Core;
+using Sanpool.Pool.Tasks;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Pool.Spm;
+
+/// <summary>
+/// The Storage Pool Manager role on one host (VDSM's spmStart/spmStop, reference section 3):
+/// <code>
+/// start: Free -> Contend -> SDM lease on the master (its writer: journal recovered)
+///        -> POOL_SPM_ID = us, POOL_SPM_LVER = lver -> writers on the other domains (their
+///        journals recovered) -> tasks loaded and recovered -> SPM
+/// stop:  no task running -> POOL_SPM_ID = -1 -> writers closed, leases released -> Free
+/// lost:  our host id lease fails to renew -> tasks cancelled, nothing written, leases left
+///        to expire -> Free; a task that does not stop within the kill grace kills the process
+/// </code>
+/// Every write of the role goes through <see cref="CheckLease"/> first, and every structural
+/// change through a <see cref="DomainWriter"/>, which checks it too.
+/// </summary>
+public sealed partial class SpmRole : IAsyncDisposable
+{
+    private readonly PoolHost _host;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _transition = new(1, 1);
+    private readonly Dictionary<Guid, DomainWriter> _writers = [];
+    private CancellationTokenSource _lost = new();
+    private Task? _watch;
+    private volatile SpmState _state = SpmState.Free;
+    private long _lver = -1;
+
+    public SpmRole(PoolHost host, ILogger logger)
+    {
+        _host = host;
+        _logger = logger;
+        Tasks = new TaskRunner(this, logger);
+    }
+
+    public SpmState State => _state;
+
+    public PoolHost Host => _host;
+
+    public TaskRunner Tasks { get; }
+
+    /// <summary>Cancelled when the role is lost or stopped: what runs for the SPM must stop writing.</summary>
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>This host's role, with the pool's SPM as the master domain names it.</summary>
+    public async Task<SpmStatus> StatusAsync(CancellationToken cancellationToken)
+    {
+        if (_state == SpmState.Spm)
+        {
+            return new SpmStatus(SpmState.Spm, _host.Options.HostId, Interlocked.Read(ref _lver));
+        }
+
+        var pool = await _host.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
+        return new SpmStatus(_state, pool.SpmId, pool.SpmLver);
+    }
+
+    /// <summary>The writer of a domain of the pool; NOT_SPM naming the SPM on any other host.</summary>
+    public async Task<DomainWriter> WriterAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        await RequireSpmAsync(cancellationToken).ConfigureAwait(false);
+        CheckLease();
+        return _writers.TryGetValue(domain, out var writer)
+            ? writer
+            : throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain} is not an active domain of pool {_host.Options.Pool} reachable from the SPM");
+    }
+
+    /// <summary>Throws NOT_SPM, naming the pool's SPM, unless this host is the SPM.</summary>
+    public async Task RequireSpmAsync(CancellationToken cancellationToken)
+    {
+        if (_state == SpmState.Spm)
+        {
+            return;
+        }
+
+        var pool = await _host.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
+        throw new SanpoolException(PoolErrors.NotSpm, pool.SpmId > 0 && pool.SpmId != _host.Options.HostId
+            ? $"host {_host.Options.HostId} is not SPM of pool {_host.Options.Pool}; the SPM is host {pool.SpmId}"
+            : $"host {_host.Options.HostId} is not SPM of pool {_host.Options.Pool}; the pool has no SPM now", isTransient: true);
+    }
+
+    /// <summary>Throws SPM_LEASE_LOST if our lease may be gone; called before every write the role makes.</summary>
+    public void CheckLease()
+    {
+        if (_state != SpmState.Spm || _lost.IsCancellationRequested || !_host.Lockspace.IsValid)
+        {
+            throw new SanpoolException(PoolErrors.SpmLeaseLost, $"host {_host.Options.HostId} is no longer SPM of pool {_host.Options.Pool}; nothing more is written");
+        }
+    }
+
+    public async Task<SpmStatus> StartAsync(CancellationToken cancellationToken)
+    {
+        if (!await _transition.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            throw new SanpoolException(PoolErrors.SpmContending, $"host {_host.Options.HostId} is already contending for or leaving the SPM role of pool {_host.Options.Pool}", true);
+        }
+
+        try
+        {
+            if (_state == SpmState.Spm)
+            {
+                return await StatusAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _state = SpmState.Contend;
+            try
+            {
+                await BecomeSpmAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await CloseWritersAsync().ConfigureAwait(false);
+                _state = SpmState.Free;
+                throw;
+            }
+
+            return await StatusAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    private async Task BecomeSpmAsync(CancellationToken cancellationToken)
+    {
+        var options = _host.Options;
+        var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
+        _writers[options.Master] = master;
+        _lost = new CancellationTokenSource();
+        long lver = (long)master.LeaseVersion;
+        Interlocked.Exchange(ref _lver, lver);
+        master.CheckLease();
+        var md = await _host.Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var pool = PoolMetadata.From(md, options.Master);
+        await _host.Master.WriteDomainMetadataAsync((pool with { SpmId = options.HostId, SpmLver = lver }).ApplyTo(md), cancellationToken).ConfigureAwait(false);
+        foreach (var (domain, status) in pool.Domains)
+        {
+            if (domain == options.Master || status != PoolMetadata.Active)
+            {
+                continue;
+            }
+
+            var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+            _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(_host.Lockspace) with { Lockspace = null }, _logger, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        _state = SpmState.Spm;
+        var recovered = _writers.Values.SelectMany(w => w.Recovered).ToList();
+        await Tasks.LoadAsync(recovered, cancellationToken).ConfigureAwait(false);
+        _watch = WatchAsync(_lost.Token);
+        LogSpmStarted(_logger, options.Pool, options.HostId, lver, _writers.Count, recovered.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state != SpmState.Spm)
+            {
+                return;
+            }
+
+            if (Tasks.Running.Count > 0)
+            {
+                throw new SanpoolException(PoolErrors.TaskRunning,
+                    $"pool {_host.Options.Pool}: {Tasks.Running.Count} task(s) still running ({string.Join(", ", Tasks.Running)}); wait for them before spm stop", true);
+            }
+
+            CheckLease();
+            var md = await _host.Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+            var pool = PoolMetadata.From(md, _host.Options.Master);
+            await _host.Master.WriteDomainMetadataAsync((pool with { SpmId = -1 }).ApplyTo(md), cancellationToken).ConfigureAwait(false);
+            await _lost.CancelAsync().ConfigureAwait(false);
+            _state = SpmState.Free;
+            await CloseWritersAsync().ConfigureAwait(false);
+            LogSpmStopped(_logger, _host.Options.Pool, _host.Options.HostId, "spm stop");
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>Once a second: is our lease still good? If not, drop the role without writing.</summary>
+    private async Task WatchAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                if (!_host.Lockspace.IsValid)
+                {
+                    await LoseAsync("our host id lease could not be renewed").ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The role is gone: cancel everything, write nothing, and let the leases expire.</summary>
+    private async Task LoseAsync(string why)
+    {
+        _state = SpmState.Free;
+        await _lost.CancelAsync().ConfigureAwait(false);
+        LogSpmLost(_logger, _host.Options.Pool, _host.Options.HostId, Interlocked.Read(ref _lver), why);
+        var grace = _host.Lockspace.Timeouts.KillGrace;
+        if (!await Tasks.WaitIdleAsync(grace).ConfigureAwait(false))
+        {
+            // A task stuck in I/O cannot be stopped in time: the process goes, as sanlock would kill it.
+            LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
+            Signals.Kill(Environment.ProcessId, Signals.SIGKILL);
+        }
+
+        await CloseWritersAsync().ConfigureAwait(false);
+    }
+
+    private async Task CloseWritersAsync()
+    {
+        foreach (var writer in _writers.Values)
+        {
+            try
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (SanpoolException e)
+            {
+                LogCloseFailed(_logger, _host.Options.Pool, writer.Domain, e.OneLine);
+            }
+        }
+
+        _writers.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lost.CancelAsync().ConfigureAwait(false);
+        if (_watch is not null)
+        {
+            await _watch.ConfigureAwait(false);
+        }
+
+        await Tasks.WaitIdleAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await CloseWritersAsync().ConfigureAwait(false);
+        _lost.Dispose();
+        _transition.Dispose();
+    }
+
+    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "pool {Pool}: host {HostId} is SPM, SDM lease lver {Lver}; {Writers} domain writer(s), {Recovered} operation(s) recovered")]
+    private static partial void LogSpmStarted(ILogger logger, Guid pool, int hostId, long lver, int writers, int recovered);
+
+    [LoggerMessage(EventId = 711, Level = LogLevel.Information, Message = "pool {Pool}: host {HostId} stopped being SPM ({Why})")]
+    private static partial void LogSpmStopped(ILogger logger, Guid pool, int hostId, string why);
+
+    [LoggerMessage(EventId = 712, Level = LogLevel.Error, Message = "pool {Pool}: host {HostId} lost the SPM role (lver {Lver}): {Why}; writing nothing more")]
+    private static partial void LogSpmLost(ILogger logger, Guid pool, int hostId, long lver, string why);
+
+    [LoggerMessage(EventId = 713, Level = LogLevel.Critical, Message = "pool {Pool}: host {HostId}: a task did not stop within {Grace} s of losing the SPM lease; killing this process")]
+    private static partial void LogSelfFence(ILogger logger, Guid pool, int hostId, double grace);
+
+    [LoggerMessage(EventId = 714, Level = LogLevel.Warning, Message = "pool {Pool}: closing the writer of domain {Domain}: {Error}")]
+    private static partial void LogCloseFailed(ILogger logger, Guid pool, Guid domain, string error);
+}

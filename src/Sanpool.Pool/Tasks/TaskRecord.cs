@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sanpool.Pool.Tasks;
+
+/// <summary>
+/// One persisted SPM task, as stored in a slot of the master area's task area (UTF-8 JSON in a
+/// <see cref="Storage.Journal.SlotRecord"/>). Its rollback stack is the journal entry of the
+/// operation it runs (<see cref="Storage.Journal.JournalEntry.Task"/> names the task), kept by
+/// the domain's writer: the new SPM's journal recovery is the task's recovery.
+/// </summary>
+public sealed record TaskRecord
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public required Guid Id { get; init; }
+
+    /// <summary>The structural verb (image.create, snapshot.create, ...).</summary>
+    public required string Verb { get; init; }
+
+    public Dictionary<string, string> Args { get; init; } = [];
+
+    public TaskState State { get; init; } = TaskState.Queued;
+
+    /// <summary>0 to 100.</summary>
+    public double Progress { get; init; }
+
+    /// <summary>What the verb returned (new volume ids, ...), once finished.</summary>
+    public string? Result { get; init; }
+
+    /// <summary>The error's name, code and message, once failed or recovered.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The host id of the SPM that ran it, and the SDM lease version it held.</summary>
+    public int Host { get; init; }
+
+    public long Lver { get; init; }
+
+    /// <summary>Unix seconds.</summary>
+    public long Created { get; init; }
+
+    public long Updated { get; init; }
+
+    public bool IsDone => State is TaskState.Finished or TaskState.Failed or TaskState.Recovered;
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    public string ToJsonText() => JsonSerializer.Serialize(this, Options);
+
+    public static TaskRecord FromJson(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<TaskRecord>(json, Options) ?? throw new InvalidDataException("task record is JSON null");
+}

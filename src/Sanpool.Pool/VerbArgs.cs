@@ -1,0 +1,64 @@
+using System.Globalization;
+using Sanpool.Core;
+
+namespace Sanpool.Pool;
+
+/// <summary>
+/// A verb's arguments as they arrive (JSON strings), read strictly: an unknown name, a value
+/// that is not a UUID or a number, or a missing required one is INVALID_ARGUMENT naming it.
+/// </summary>
+public sealed class VerbArgs
+{
+    private readonly string _verb;
+    private readonly IReadOnlyDictionary<string, string> _values;
+
+    public VerbArgs(string verb, IReadOnlyDictionary<string, string> values, IReadOnlyCollection<string> allowed)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(allowed);
+        _verb = verb;
+        _values = values;
+        if (values.Keys.FirstOrDefault(k => !allowed.Contains(k)) is { } unknown)
+        {
+            throw CommonErrors.Invalid($"{verb}: unknown argument '{Printable(unknown)}'; it takes {string.Join(", ", allowed)}");
+        }
+    }
+
+    public Guid Uuid(string name) => OptionalUuid(name) ?? throw CommonErrors.Invalid($"{_verb}: argument '{name}' (a UUID) is required");
+
+    public Guid? OptionalUuid(string name) => _values.TryGetValue(name, out var text)
+        ? Guid.TryParseExact(text, "D", out var id) ? id : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a UUID")
+        : null;
+
+    public long Bytes(string name)
+    {
+        if (!_values.TryGetValue(name, out var text))
+        {
+            throw CommonErrors.Invalid($"{_verb}: argument '{name}' (bytes) is required");
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0
+            ? v
+            : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a positive number of bytes");
+    }
+
+    public string Text(string name, string fallback = "") => _values.GetValueOrDefault(name, fallback);
+
+    public bool Flag(string name) => _values.TryGetValue(name, out var text)
+        ? bool.TryParse(text, out bool v) ? v : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not true or false")
+        : false;
+
+    public T Enum<T>(string name, T fallback)
+        where T : struct, Enum =>
+        !_values.TryGetValue(name, out var text) ? fallback
+        : System.Enum.TryParse<T>(text, ignoreCase: true, out var v) && System.Enum.IsDefined(v) && !text.Any(char.IsDigit) ? v
+        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}");
+
+    /// <summary>At most 64 characters of untrusted text, control characters escaped, for messages.</summary>
+    public static string Printable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var clipped = text.Length > 64 ? text[..64] + "..." : text;
+        return string.Concat(clipped.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
+}
