@@ -13,6 +13,8 @@ root.Subcommands.Add(VolumeCommands.Snapshot());
 root.Subcommands.Add(VolumeCommands.Volume());
 root.Subcommands.Add(VolumeCommands.Template());
 root.Subcommands.Add(ChainCommands.Dump());
+root.Subcommands.Add(PoolCommands.Create());
+root.Subcommands.Add(AgentCommands.Create());
 root.Subcommands.Add(DemoCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

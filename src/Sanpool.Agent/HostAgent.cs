@@ -1,0 +1,223 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Sanpool.Core;
+using Sanpool.Pool;
+using Sanpool.Pool.Spm;
+using Sanpool.Pool.Tasks;
+using Sanpool.Storage.Qemu;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Agent;
+
+/// <summary>
+/// <c>sanpoold</c>: one host's agent. It connects to the pool (master checked, host id joined
+/// in the master lockspace), runs the SPM election, and answers the verbs of
+/// <see cref="IAgentVerbs"/>. Several agents run on one machine as separate processes, each
+/// with its own config, run directory and socket.
+/// </summary>
+public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
+{
+    private static readonly string[] ReadVerbs = ["status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear"];
+    private readonly AgentConfig _config;
+    private readonly ILogger _logger;
+    private PoolHost? _host;
+    private SpmRole? _spm;
+    private SpmElection? _election;
+
+    public HostAgent(AgentConfig config, ILogger logger)
+    {
+        _config = config;
+        _logger = logger;
+    }
+
+    public IReadOnlyCollection<string> Verbs => [.. ReadVerbs, .. StructuralVerbs.Names];
+
+    public SpmRole? Spm => _spm;
+
+    /// <summary>Connects (retrying while the storage is not there yet) and runs the election until <paramref name="stop"/>.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Directory.CreateDirectory(_config.RunDir);
+        var options = new PoolHostOptions
+        {
+            Pool = _config.Pool,
+            Master = _config.Master,
+            MasterVersion = _config.MasterVersion,
+            Locator = new DomainLocator(_config.Paths, _config.Devices),
+            HostId = _config.HostId,
+            HostName = _config.HostName,
+            RunDirectory = _config.RunDir,
+        };
+        while (_host is null)
+        {
+            try
+            {
+                _host = await PoolHost.ConnectAsync(options, new QemuImg(), _logger, stop).ConfigureAwait(false);
+            }
+            catch (SanpoolException e) when (e.Code != PoolErrors.WrongMaster && e.Code != PoolErrors.PoolNotFound)
+            {
+                LogConnectRetry(_logger, _config.Pool, _config.HostId, e.OneLine);
+                await Task.Delay(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
+            }
+        }
+
+        _spm = new SpmRole(_host, _logger);
+        _election = new SpmElection(_spm, _config.Election ? _config.SpmPriority : -1, _logger);
+        try
+        {
+            await _election.RunAsync(stop).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async Task<JsonNode> InvokeAsync(string verb, IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (!Verbs.Contains(verb))
+        {
+            throw CommonErrors.Invalid($"unknown verb '{VerbArgs.Printable(verb)}'; known: {string.Join(", ", Verbs.Order(StringComparer.Ordinal))}");
+        }
+
+        if (StructuralVerbs.IsStructural(verb))
+        {
+            var task = await StructuralVerbs.SubmitAsync(Role, verb, args, cancellationToken).ConfigureAwait(false);
+            return new JsonObject { ["task"] = Json(task) };
+        }
+
+        var a = new VerbArgs(verb, args, verb is "task.status" or "task.clear" ? ["task"] : []);
+        return verb switch
+        {
+            "status" => await StatusAsync(cancellationToken).ConfigureAwait(false),
+            "pool.info" => Json(await Connected.ReadPoolAsync(cancellationToken).ConfigureAwait(false)),
+            "spm.status" => Json(await Role.StatusAsync(cancellationToken).ConfigureAwait(false)),
+            "spm.start" => await SpmStartAsync(cancellationToken).ConfigureAwait(false),
+            "spm.stop" => await SpmStopAsync(cancellationToken).ConfigureAwait(false),
+            "task.list" => new JsonArray([.. (await TasksAsync(cancellationToken).ConfigureAwait(false)).Select(Json)]),
+            "task.status" => Json(await TaskAsync(a.Uuid("task"), cancellationToken).ConfigureAwait(false)),
+            "task.clear" => await ClearAsync(a.Uuid("task"), cancellationToken).ConfigureAwait(false),
+            _ => throw CommonErrors.Invalid($"unknown verb '{VerbArgs.Printable(verb)}'; known: {string.Join(", ", Verbs.Order(StringComparer.Ordinal))}"),
+        };
+    }
+
+    private PoolHost Connected => _host ?? throw new SanpoolException(PoolErrors.PoolNotFound, $"host {_config.HostId} is not connected to pool {_config.Pool} yet", true);
+
+    private SpmRole Role => _spm ?? throw new SanpoolException(PoolErrors.PoolNotFound, $"host {_config.HostId} is not connected to pool {_config.Pool} yet", true);
+
+    private async Task<JsonNode> StatusAsync(CancellationToken cancellationToken)
+    {
+        var status = new JsonObject
+        {
+            ["host_id"] = _config.HostId,
+            ["host_name"] = _config.HostName,
+            ["pool"] = _config.Pool.ToString(),
+            ["master"] = _config.Master.ToString(),
+            ["connected"] = _host is not null,
+        };
+        if (_spm is not null)
+        {
+            status["spm"] = Json(await _spm.StatusAsync(cancellationToken).ConfigureAwait(false));
+            status["lease_valid"] = _host!.Lockspace.IsValid;
+        }
+
+        return status;
+    }
+
+    private async Task<JsonNode> SpmStartAsync(CancellationToken cancellationToken)
+    {
+        var role = Role;
+        if (_election is not null)
+        {
+            _election.Paused = false;
+        }
+
+        return Json(await role.StartAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<JsonNode> SpmStopAsync(CancellationToken cancellationToken)
+    {
+        var role = Role;
+        if (_election is not null)
+        {
+            _election.Paused = true;
+        }
+
+        await role.StopAsync(cancellationToken).ConfigureAwait(false);
+        return Json(await role.StatusAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<IReadOnlyList<TaskRecord>> TasksAsync(CancellationToken cancellationToken)
+    {
+        if (Role.State == SpmState.Spm)
+        {
+            return Role.Tasks.List();
+        }
+
+        // Any host may read the tasks; only the SPM writes them.
+        await using var device = await Connected.Master.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false);
+        return (await TaskStore.LoadAsync(device, cancellationToken).ConfigureAwait(false)).All;
+    }
+
+    private async Task<TaskRecord> TaskAsync(Guid id, CancellationToken cancellationToken) =>
+        (await TasksAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(t => t.Id == id)
+        ?? throw new SanpoolException(PoolErrors.TaskNotFound, $"no task {id} in pool {_config.Pool}");
+
+    private async Task<JsonNode> ClearAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await Role.Tasks.ClearAsync(id, cancellationToken).ConfigureAwait(false);
+        return new JsonObject { ["cleared"] = id.ToString() };
+    }
+
+    private static JsonNode Json(TaskRecord task) => JsonNode.Parse(task.ToJsonText())!;
+
+    private static JsonNode Json(SpmStatus s) => new JsonObject
+    {
+        ["state"] = s.State == SpmState.Spm ? "SPM" : s.State.ToString(),
+        ["spm_id"] = s.SpmId,
+        ["lver"] = s.Lver,
+    };
+
+    private static JsonNode Json(PoolMetadata p) => new JsonObject
+    {
+        ["pool"] = p.Pool.ToString(),
+        ["description"] = p.Description,
+        ["master_version"] = p.MasterVersion,
+        ["domains"] = new JsonObject([.. p.Domains.Select(d => KeyValuePair.Create(d.Key.ToString(), (JsonNode?)JsonValue.Create(d.Value)))]),
+        ["spm_id"] = p.SpmId,
+        ["spm_lver"] = p.SpmLver,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_spm is not null)
+        {
+            if (_spm.State == SpmState.Spm)
+            {
+                try
+                {
+                    await _spm.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (SanpoolException e)
+                {
+                    LogStopFailed(_logger, _config.Pool, _config.HostId, e.OneLine);
+                }
+            }
+
+            await _spm.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 740, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId} cannot connect yet: {Error}; retrying")]
+    private static partial void LogConnectRetry(ILogger logger, Guid pool, int hostId, string error);
+
+    [LoggerMessage(EventId = 741, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId}: spm stop on shutdown failed: {Error}")]
+    private static partial void LogStopFailed(ILogger logger, Guid pool, int hostId, string error);
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Sanpool.Agent;
+
+namespace Sanpool.Cli.Commands;
+
+/// <summary><c>sanpool agent run --config FILE</c>: one host's agent (sanpoold) in the foreground.</summary>
+public static class AgentCommands
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "The host's agent config (JSON; see 'sanpool agent run --help').", Required = true };
+        var run = new Command("run",
+            "Run this host's agent in the foreground until SIGTERM/Ctrl-C: connect to the pool, join the master lockspace, contend for SPM " +
+            "when none is alive, and serve the API on the config's unix socket (and TCP with a token). Config keys: host_id, host_name, pool, master, " +
+            "master_version, devices, paths, run_dir, socket, tcp, token, spm_priority (-1 never, 0-10), election.") { config };
+        CliAction.Set(run, async (p, ct) =>
+        {
+            var cfg = await AgentConfig.LoadAsync(p.GetRequiredValue(config), ct);
+            using var logs = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .SetMinimumLevel(Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 } ? LogLevel.Debug : LogLevel.Information));
+            await using var agent = new HostAgent(cfg, logs.CreateLogger($"sanpoold.host{cfg.HostId}"));
+            await agent.RunAsync(ct);
+            return 0;
+        });
+        return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run };
+    }
+}

@@ -1,0 +1,104 @@
+using Sanpool.Core;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Pool;
+
+/// <summary>
+/// Changes to the pool's membership, each made holding the writers (SDM leases) of every
+/// domain it touches. The master domain's write is always last: it is the commit point, so a
+/// crash before it leaves members that claim a pool the master does not list yet, which the
+/// same call repeated accepts and completes.
+/// </summary>
+public static class PoolAdmin
+{
+    /// <summary>Makes <paramref name="master"/> the master of a new pool with <paramref name="members"/> as its other domains.</summary>
+    public static async Task<PoolMetadata> CreateAsync(DomainWriter master, IReadOnlyList<DomainWriter> members, Guid pool, string description, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentNullException.ThrowIfNull(members);
+        if (description.Length > 50 || description.Any(c => char.IsControl(c) || c is '=' or ','))
+        {
+            throw CommonErrors.Invalid("a pool description is at most 50 characters, without control characters, '=' or ','");
+        }
+
+        foreach (var writer in members.Prepend(master))
+        {
+            var md = await writer.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+            if (md[PoolMetadata.PoolUuidKey] is { Length: > 0 } other && other != pool.ToString())
+            {
+                throw new SanpoolException(PoolErrors.DomainAttached, $"domain {writer.Domain} already belongs to pool {other}; detach it first");
+            }
+        }
+
+        foreach (var writer in members)
+        {
+            await SetMemberAsync(writer, pool, cancellationToken).ConfigureAwait(false);
+        }
+
+        var metadata = new PoolMetadata
+        {
+            Pool = pool,
+            Description = description,
+            Domains = members.Prepend(master).ToDictionary(w => w.Domain, _ => PoolMetadata.Active),
+        };
+        master.CheckLease();
+        var current = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        await master.Store.WriteDomainMetadataAsync(metadata.ApplyTo(current), cancellationToken).ConfigureAwait(false);
+        return metadata;
+    }
+
+    /// <summary>Adds <paramref name="domain"/> to the pool whose master the SPM holds.</summary>
+    public static async Task<PoolMetadata> AttachAsync(DomainWriter master, DomainWriter domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentNullException.ThrowIfNull(domain);
+        var md = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var pool = PoolMetadata.From(md, master.Domain);
+        var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        if (theirs[PoolMetadata.PoolUuidKey] is { Length: > 0 } other && other != pool.Pool.ToString())
+        {
+            throw new SanpoolException(PoolErrors.DomainAttached, $"domain {domain.Domain} already belongs to pool {other}; detach it first");
+        }
+
+        await SetMemberAsync(domain, pool.Pool, cancellationToken).ConfigureAwait(false);
+        var updated = pool with { Domains = new Dictionary<Guid, string>(pool.Domains) { [domain.Domain] = PoolMetadata.Active } };
+        master.CheckLease();
+        await master.Store.WriteDomainMetadataAsync(updated.ApplyTo(md), cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+
+    /// <summary>Takes a regular domain out of the pool: first off the master's list, then its own POOL_UUID cleared.</summary>
+    public static async Task<PoolMetadata> DetachAsync(DomainWriter master, DomainWriter domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(master);
+        ArgumentNullException.ThrowIfNull(domain);
+        if (domain.Domain == master.Domain)
+        {
+            throw CommonErrors.Invalid($"domain {domain.Domain} is the pool's master; move the master role to another domain first");
+        }
+
+        var md = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var pool = PoolMetadata.From(md, master.Domain);
+        if (!pool.Domains.ContainsKey(domain.Domain))
+        {
+            throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain.Domain} is not in pool {pool.Pool}");
+        }
+
+        var domains = new Dictionary<Guid, string>(pool.Domains);
+        domains.Remove(domain.Domain);
+        var updated = pool with { Domains = domains };
+        master.CheckLease();
+        await master.Store.WriteDomainMetadataAsync(updated.ApplyTo(md), cancellationToken).ConfigureAwait(false);
+        domain.CheckLease();
+        var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        await domain.Store.WriteDomainMetadataAsync(PoolMetadata.AsMember(theirs, null), cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+
+    private static async Task SetMemberAsync(DomainWriter writer, Guid pool, CancellationToken cancellationToken)
+    {
+        writer.CheckLease();
+        var md = await writer.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        await writer.Store.WriteDomainMetadataAsync(PoolMetadata.AsMember(md, pool), cancellationToken).ConfigureAwait(false);
+    }
+}
