@@ -26,6 +26,7 @@ namespace Sanpool.Agent.Api;
 public static class AgentApi
 {
     private const int MaxSocketPathBytes = 107; // sun_path is 108 bytes with its NUL
+    private const int DrainFactor = 16;
 
     /// <summary>Starts serving <paramref name="verbs"/>; dispose the result to stop.</summary>
     /// <exception cref="SanpoolException">INVALID_ARGUMENT for bad options; AGENT_RUNNING when another
@@ -79,7 +80,10 @@ public static class AgentApi
     private static void Listen(KestrelServerOptions kestrel, AgentApiOptions options)
     {
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        // The API refuses bodies over MaxBodyBytes itself (VerbDispatcher); Kestrel's own limit is
+        // higher so that after a 413 it can still read and drop the rest of a body the client is
+        // sending (up to 16 x the limit), and the client reads the 413 instead of a broken pipe.
+        kestrel.Limits.MaxRequestBodySize = (long)options.MaxBodyBytes * DrainFactor;
         kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
         kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
         kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);

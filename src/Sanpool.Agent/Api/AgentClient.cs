@@ -20,6 +20,7 @@ public sealed class AgentClient : IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2.5);
 
     private const int MaxResponseBytes = 16 * 1024 * 1024;
+    private const int ExpectContinueAbove = 64 * 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient _http;
     private readonly TimeSpan _timeout;
@@ -55,6 +56,10 @@ public sealed class AgentClient : IDisposable
                 ? url
                 : throw CommonErrors.Invalid($"'{VerbArgs.Printable(target)}' is not an agent URL (http://HOST:PORT)");
         }
+        else if (target.Contains("://", StringComparison.Ordinal))
+        {
+            throw CommonErrors.Invalid($"'{VerbArgs.Printable(target)}' is neither a socket path nor an http(s) URL");
+        }
         else
         {
             target = Path.GetFullPath(target);
@@ -82,19 +87,24 @@ public sealed class AgentClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(verb);
         ArgumentNullException.ThrowIfNull(args);
+        byte[] body = Body(args);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("v1/" + Uri.EscapeDataString(verb), UriKind.Relative))
         {
-            Content = new ByteArrayContent(Body(args)) { Headers = { ContentType = Json } },
+            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };
+
+        // A body the agent may refuse as too large waits for "100 Continue": a 413 then comes
+        // back before the body is sent, instead of a broken pipe while sending it.
+        request.Headers.ExpectContinue = body.Length > ExpectContinueAbove;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            byte[] body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            byte[] answer = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             return response.IsSuccessStatusCode
-                ? AgentReply.Result(body, Target, verb)
-                : throw AgentReply.Error((int)response.StatusCode, body, Target, verb);
+                ? AgentReply.Result(answer, Target, verb)
+                : throw AgentReply.Error((int)response.StatusCode, answer, Target, verb);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
