@@ -40,18 +40,27 @@ public static class AgentApi
         var logger = factory.CreateLogger("Sanpool.Agent.Api");
         var claim = await SocketPathClaim.TakeAsync(options.SocketPath, logger, options.HostName, cancellationToken).ConfigureAwait(false);
         var sockets = new ListenSockets();
-        var app = Build(verbs, options, factory, logger, sockets);
+        WebApplication? app = null;
         try
         {
+            app = Build(verbs, options, factory, logger, sockets);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             claim.Dispose();
-            throw e is IOException
-                ? new SanpoolException(AgentErrors.ListenFailed, $"cannot listen on {Where(options)}: {e.Message}", innerException: e)
-                : e;
+            if (e is IOException)
+            {
+                // Kestrel's "failed to bind": the port is taken, or the socket's directory is gone.
+                throw new SanpoolException(AgentErrors.ListenFailed, $"cannot listen on {Where(options)}: {e.Message}", innerException: e);
+            }
+
+            throw;
         }
 
         ApiLog.Started(logger, options.HostName, options.SocketPath, sockets.Tcp is null ? "" : $" and tcp {sockets.Tcp} (bearer token)");

@@ -11,7 +11,7 @@ namespace Sanpool.Agent.Api;
 /// (<see cref="AgentProblems"/>). A <see cref="SanpoolException"/> keeps its code and message;
 /// Kestrel's own refusals of the body (too large, broken chunking) become REQUEST_TOO_LARGE or
 /// BAD_REQUEST; anything else is AGENT_INTERNAL with the exception only in the log. A client that
-/// went away gets nothing.
+/// went away (the request aborted, whatever was thrown) gets nothing.
 /// </summary>
 internal sealed class RequestBarrier(string host, ILogger logger, TimeProvider time)
 {
@@ -27,8 +27,9 @@ internal sealed class RequestBarrier(string host, ILogger logger, TimeProvider t
         {
             await next(http).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
         {
+            // Cancelled, or a read of the body failed with the connection: nobody to answer.
             ApiLog.Aborted(logger, host, http.Request.Method, path, time.GetElapsedTime(start).TotalMilliseconds);
             return;
         }
