@@ -17,7 +17,7 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 7202, Level = LogLevel.Warning, Message = "host '{Host}': removed the stale socket {Socket} (nothing listened on it)")]
     public static partial void StaleSocketRemoved(ILogger logger, string host, string socket);
 
-    [LoggerMessage(EventId = 7210, Level = LogLevel.Information, Message = "host '{Host}': {Method} {Path} -> {Status} {Code} in {Milliseconds:0.0} ms")]
+    [LoggerMessage(EventId = 7210, Level = LogLevel.Information, Message = "host '{Host}': {Method} {Path} -> {Status}{Code} in {Milliseconds:0.0} ms")]
     public static partial void Request(ILogger logger, string host, string method, string path, int status, string code, double milliseconds);
 
     [LoggerMessage(EventId = 7211, Level = LogLevel.Error, Message = "host '{Host}': {Method} {Path} failed unexpectedly")]

@@ -41,7 +41,7 @@ internal sealed class RequestBarrier(string host, ILogger logger, TimeProvider t
                 ApiLog.Unexpected(logger, host, http.Request.Method, path, e);
             }
 
-            code = error.Code.Name;
+            code = " " + error.Code.Name;
             await WriteAsync(http, error, replace: !ReferenceEquals(error, e)).ConfigureAwait(false);
         }
 
