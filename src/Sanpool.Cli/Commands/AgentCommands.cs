@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent;
+using Sanpool.Agent.Api;
 
 namespace Sanpool.Cli.Commands;
 
@@ -22,6 +23,14 @@ public static class AgentCommands
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .SetMinimumLevel(Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 } ? LogLevel.Debug : LogLevel.Information));
             await using var agent = new HostAgent(cfg, logs.CreateLogger($"sanpoold.host{cfg.HostId}"));
+            Directory.CreateDirectory(cfg.RunDir);
+            await using var api = await AgentApi.StartAsync(agent, new AgentApiOptions
+            {
+                SocketPath = cfg.Socket,
+                TcpEndPoint = cfg.Tcp is { } tcp ? System.Net.IPEndPoint.Parse(tcp) : null,
+                Token = cfg.Token,
+                HostName = cfg.HostName,
+            }, logs, ct);
             await agent.RunAsync(ct);
             return 0;
         });

@@ -46,6 +46,7 @@ public sealed record TaskRecord
 
     public long Updated { get; init; }
 
+    [JsonIgnore]
     public bool IsDone => State is TaskState.Finished or TaskState.Failed or TaskState.Recovered;
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
