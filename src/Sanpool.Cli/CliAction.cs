@@ -5,11 +5,13 @@ namespace Sanpool.Cli;
 
 /// <summary>
 /// Runs a command's body with the CLI's error contract: a SanpoolException becomes one line on
-/// stderr, "sanpool: NAME (code): message", and exit code 1; Ctrl-C exits 130.
+/// stderr, "sanpool: NAME (code): message", and exit code 1; a <see cref="UsageException"/>
+/// exits 2 with a pointer to the verb's help, as a parse error does; Ctrl-C exits 130.
 /// </summary>
 public static class CliAction
 {
     public const int Failure = 1;
+    public const int Usage = 2;
 
     public static void Set(Command command, Func<ParseResult, CancellationToken, Task<int>> body)
     {
@@ -18,6 +20,11 @@ public static class CliAction
             try
             {
                 return await body(parse, ct).ConfigureAwait(false);
+            }
+            catch (UsageException e)
+            {
+                await Console.Error.WriteLineAsync($"sanpool: {e.OneLine.TrimEnd('.')}. {HelpHint(parse)}").ConfigureAwait(false);
+                return Usage;
             }
             catch (SanpoolException e)
             {
@@ -30,5 +37,18 @@ public static class CliAction
                 return 130;
             }
         });
+    }
+
+    /// <summary>"See 'sanpool image create --help'.": the help of the verb <paramref name="parse"/> reached.</summary>
+    public static string HelpHint(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var path = new List<string>();
+        for (var c = parse.CommandResult; c is not null && c.Command is not RootCommand; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            path.Insert(0, c.Command.Name);
+        }
+
+        return $"See 'sanpool {string.Join(' ', path.Append("--help"))}'.";
     }
 }

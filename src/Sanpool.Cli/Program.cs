@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sanpool.Cli;
 using Sanpool.Cli.Commands;
 using Sanpool.Core;
 
@@ -20,15 +21,9 @@ var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
     // Bad usage follows the same one-line error contract as every other failure.
-    var path = new List<string>();
-    for (var c = parse.CommandResult; c is not null && c.Command != root; c = c.Parent as System.CommandLine.Parsing.CommandResult)
-    {
-        path.Insert(0, c.Command.Name);
-    }
-
     var what = string.Join(" ", parse.Errors.Select(e => System.Text.RegularExpressions.Regex.Replace(e.Message, " as expected type '[^']*'", "")));
-    await Console.Error.WriteLineAsync($"sanpool: {CommonErrors.InvalidArgument.OneLine(what)} See 'sanpool {string.Join(' ', path.Append("--help"))}'.");
-    return 2;
+    await Console.Error.WriteLineAsync($"sanpool: {CommonErrors.InvalidArgument.OneLine(what)} {CliAction.HelpHint(parse)}");
+    return CliAction.Usage;
 }
 
 // leased releases and leaves its lockspaces on SIGTERM; that may take longer than the default 2 s.

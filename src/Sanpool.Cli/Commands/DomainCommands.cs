@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Sanpool.Core;
 using Sanpool.Storage.Domains;
 
 namespace Sanpool.Cli.Commands;
@@ -40,7 +39,7 @@ public static class DomainCommands
             {
                 ({ } dir, null) => await FileDomain.CreateAsync(Path.GetFullPath(dir), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
                 (null, { } devices) => await BlockDomain.CreateAsync(Devices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
-                _ => throw CommonErrors.Invalid("give exactly one of --file DIR and --block DEV[,DEV..]"),
+                _ => throw new UsageException("give exactly one of --file DIR and --block DEV[,DEV..]"),
             };
             Print(info, p.GetValue(json));
             return 0;
@@ -57,7 +56,7 @@ public static class DomainCommands
         var cmd = new Command("extend", "Add a LUN to a block domain (pvcreate, vgextend, a new PVn metadata line).") { sd, device, block, json };
         CliAction.Set(cmd, async (p, ct) =>
         {
-            var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw CommonErrors.Invalid("give the domain's UUID");
+            var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw new UsageException("give the domain's UUID");
             var info = await BlockDomain.ExtendAsync(Devices(p.GetRequiredValue(device), "--device"), id, p.GetRequiredValue(block), ct);
             Print(info, p.GetValue(json));
             return 0;
@@ -73,12 +72,12 @@ public static class DomainCommands
         var cmd = new Command("info", "Print a domain's metadata as JSON, after verifying its checksum.") { sd, path, device };
         CliAction.Set(cmd, async (p, ct) =>
         {
-            var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw CommonErrors.Invalid("give the domain's UUID");
+            var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw new UsageException("give the domain's UUID");
             var info = (p.GetValue(path), p.GetValue(device)) switch
             {
                 ({ } dir, null) => await FileDomain.ReadInfoAsync(Path.GetFullPath(dir), id, ct),
                 (null, { } devices) => await BlockDomain.ReadInfoAsync(Devices(devices, "--device"), id, ct),
-                _ => throw CommonErrors.Invalid("give exactly one of --path DIR and --device DEV[,DEV..]"),
+                _ => throw new UsageException("give exactly one of --path DIR and --device DEV[,DEV..]"),
             };
             Print(info, json: true);
             return 0;
@@ -90,12 +89,12 @@ public static class DomainCommands
     private static string[] Devices(string list, string option)
     {
         var devices = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return devices.Length > 0 ? devices : throw CommonErrors.Invalid($"{option} names no device");
+        return devices.Length > 0 ? devices : throw new UsageException($"{option} names no device");
     }
 
     private static Guid? ParseUuid(string? text) => text is null ? null
         : Guid.TryParseExact(text, "D", out var g) ? g
-        : throw CommonErrors.Invalid($"'{text}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+        : throw new UsageException($"'{text}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 
     private static void Print(DomainInfo info, bool json) =>
         Console.WriteLine(json ? JsonSerializer.Serialize(info, CliJson.Options) : info.Uuid.ToString());

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Sanpool.Core;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Operations;
 using Sanpool.Storage.Volumes;
@@ -24,7 +23,10 @@ public static class ImageCommands
     {
         var o = new StorageOptions();
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
-        var size = new Option<string?>("--size") { Description = "Virtual size: bytes, or with K, M, G, T (e.g. 10G). Default with --template: the template's." };
+        var size = new Option<string?>("--size")
+        {
+            Description = "Virtual size: bytes (whole 512-byte sectors), or a whole number with K, M, G or T (e.g. 10G); at most 2048T. Default with --template: the template's.",
+        };
         var format = new Option<string>("--format") { Description = "cow (qcow2) or raw.", DefaultValueFactory = _ => "cow" };
         format.AcceptOnlyFromAmong("cow", "raw");
         var allocation = new Option<string>("--allocation") { Description = "sparse or preallocated.", DefaultValueFactory = _ => "sparse" };
@@ -40,16 +42,19 @@ public static class ImageCommands
         o.AddTo(cmd);
         CliAction.Set(cmd, async (p, ct) =>
         {
+            // Everything the arguments alone can refuse is refused before the domain is opened.
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             Guid? templateImage = p.GetValue(template) is { } t ? StorageOptions.Uuid(t, "template") : null;
+            long? givenSize = p.GetValue(size) is { } s ? SizeParser.ParseCapacity(s)
+                : templateImage is null ? throw new UsageException("give --size (e.g. --size 10G)") : null;
+            var newImage = p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid();
+            var newVolume = p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
-            long capacity = p.GetValue(size) is { } s ? SizeParser.Parse(s)
-                : templateImage is { } ti ? (await DomainInventory.LoadAsync(store, ct)).ChainOf(ti)[0].Md.Capacity
-                : throw CommonErrors.Invalid("give --size (e.g. --size 10G)");
+            long capacity = givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity;
             var spec = new ImageSpec(
-                p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid(),
-                p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid(),
+                newImage,
+                newVolume,
                 capacity,
                 p.GetValue(format) == "raw" ? VolumeFormat.RAW : VolumeFormat.COW,
                 p.GetValue(allocation) == "preallocated" ? AllocationType.PREALLOCATED : AllocationType.SPARSE)

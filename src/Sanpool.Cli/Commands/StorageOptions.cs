@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Sanpool.Core;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 
@@ -60,7 +59,7 @@ internal sealed class StorageOptions
         int id = p.GetValue(HostId);
         if (id is < 1 or > 2000)
         {
-            throw CommonErrors.Invalid($"host id {id}: must be 1-2000");
+            throw new UsageException($"host id {id}: must be 1-2000");
         }
 
         return new WriterOptions { HostId = id, LockWait = p.GetValue(NoWait) ? TimeSpan.Zero : new WriterOptions().LockWait };
@@ -88,7 +87,7 @@ internal sealed class StorageOptions
 
     public static Guid Uuid(string? text, string what) =>
         text is not null && Guid.TryParseExact(text, "D", out var g) ? g
-        : throw CommonErrors.Invalid($"{what} '{text}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+        : throw new UsageException($"{what} '{text}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 
     private static List<string> List(string[]? given, string variable)
     {

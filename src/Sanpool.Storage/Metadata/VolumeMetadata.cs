@@ -31,6 +31,13 @@ public sealed record VolumeMetadata
     public const int MaxDescription = 210;
     public const int MaxGeneration = 999;
 
+    /// <summary>
+    /// The largest capacity, 2 PiB: the most qemu-img gives a qcow2 image with its default
+    /// 64 KiB clusters (an L1 table of at most 32 MiB, 4 Mi entries, each mapping 512 MiB).
+    /// A RAW volume larger than that could never take a snapshot, so no volume is.
+    /// </summary>
+    public const long MaxCapacity = 1L << 51;
+
     public static readonly Guid NoParent = Guid.Empty;
 
     public required Guid Domain { get; init; }

@@ -98,9 +98,9 @@ public static class CreateImage
 
     private static void Validate(ImageSpec spec)
     {
-        if (spec.Capacity <= 0 || spec.Capacity % 512 != 0)
+        if (spec.Capacity <= 0 || spec.Capacity % 512 != 0 || spec.Capacity > VolumeMetadata.MaxCapacity)
         {
-            throw CommonErrors.Invalid($"size {spec.Capacity} must be a positive multiple of 512 bytes");
+            throw CommonErrors.Invalid($"size {spec.Capacity} must be a positive multiple of 512 bytes, at most {VolumeMetadata.MaxCapacity}");
         }
 
         if (spec.Template is not null && spec.Format != VolumeFormat.COW)

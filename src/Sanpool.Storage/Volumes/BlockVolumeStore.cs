@@ -115,9 +115,12 @@ public sealed class BlockVolumeStore : IVolumeStore
         var md = allocation.Metadata;
         string name = allocation.Volume.ToString();
 
+        long size = Round(Math.Max(allocation.StorageSize, 1));
+        CheckRoom(view, allocation, size);
+
         // One lvcreate carries every tag, so the LV never exists without its image, parent and slot.
         string[] tags = [ImageTag + md.Image, ParentTag + md.Parent, SlotTag + slot.ToString(CultureInfo.InvariantCulture), InitializingTag];
-        await _lvm.LvCreateAsync(_vg, name, Round(Math.Max(allocation.StorageSize, 1)), tags, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _lvm.LvCreateAsync(_vg, name, size, tags, cancellationToken: cancellationToken).ConfigureAwait(false);
         _view = null;
         await WriteSlotAsync(slot, md.ToBytes(), cancellationToken).ConfigureAwait(false);
         await using (var leases = await OpenLvAsync(BlockDomainLayout.LeasesLv, false, cancellationToken).ConfigureAwait(false))
@@ -262,6 +265,29 @@ public sealed class BlockVolumeStore : IVolumeStore
             Removing = removing,
         };
     }
+
+    /// <summary>
+    /// VG_FULL before lvcreate, in bytes: lvcreate would fail too, but only in extents and
+    /// after the command line. Only the SPM allocates, so the free count cannot shrink between.
+    /// </summary>
+    private void CheckRoom(LvmView view, VolumeAllocation allocation, long size)
+    {
+        long free = view.Pvs.Sum(p => p.PeCount - p.PeAllocCount) * view.ExtentSize;
+        if (size > free)
+        {
+            var md = allocation.Metadata;
+            throw new SanpoolException(LvmErrors.VgFull,
+                $"domain {_vg} has {Human(free)} free ({Extents(free, view)}), but volume {allocation.Volume} " +
+                $"({md.Type} {md.Format}, capacity {Human(md.Capacity)}) needs {Human(size)} ({Extents(size, view)}); " +
+                "extend the domain (sanpool domain extend) or ask for less");
+        }
+    }
+
+    private static string Extents(long bytes, LvmView view) => bytes == view.ExtentSize ? "1 extent" : $"{bytes / view.ExtentSize} extents";
+
+    /// <summary>Exact and short: "6 GiB", "5248 MiB", or bytes.</summary>
+    private static string Human(long bytes) =>
+        bytes % (1L << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1L << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
 
     private static int? SlotOf(IEnumerable<string> tags) =>
         tags.FirstOrDefault(t => t.StartsWith(SlotTag, StringComparison.Ordinal)) is { } t

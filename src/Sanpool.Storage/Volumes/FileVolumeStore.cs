@@ -272,6 +272,14 @@ public sealed class FileVolumeStore : IVolumeStore
         }
 
         await using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-        f.SetLength(md.Format == VolumeFormat.RAW ? size : 0);
+        try
+        {
+            f.SetLength(md.Format == VolumeFormat.RAW ? size : 0);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // .NET's EFBIG: the file system's largest file is smaller (ext4 with 4 KiB blocks: 16 TiB).
+            throw CommonErrors.Invalid($"a RAW volume of {size} bytes is larger than the file system under {_layout.Mount} allows for one file (EFBIG); ask for less");
+        }
     }
 }
