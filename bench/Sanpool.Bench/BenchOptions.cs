@@ -2,9 +2,20 @@ using System.Globalization;
 
 namespace Sanpool.Bench;
 
-/// <summary>Command line: <c>[--io SECONDS] [--rounds N] [--warmup N] [--takeover both|sanpool|none] [--out FILE]</c>.</summary>
+/// <summary>
+/// Command line: <c>[--suite all|leases|storage] [--io SECONDS] [--rounds N] [--warmup N]
+/// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
+/// [--list-rounds N] [--storage-out FILE]</c>.
+/// </summary>
 internal sealed record BenchOptions
 {
+    private const string Usage =
+        "usage: [--suite all|leases|storage] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE]";
+
+    /// <summary>Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), or all.</summary>
+    public string Suite { get; init; } = "all";
+
     public int Io { get; init; } = 1;
 
     public int Rounds { get; init; } = 300;
@@ -14,8 +25,24 @@ internal sealed record BenchOptions
     /// <summary>Which takeover runs to do: both (Sanpool and the sanlock anchor), sanpool, or none.</summary>
     public string Takeover { get; init; } = "both";
 
-    /// <summary>Where the Markdown table is written besides stdout (default: bench/results/latest.md of the checkout).</summary>
+    /// <summary>Where the lease table is written besides stdout (default: bench/results/latest.md of the checkout).</summary>
     public string? Out { get; init; }
+
+    /// <summary>Timed snapshot creations per Sanpool path (library, CLI), each followed by one anchor round.</summary>
+    public int SnapshotRounds { get; init; } = 20;
+
+    /// <summary>Volumes in the domain that dump-volume-chains and domain check read.</summary>
+    public int Volumes { get; init; } = 1000;
+
+    /// <summary>Timed runs of each listing (lvs, dump-volume-chains, domain check) over that domain.</summary>
+    public int ListRounds { get; init; } = 5;
+
+    /// <summary>Where the storage tables are written besides stdout (default: bench/results/storage.md of the checkout).</summary>
+    public string? StorageOut { get; init; }
+
+    public bool RunsLeases => Suite is "all" or "leases";
+
+    public bool RunsStorage => Suite is "all" or "storage";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -26,18 +53,25 @@ internal sealed record BenchOptions
             int Int() => int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture);
             o = args[i] switch
             {
+                "--suite" => o with { Suite = Value() },
                 "--io" => o with { Io = Int() },
                 "--rounds" => o with { Rounds = Int() },
                 "--warmup" => o with { Warmup = Int() },
                 "--takeover" => o with { Takeover = Value() },
                 "--out" => o with { Out = Value() },
-                _ => throw new ArgumentException($"unknown argument {args[i]}; usage: [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE]"),
+                "--snapshot-rounds" => o with { SnapshotRounds = Int() },
+                "--volumes" => o with { Volumes = Int() },
+                "--list-rounds" => o with { ListRounds = Int() },
+                "--storage-out" => o with { StorageOut = Value() },
+                _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none"))
+        if (o.Suite is not ("all" or "leases" or "storage") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+            || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1)
         {
-            throw new ArgumentException("--io 1..255, --rounds >= 1, --takeover both|sanpool|none");
+            throw new ArgumentException($"--suite all|leases|storage, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+                                        $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 
         return o;

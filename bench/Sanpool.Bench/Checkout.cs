@@ -23,4 +23,20 @@ internal static class Checkout
     /// <summary>$SANPOOL_CLI, or the checkout's ./sanpool wrapper.</summary>
     public static string SanpoolCli(string root) =>
         Environment.GetEnvironmentVariable("SANPOOL_CLI") is { Length: > 0 } cli ? Path.GetFullPath(cli) : Path.Combine(root, "sanpool");
+
+    /// <summary>
+    /// The sanpool executable itself, for timing one-shot commands: $SANPOOL_CLI, or the binary
+    /// the ./sanpool wrapper builds into artifacts/cli (built here first if it is stale), so
+    /// that no run pays the wrapper's bash start and staleness check.
+    /// </summary>
+    public static async Task<string> SanpoolBinaryAsync(string root)
+    {
+        if (Environment.GetEnvironmentVariable("SANPOOL_CLI") is { Length: > 0 } cli)
+        {
+            return Path.GetFullPath(cli);
+        }
+
+        await ExternalProcess.RunAsync(Path.Combine(root, "sanpool"), [], new Dictionary<string, string> { ["SANPOOL_BUILD_ONLY"] = "1" }, TimeSpan.FromMinutes(10));
+        return Path.Combine(root, "artifacts", "cli", "sanpool");
+    }
 }
