@@ -59,7 +59,7 @@ public abstract class CliDomain : IAsyncLifetime
 
             // The journal area never moves: opened once, read afresh by every picture.
             _store = await Domain.OpenAsync();
-            _journal = await _store.OpenJournalAsync(CancellationToken.None);
+            _journal = await _store.OpenMasterAreaAsync(CancellationToken.None);
             Baseline = await PictureAsync();
         }
         catch

@@ -25,7 +25,7 @@ public sealed class FileCliDomain : CliDomain
     public override async Task<string> StorageAsync(bool everything)
     {
         string root = Layout.Root;
-        string[] touchedByEveryWriter = [Layout.Ids, Layout.Leases, Path.Combine(Layout.Master, JournalArea.FileName)];
+        string[] touchedByEveryWriter = [Layout.Ids, Layout.Leases, Path.Combine(Layout.Master, MasterArea.FileName)];
         var text = new StringBuilder();
         foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
