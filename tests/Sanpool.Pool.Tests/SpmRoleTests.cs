@@ -90,7 +90,11 @@ public sealed class SpmRoleTests
         await host1.StopAsync(None);
         var host2 = await pool.HostAsync(2);
         await host2.StartAsync(None);
-        Assert.Equal([TaskState.Finished, TaskState.Finished, TaskState.Failed], host2.Tasks.List().Select(t => t.State));
+        var seen = host2.Tasks.List().ToDictionary(t => t.Id);
+        Assert.Equal(3, seen.Count);
+        Assert.Equal(done with { Args = seen[task.Id].Args }, seen[task.Id]);
+        Assert.Equal(TaskState.Finished, seen[snapshot.Id].State);
+        Assert.Equal(failed.Error, seen[failed.Id].Error);
         await host2.Tasks.ClearAsync(task.Id, None);
         Assert.Equal(2, host2.Tasks.List().Count);
         await using var store = await pool.Locator.OpenAsync(pool.Second, new QemuImg(), Path.GetTempPath(), None);
