@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Sanpool.BlockIO;
 using Sanpool.Core;
@@ -109,8 +110,8 @@ public sealed class BlockVolumeStore : IVolumeStore
 
         // One lvcreate carries every tag, so the LV never exists without its image, parent and slot.
         string[] tags = [ImageTag + md.Image, ParentTag + md.Parent, SlotTag + slot.ToString(CultureInfo.InvariantCulture), InitializingTag];
-        await _lvm.LvCreateAsync(_vg, name, Round(Math.Max(allocation.StorageSize, 1)), tags, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _view = null;
+        await ChangeAsync(() => _lvm.LvCreateAsync(_vg, name, Round(Math.Max(allocation.StorageSize, 1)), tags, cancellationToken: cancellationToken),
+            view => ReadLvAsync(view, name, cancellationToken)).ConfigureAwait(false);
         await WriteSlotAsync(slot, md.ToBytes(), cancellationToken).ConfigureAwait(false);
         await using (var leases = await OpenLvAsync(BlockDomainLayout.LeasesLv, false, cancellationToken).ConfigureAwait(false))
         {
@@ -140,8 +141,9 @@ public sealed class BlockVolumeStore : IVolumeStore
         ArgumentNullException.ThrowIfNull(volume);
         if (Round(size) > volume.Size)
         {
-            await _lvm.LvExtendAsync(_vg, volume.Volume.ToString(), Round(size), cancellationToken).ConfigureAwait(false);
-            _view = null;
+            string name = volume.Volume.ToString();
+            await ChangeAsync(() => _lvm.LvExtendAsync(_vg, name, Round(size), cancellationToken), view => ReadLvAsync(view, name, cancellationToken))
+                .ConfigureAwait(false);
         }
 
         var lv = (await ViewAsync(cancellationToken).ConfigureAwait(false)).Lvs[volume.Volume.ToString()];
@@ -168,8 +170,11 @@ public sealed class BlockVolumeStore : IVolumeStore
             await WriteSlotAsync(slot, [], cancellationToken).ConfigureAwait(false);
         }
 
-        await _lvm.LvRemoveAsync(_vg, volume.ToString(), cancellationToken).ConfigureAwait(false);
-        _view = null;
+        await ChangeAsync(() => _lvm.LvRemoveAsync(_vg, volume.ToString(), cancellationToken), view =>
+        {
+            view.Lvs.Remove(volume.ToString());
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
     }
 
     public Task LinkTemplateAsync(StoredVolume template, Guid image, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -279,8 +284,53 @@ public sealed class BlockVolumeStore : IVolumeStore
         var toDelete = delete.Where(lv.Tags.Contains).ToList();
         if (toAdd.Count + toDelete.Count > 0)
         {
-            await _lvm.LvChangeTagsAsync(_vg, volume.ToString(), toAdd, toDelete, cancellationToken).ConfigureAwait(false);
+            // lvs lists an LV's tags sorted (strcmp), each once.
+            ImmutableArray<string> tags = [.. lv.Tags.Except(toDelete, StringComparer.Ordinal).Union(toAdd, StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            await ChangeAsync(() => _lvm.LvChangeTagsAsync(_vg, volume.ToString(), toAdd, toDelete, cancellationToken), v =>
+            {
+                v.Lvs[lv.Name] = lv with { Tags = tags };
+                return Task.CompletedTask;
+            }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs one LVM change and brings the cached report up to date with what it did, instead of
+    /// reading vgs, pvs and lvs of the whole VG again: this store is the VG's one writer (the SPM),
+    /// so nothing else changed it in between. If lvm fails, the report is dropped, since the
+    /// change may have been made in part; the next look reads everything again.
+    /// </summary>
+    private async Task ChangeAsync(Func<Task> change, Func<LvmView, Task> update)
+    {
+        try
+        {
+            await change().ConfigureAwait(false);
+        }
+        catch
+        {
             _view = null;
+            throw;
+        }
+
+        if (_view is { } view)
+        {
+            await update(view).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads one LV's report (after lvcreate or lvextend placed its extents) into the cached
+    /// view. The view stays dropped if that fails, or if the LV lies on a PV the view does not
+    /// know (the domain was extended meanwhile): then everything is read again.
+    /// </summary>
+    private async Task ReadLvAsync(LvmView view, string name, CancellationToken cancellationToken)
+    {
+        _view = null;
+        var lv = (await _lvm.LvsAsync(_vg, name, cancellationToken).ConfigureAwait(false)).Single();
+        if (lv.Segments.All(s => view.Pvs.Any(p => p.Name == s.PvName)))
+        {
+            view.Lvs[name] = lv;
+            _view = view;
         }
     }
 
@@ -313,6 +363,6 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     private static long Round(long bytes) => (bytes + BlockDomainLayout.ExtentSize - 1) / BlockDomainLayout.ExtentSize * BlockDomainLayout.ExtentSize;
 
-    /// <summary>One lvs/pvs/vgs report of the domain, dropped after every change LVM makes.</summary>
+    /// <summary>One lvs/pvs/vgs report of the domain, kept up to date with this store's own changes (<see cref="ChangeAsync"/>).</summary>
     private sealed record LvmView(long ExtentSize, IReadOnlyList<PhysicalVolume> Pvs, Dictionary<string, LogicalVolume> Lvs);
 }
