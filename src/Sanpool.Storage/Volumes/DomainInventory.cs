@@ -20,20 +20,8 @@ public sealed class DomainInventory
     public static async Task<DomainInventory> LoadAsync(IVolumeStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var records = new List<VolumeRecord>();
-        foreach (var stored in await store.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                records.Add(new VolumeRecord(stored, await store.ReadMetadataAsync(stored, cancellationToken).ConfigureAwait(false), null));
-            }
-            catch (SanpoolException e)
-            {
-                records.Add(new VolumeRecord(stored, null, e.Message));
-            }
-        }
-
-        return new DomainInventory(records);
+        var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        return new DomainInventory(await store.ReadRecordsAsync(stored, cancellationToken).ConfigureAwait(false));
     }
 
     public VolumeRecord? Find(Guid volume) => Volumes.FirstOrDefault(v => v.Id == volume && !v.Stored.Removing);
