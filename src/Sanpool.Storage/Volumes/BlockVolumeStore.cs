@@ -35,11 +35,13 @@ public sealed class BlockVolumeStore : IVolumeStore
     private readonly string _vg;
     private readonly string _runDirectory;
     private LvmView? _view;
+    private VolumeGroup? _openedVg;
     private LvBlockDevice? _metadata;
 
-    private BlockVolumeStore(LvmCommand lvm, DomainInfo info, string runDirectory)
+    private BlockVolumeStore(LvmCommand lvm, DomainInfo info, VolumeGroup vg, string runDirectory)
     {
         _lvm = lvm;
+        _openedVg = vg;
         _vg = info.Uuid.ToString();
         _runDirectory = runDirectory;
         Info = info;
@@ -56,8 +58,8 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
     {
-        var info = await BlockDomain.ReadInfoAsync(devices, domain, cancellationToken).ConfigureAwait(false);
-        var store = new BlockVolumeStore(new LvmCommand(new LvmOptions([.. devices])), info, runDirectory);
+        var (info, vg) = await BlockDomain.ReadInfoAndVgAsync(devices, domain, cancellationToken).ConfigureAwait(false);
+        var store = new BlockVolumeStore(new LvmCommand(new LvmOptions([.. devices])), info, vg, runDirectory);
         await VolumeFileSystem.CleanupStaleAsync(store.MountRoot, cancellationToken).ConfigureAwait(false);
         return store;
     }
@@ -459,7 +461,9 @@ public sealed class BlockVolumeStore : IVolumeStore
     {
         if (_view is null)
         {
-            var vg = (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
+            // The first look uses the vgs report that opened the domain, moments ago.
+            var vg = _openedVg ?? (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
+            _openedVg = null;
             var pvs = (await _lvm.PvsAsync(cancellationToken).ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
             var lvs = await _lvm.LvsAsync(_vg, cancellationToken: cancellationToken).ConfigureAwait(false);
             _view = new LvmView(vg.ExtentSize, pvs, lvs.ToDictionary(l => l.Name, StringComparer.Ordinal));
