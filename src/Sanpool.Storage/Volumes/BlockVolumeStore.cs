@@ -464,8 +464,12 @@ public sealed class BlockVolumeStore : IVolumeStore
             // The first look uses the vgs report that opened the domain, moments ago.
             var vg = _openedVg ?? (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
             _openedVg = null;
-            var pvs = (await _lvm.PvsAsync(cancellationToken).ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
-            var lvs = await _lvm.LvsAsync(_vg, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // pvs and lvs are independent reports (LVM lets readers share the VG lock): run both at once.
+            var pvsRun = _lvm.PvsAsync(cancellationToken);
+            var lvsRun = _lvm.LvsAsync(_vg, cancellationToken: cancellationToken);
+            await Task.WhenAll(pvsRun, lvsRun).ConfigureAwait(false);
+            var pvs = (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
+            var lvs = await lvsRun.ConfigureAwait(false);
             _view = new LvmView(vg.ExtentSize, pvs, lvs.ToDictionary(l => l.Name, StringComparer.Ordinal));
         }
 
