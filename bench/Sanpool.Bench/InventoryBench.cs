@@ -11,7 +11,7 @@ namespace Sanpool.Bench;
 /// <c>lvs</c> of the same VG with the same filter. The rounds interleave the five, so load on the
 /// shared machine falls on all of them alike.
 /// </summary>
-internal sealed class InventoryBench(BenchDomain domain, StorageAnchor anchor, BenchOptions options, string cli)
+internal sealed class InventoryBench(BenchDomain domain, StorageAnchor anchor, BenchOptions options, string cli, CancellationToken stop)
 {
     /// <summary>The four Sanpool rows and the anchor row, last.</summary>
     public async Task<IReadOnlyList<LatencyStats>> RunAsync(int volumes)
@@ -28,6 +28,7 @@ internal sealed class InventoryBench(BenchDomain domain, StorageAnchor anchor, B
         var samples = series.Select(_ => new List<TimeSpan>()).ToArray();
         for (int round = -1; round < options.ListRounds; round++)
         {
+            stop.ThrowIfCancellationRequested();
             for (int i = 0; i < series.Length; i++)
             {
                 var elapsed = await Timing.TimeAsync(series[i].Run);

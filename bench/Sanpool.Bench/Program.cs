@@ -23,6 +23,11 @@ try
 
     return 0;
 }
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("interrupted; nothing written");
+    return 130;
+}
 finally
 {
     try

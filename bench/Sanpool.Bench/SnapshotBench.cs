@@ -17,7 +17,7 @@ namespace Sanpool.Bench;
 /// chain does not grow from round to round, and is followed by one anchor round; the anchor's
 /// LV and file are taken away again untimed, so both see the same VG.
 /// </summary>
-internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, BenchOptions options, string cli, string scratch)
+internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, BenchOptions options, string cli, string scratch, CancellationToken stop)
 {
     /// <summary>The images' virtual size: a small VM disk.</summary>
     public const long Capacity = 10L * 1024 * 1024 * 1024;
@@ -57,6 +57,7 @@ internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, Be
         var images = new List<Guid>();
         for (int i = 0; i < count; i++)
         {
+            stop.ThrowIfCancellationRequested();
             var image = Guid.NewGuid();
             await CreateImage.RunAsync(writer, new ImageSpec(image, Guid.NewGuid(), Capacity, VolumeFormat.COW, AllocationType.SPARSE), CancellationToken.None);
             images.Add(image);
@@ -87,6 +88,7 @@ internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, Be
         var samples = new List<TimeSpan>();
         for (int i = 0; i < images.Count; i++)
         {
+            stop.ThrowIfCancellationRequested();
             var sanpool = await Timing.TimeAsync(() => snapshot(images[i]));
             var bare = await AnchorRoundAsync();
             if (i >= Warmup)

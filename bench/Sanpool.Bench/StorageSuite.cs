@@ -10,17 +10,45 @@ namespace Sanpool.Bench;
 /// <item>snapshot create (library with one writer open; one-shot CLI) against bare lvcreate + qemu-img create;</item>
 /// <item>dump-volume-chains and domain check of a domain of many volumes against one lvs.</item>
 /// </list>
-/// Each part has a LUN of its own, detached when it ends, failed or not. Needs root, lvm2 and
-/// qemu-utils. Prints Markdown and writes it to bench/results/storage.md.
+/// Each part has a LUN of its own, detached when it ends, failed or not; Ctrl-C stops the suite
+/// after the round under way, so that it still detaches them. Needs root, lvm2 and qemu-utils.
+/// Prints Markdown and writes it to bench/results/storage.md.
 /// </summary>
 internal static class StorageSuite
 {
     public static async Task RunAsync(BenchOptions options, string root, string work)
     {
+        using var stop = new CancellationTokenSource();
+        void OnCtrlC(object? sender, ConsoleCancelEventArgs e)
+        {
+            // A second Ctrl-C ends the process at once (and leaves the loop devices attached).
+            e.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+            Console.Error.WriteLine("stopping after this round; the loop devices are detached on the way out ...");
+        }
+
+        Console.CancelKeyPress += OnCtrlC;
+        try
+        {
+            await RunAsync(options, root, work, stop.Token);
+        }
+        catch (Exception e) when (stop.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // The terminal's SIGINT reached the child under way (sanpool, lvm, qemu-img) too.
+            throw new OperationCanceledException("interrupted", e, stop.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCtrlC;
+        }
+    }
+
+    private static async Task RunAsync(BenchOptions options, string root, string work, CancellationToken stop)
+    {
         string cli = await Checkout.SanpoolBinaryAsync(root);
         string setup = await SetupAsync(options);
-        var (snapshot, lvs) = await SnapshotsAsync(options, cli, work);
-        var (build, inventory) = await InventoryAsync(options, cli, work);
+        var (snapshot, lvs) = await SnapshotsAsync(options, cli, work, stop);
+        var (build, inventory) = await InventoryAsync(options, cli, work, stop);
         var results = new StorageResults(setup, snapshot, lvs, options.Volumes, VolumeFleet.Images(options.Volumes), build, inventory);
         string table = StorageReport.Format(options, results);
         Console.WriteLine(table);
@@ -30,24 +58,24 @@ internal static class StorageSuite
         Console.Error.WriteLine($"written to {output}");
     }
 
-    private static async Task<(IReadOnlyList<LatencyStats> Rows, int Lvs)> SnapshotsAsync(BenchOptions options, string cli, string work)
+    private static async Task<(IReadOnlyList<LatencyStats> Rows, int Lvs)> SnapshotsAsync(BenchOptions options, string cli, string work, CancellationToken stop)
     {
         // Each round's image (base) and snapshot take one extent each, both paths.
         long extents = (4L * (SnapshotBench.Warmup + options.SnapshotRounds)) + BlockDomainLayout.SpecialExtents(1024 * 1024) + 16;
         string dir = Path.Combine(work, "snapshot");
         await using var domain = await BenchDomain.CreateAsync(dir, (extents + 3) * BlockDomainLayout.ExtentSize, options.Io);
-        var bench = new SnapshotBench(domain, new StorageAnchor(domain), options, cli, Path.Combine(dir, "anchor"));
+        var bench = new SnapshotBench(domain, new StorageAnchor(domain), options, cli, Path.Combine(dir, "anchor"), stop);
         var rows = await bench.RunAsync();
         return (rows, bench.LvCount);
     }
 
-    private static async Task<(TimeSpan Build, IReadOnlyList<LatencyStats> Rows)> InventoryAsync(BenchOptions options, string cli, string work)
+    private static async Task<(TimeSpan Build, IReadOnlyList<LatencyStats> Rows)> InventoryAsync(BenchOptions options, string cli, string work, CancellationToken stop)
     {
         await using var domain = await BenchDomain.CreateAsync(Path.Combine(work, "fleet"), VolumeFleet.LunSize(options.Volumes), options.Io);
         Console.Error.WriteLine($"big domain: making {options.Volumes} volumes through the library ...");
-        var build = await VolumeFleet.BuildAsync(domain, options.Volumes);
+        var build = await VolumeFleet.BuildAsync(domain, options.Volumes, stop);
         Console.Error.WriteLine($"big domain: {options.ListRounds} rounds of lvs, dump-volume-chains and domain check ...");
-        var rows = await new InventoryBench(domain, new StorageAnchor(domain), options, cli).RunAsync(options.Volumes);
+        var rows = await new InventoryBench(domain, new StorageAnchor(domain), options, cli, stop).RunAsync(options.Volumes);
         return (build, rows);
     }
 

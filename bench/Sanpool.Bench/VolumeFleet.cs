@@ -28,8 +28,8 @@ internal static class VolumeFleet
 
     public static int Images(int volumes) => (volumes + SnapshotsPerImage) / (SnapshotsPerImage + 1);
 
-    /// <summary>Makes <paramref name="volumes"/> volumes; returns how long it took.</summary>
-    public static async Task<TimeSpan> BuildAsync(BenchDomain domain, int volumes)
+    /// <summary>Makes <paramref name="volumes"/> volumes; returns how long it took. <paramref name="stop"/> is looked at between images.</summary>
+    public static async Task<TimeSpan> BuildAsync(BenchDomain domain, int volumes, CancellationToken stop)
     {
         await using var store = await domain.OpenStoreAsync();
         await using var writer = await domain.OpenWriterAsync(store);
@@ -37,6 +37,7 @@ internal static class VolumeFleet
         int made = 0;
         while (made < volumes)
         {
+            stop.ThrowIfCancellationRequested();
             var image = Guid.NewGuid();
             var spec = new ImageSpec(image, Guid.NewGuid(), Capacity, VolumeFormat.RAW, AllocationType.PREALLOCATED);
             await CreateImage.RunAsync(writer, spec, CancellationToken.None);

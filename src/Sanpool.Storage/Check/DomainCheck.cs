@@ -152,7 +152,7 @@ public static class DomainCheck
             return;
         }
 
-        var allowed = inventory.Volumes.Where(o => o.Image == v.Image || o.Metadata?.Role == VolumeRole.SHARED).Select(o => o.Id.ToString());
+        var allowed = inventory.VisibleFrom(v.Image).Select(o => o.Id.ToString());
         try
         {
             new BackingFilePolicy(allowed).Check(header);

@@ -138,7 +138,18 @@ public static class BlockDomain
 
     /// <summary>Reads and verifies a block domain's metadata, as <see cref="DomainInfo"/>.</summary>
     public static async Task<DomainInfo> ReadInfoAsync(IReadOnlyList<string> devices, Guid uuid, CancellationToken cancellationToken) =>
-        DomainInfo.From(await ReadMetadataAsync(devices, uuid, cancellationToken).ConfigureAwait(false));
+        (await ReadInfoAndVgAsync(devices, uuid, cancellationToken).ConfigureAwait(false)).Info;
+
+    /// <summary>
+    /// <see cref="ReadInfoAsync"/>, and the VG as the same vgs report gave it: a volume store
+    /// needs the VG's extent size, and need not run that report twice.
+    /// </summary>
+    internal static async Task<(DomainInfo Info, VolumeGroup Vg)> ReadInfoAndVgAsync(IReadOnlyList<string> devices, Guid uuid, CancellationToken cancellationToken)
+    {
+        var lvm = Command(BlockDomainDevices.Check(devices));
+        var group = await ReadyVgAsync(lvm, uuid, cancellationToken).ConfigureAwait(false);
+        return (DomainInfo.From(Parse(group, uuid)), group);
+    }
 
     /// <summary>
     /// The domain's whole metadata from its MDT_ tags, seal verified.

@@ -7,10 +7,25 @@ namespace Sanpool.Storage.Volumes;
 /// <summary>Every volume of a domain with its metadata, and the chains they form.</summary>
 public sealed class DomainInventory
 {
+    // Lookups built once, so that asking about every volume (domain check) is not quadratic.
+    private readonly Dictionary<Guid, VolumeRecord> _byId = [];
+    private readonly ILookup<Guid, VolumeRecord> _byParent;
+    private readonly ILookup<Guid, VolumeRecord> _byImage;
+    private readonly List<VolumeRecord> _shared;
+
     private DomainInventory(IReadOnlyList<VolumeRecord> volumes)
     {
         Volumes = volumes;
-        Chains = ChainAnalysis.Analyze(volumes.Where(v => !v.Stored.Removing).Select(v => v.ToInfo()));
+        var live = volumes.Where(v => !v.Stored.Removing).ToList();
+        Chains = ChainAnalysis.Analyze(live.Select(v => v.ToInfo()));
+        foreach (var v in live)
+        {
+            _byId.TryAdd(v.Id, v);
+        }
+
+        _byParent = live.Where(v => v.Metadata is not null).ToLookup(v => v.Metadata!.Parent);
+        _byImage = volumes.ToLookup(v => v.Image);
+        _shared = [.. volumes.Where(v => v.Metadata?.Role == VolumeRole.SHARED)];
     }
 
     public IReadOnlyList<VolumeRecord> Volumes { get; }
@@ -20,23 +35,12 @@ public sealed class DomainInventory
     public static async Task<DomainInventory> LoadAsync(IVolumeStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var records = new List<VolumeRecord>();
-        foreach (var stored in await store.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                records.Add(new VolumeRecord(stored, await store.ReadMetadataAsync(stored, cancellationToken).ConfigureAwait(false), null));
-            }
-            catch (SanpoolException e)
-            {
-                records.Add(new VolumeRecord(stored, null, e.Message));
-            }
-        }
-
-        return new DomainInventory(records);
+        var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        return new DomainInventory(await store.ReadRecordsAsync(stored, cancellationToken).ConfigureAwait(false));
     }
 
-    public VolumeRecord? Find(Guid volume) => Volumes.FirstOrDefault(v => v.Id == volume && !v.Stored.Removing);
+    /// <summary>The volume (the first listed, if the storage holds it twice), unless it is being removed.</summary>
+    public VolumeRecord? Find(Guid volume) => _byId.GetValueOrDefault(volume);
 
     public VolumeRecord Get(Guid image, Guid volume) =>
         Find(volume) is { } v && (v.Image == image || v.Md.Role == VolumeRole.SHARED)
@@ -46,8 +50,10 @@ public sealed class DomainInventory
     public bool HasImage(Guid image) => Volumes.Any(v => v.Image == image);
 
     /// <summary>Volumes whose metadata names <paramref name="volume"/> as parent.</summary>
-    public IEnumerable<VolumeRecord> ChildrenOf(Guid volume) =>
-        Volumes.Where(v => !v.Stored.Removing && v.Metadata?.Parent == volume && v.Id != volume);
+    public IEnumerable<VolumeRecord> ChildrenOf(Guid volume) => _byParent[volume].Where(v => v.Id != volume);
+
+    /// <summary>The volumes filed under <paramref name="image"/>, and every template (SHARED) volume: what its qcow2 headers may name.</summary>
+    public IEnumerable<VolumeRecord> VisibleFrom(Guid image) => _byImage[image].Concat(_shared);
 
     /// <summary>The image's chain, base first (a template's volume first if it has one); errors if broken or half-made.</summary>
     public IReadOnlyList<VolumeRecord> ChainOf(Guid image)

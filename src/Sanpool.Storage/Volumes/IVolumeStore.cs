@@ -1,4 +1,5 @@
 using Sanpool.BlockIO;
+using Sanpool.Core;
 using Sanpool.Leases;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Metadata;
@@ -29,6 +30,29 @@ public interface IVolumeStore : IAsyncDisposable
 
     /// <summary>The volume's metadata record; METADATA_INVALID if it is missing or unreadable.</summary>
     Task<VolumeMetadata> ReadMetadataAsync(StoredVolume volume, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Each of <paramref name="volumes"/>, in order, with its metadata, or with the message of the
+    /// error <see cref="ReadMetadataAsync"/> gives for it. A store may read many records at once.
+    /// </summary>
+    async Task<IReadOnlyList<VolumeRecord>> ReadRecordsAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        var records = new List<VolumeRecord>(volumes.Count);
+        foreach (var stored in volumes)
+        {
+            try
+            {
+                records.Add(new VolumeRecord(stored, await ReadMetadataAsync(stored, cancellationToken).ConfigureAwait(false), null));
+            }
+            catch (SanpoolException e)
+            {
+                records.Add(new VolumeRecord(stored, null, e.Message));
+            }
+        }
+
+        return records;
+    }
 
     Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken);
 
