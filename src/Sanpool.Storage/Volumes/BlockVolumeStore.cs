@@ -310,10 +310,13 @@ public sealed class BlockVolumeStore : IVolumeStore
     /// <summary>
     /// VG_FULL before lvcreate, in bytes: lvcreate would fail too, but only in extents and
     /// after the command line. Only the SPM allocates, so the free count cannot shrink between.
+    /// Free space is counted from the LVs' segments, which the cached view keeps up to date
+    /// with this store's own creates, extends and removes (the PVs' allocation counts are not).
     /// </summary>
     private void CheckRoom(LvmView view, VolumeAllocation allocation, long size)
     {
-        long free = view.Pvs.Sum(p => p.PeCount - p.PeAllocCount) * view.ExtentSize;
+        long used = view.Lvs.Values.Sum(lv => lv.Segments.Sum(seg => seg.ExtentCount));
+        long free = (view.Pvs.Sum(p => p.PeCount) - used) * view.ExtentSize;
         if (size > free)
         {
             var md = allocation.Metadata;

@@ -41,6 +41,36 @@ public sealed class BlockVolumeStoreViewTests
         Assert.Equal(2, (await VolumeChainTests.ChainAsync(store, image)).Count);
     }
 
+    [Fact]
+    public async Task Space_a_delete_frees_can_be_allocated_again_by_the_same_writer()
+    {
+        await using var d = await TestDomain.CreateAsync("block", 512, "room");
+        var lvm = new LvmCommand(new LvmOptions([.. d.Devices]));
+        long free = (await lvm.VgsAsync(d.Uuid.ToString(), None)).Single().Free;
+        var first = Guid.NewGuid();
+        await using (var store = await d.OpenAsync())
+        await using (var writer = await d.WriterAsync(store))
+        {
+            await CreateImage.RunAsync(writer, new ImageSpec(first, Guid.NewGuid(), free, VolumeFormat.RAW, AllocationType.PREALLOCATED), None);
+        }
+
+        // A store opened while the VG is full, then a delete and a create of the same size:
+        // the free-space check must count the space the delete gave back.
+        await using (var store = await d.OpenAsync())
+        await using (var writer = await d.WriterAsync(store))
+        {
+            var volume = (await VolumeChainTests.ChainAsync(store, first)).Single().Id;
+            await DeleteVolume.RunAsync(writer, first, volume, None);
+            await CreateImage.RunAsync(writer, new ImageSpec(Guid.NewGuid(), Guid.NewGuid(), free, VolumeFormat.RAW, AllocationType.PREALLOCATED), None);
+            var full = await Assert.ThrowsAsync<Core.SanpoolException>(() =>
+                CreateImage.RunAsync(writer, new ImageSpec(Guid.NewGuid(), Guid.NewGuid(), GiB, VolumeFormat.RAW, AllocationType.PREALLOCATED), None));
+            Assert.Equal(LvmErrors.VgFull, full.Code);
+            Assert.Contains("has 0 GiB free", full.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, (await lvm.VgsAsync(d.Uuid.ToString(), None)).Single().Free);
+    }
+
     [Theory]
     [InlineData(512)]
     [InlineData(4096)]
