@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,8 @@ namespace Sanpool.Agent;
 /// </summary>
 public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 {
-    private static readonly string[] ReadVerbs = ["status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear"];
+    private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
+        .Concat(StructuralVerbs.Names).ToFrozenSet(StringComparer.Ordinal);
     private readonly AgentConfig _config;
     private readonly ILogger _logger;
     private PoolHost? _host;
@@ -31,7 +33,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         _logger = logger;
     }
 
-    public IReadOnlyCollection<string> Verbs => [.. ReadVerbs, .. StructuralVerbs.Names];
+    public IReadOnlyCollection<string> Verbs => AllVerbs;
 
     public SpmRole? Spm => _spm;
 
@@ -88,11 +90,17 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             return new JsonObject { ["task"] = Json(task) };
         }
 
-        var a = new VerbArgs(verb, args, verb is "task.status" or "task.clear" ? ["task"] : []);
+        var a = new VerbArgs(verb, args, verb switch
+        {
+            "task.status" or "task.clear" => ["task"],
+            "domain.info" => ["domain"],
+            _ => [],
+        });
         return verb switch
         {
             "status" => await StatusAsync(cancellationToken).ConfigureAwait(false),
             "pool.info" => Json(await Connected.ReadPoolAsync(cancellationToken).ConfigureAwait(false)),
+            "domain.info" => await DomainInfoAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false),
             "spm.status" => Json(await Role.StatusAsync(cancellationToken).ConfigureAwait(false)),
             "spm.start" => await SpmStartAsync(cancellationToken).ConfigureAwait(false),
             "spm.stop" => await SpmStopAsync(cancellationToken).ConfigureAwait(false),
@@ -149,6 +157,14 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         return Json(await role.StatusAsync(cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>A domain of the pool as its metadata says now (seal checked), read from this host.</summary>
+    private async Task<JsonNode> DomainInfoAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        var store = await Connected.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+        var info = Storage.Domains.DomainInfo.From(await store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false));
+        return JsonSerializer.SerializeToNode(info, JsonOptions)!;
+    }
+
     private async Task<IReadOnlyList<TaskRecord>> TasksAsync(CancellationToken cancellationToken)
     {
         if (Role.State == SpmState.Spm)
@@ -170,6 +186,8 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         await Role.Tasks.ClearAsync(id, cancellationToken).ConfigureAwait(false);
         return new JsonObject { ["cleared"] = id.ToString() };
     }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private static JsonNode Json(TaskRecord task) => JsonNode.Parse(task.ToJsonText())!;
 

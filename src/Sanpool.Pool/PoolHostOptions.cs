@@ -21,7 +21,8 @@ public sealed record PoolHostOptions
     /// <summary>This host's own run directory (writer locks, FUSE mounts).</summary>
     public string RunDirectory { get; init; } = WriterOptions.DefaultRunDirectory;
 
-    public WriterOptions WriterFor(Leases.Lockspace lockspace) => new()
+    /// <summary>Writer options for this host; <paramref name="lockspace"/> null lets the writer join the domain's lockspace itself.</summary>
+    public WriterOptions WriterFor(Leases.Lockspace? lockspace) => new()
     {
         HostId = HostId,
         HostName = HostName,

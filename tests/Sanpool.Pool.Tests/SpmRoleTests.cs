@@ -101,6 +101,20 @@ public sealed class SpmRoleTests
         Assert.Equal(2, (await store.ListAsync(None)).Count);
     }
 
+    [Fact]
+    public async Task A_task_whose_body_throws_something_unexpected_ends_Failed_not_Running_forever()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var host1 = await pool.HostAsync(1);
+        await host1.StartAsync(None);
+        var task = await host1.Tasks.SubmitAsync("test.throw", [], _ => Task.FromException<string>(new InvalidOperationException("boom")), None);
+
+        var ended = await host1.Tasks.WaitAsync(task.Id, None);
+        Assert.Equal(TaskState.Failed, ended.State);
+        Assert.Equal("InvalidOperationException: boom", ended.Error);
+        Assert.Empty(host1.Tasks.Running);
+    }
+
     [Theory]
     [InlineData("image.create", "domain", "not-a-uuid")]
     [InlineData("image.create", "size", "-5")]

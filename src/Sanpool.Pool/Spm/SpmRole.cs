@@ -129,6 +129,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         var options = _host.Options;
         var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
         _writers[options.Master] = master;
+        _lost.Dispose();
         _lost = new CancellationTokenSource();
         long lver = (long)master.LeaseVersion;
         Interlocked.Exchange(ref _lver, lver);
@@ -144,7 +145,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             }
 
             var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
-            _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(_host.Lockspace) with { Lockspace = null }, _logger, cancellationToken)
+            _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace: null), _logger, cancellationToken)
                 .ConfigureAwait(false);
         }
 

@@ -40,7 +40,6 @@ public static class StructuralVerbs
         }
 
         var body = v.Bind(spm, new VerbArgs(verb, args, v.Args));
-        await spm.RequireSpmAsync(cancellationToken).ConfigureAwait(false);
         return await spm.Tasks.SubmitAsync(verb, new Dictionary<string, string>(args), body, cancellationToken).ConfigureAwait(false);
     }
 

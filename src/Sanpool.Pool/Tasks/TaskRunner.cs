@@ -137,9 +137,10 @@ public sealed partial class TaskRunner
                 LogTaskEnded(_logger, pool, task.Id, task.Verb, TaskState.Finished, result);
             }
         }
-        catch (Exception e) when (!lost.IsCancellationRequested && e is SanpoolException or OperationCanceledException)
+        catch (Exception e) when (!lost.IsCancellationRequested)
         {
-            string error = e is SanpoolException s ? s.OneLine : e.Message;
+            // Any error ends the task Failed: one that escaped here would leave it Running for good.
+            string error = e is SanpoolException s ? s.OneLine : $"{e.GetType().Name}: {e.Message}";
             await SaveAsync(Get(task.Id) with { State = TaskState.Failed, Error = error, Updated = Now() }, CancellationToken.None).ConfigureAwait(false);
             LogTaskEnded(_logger, pool, task.Id, task.Verb, TaskState.Failed, error);
         }

@@ -51,9 +51,20 @@ internal static class TrustedChain
         }
     }
 
-    /// <summary>Checks the chain before an operation changes anything; nothing stays exposed.</summary>
+    /// <summary>
+    /// Checks the chain before an operation changes anything. Only a file domain needs the chain
+    /// exposed for this (its image directory is where symlinks must not lead out of); a block
+    /// domain's headers are read straight from the LVs, without mounting anything.
+    /// </summary>
     public static async Task VerifyAsync(IVolumeStore store, IReadOnlyList<VolumeRecord> chain, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.FixedSize)
+        {
+            await CheckAsync(store, chain, imageDirectory: null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await using var prepared = await PrepareAsync(store, chain, fresh: null, cancellationToken).ConfigureAwait(false);
     }
 

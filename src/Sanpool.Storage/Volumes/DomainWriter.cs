@@ -13,8 +13,8 @@ namespace Sanpool.Storage.Volumes;
 /// The one writer of a domain's structure, for as long as it is open: it holds this host's
 /// writer lock, the host's id in the domain's lockspace, and the SPM lease ("SDM"). Opening it
 /// first finishes or undoes whatever a crashed writer left in the journal, so every operation
-/// starts from consistent chains. Until the host agent exists, each command line is such a
-/// one-shot writer; the agent will keep one open while it is SPM.
+/// starts from consistent chains. Each storage command line is such a one-shot writer; the
+/// host agent keeps one open per domain of its pool while it is SPM (Pool's SpmRole).
 /// <code>
 /// open:  writer lock -> join lockspace (host id) -> acquire SDM -> read journal -> recover
 /// close: release SDM -> leave lockspace -> drop lock          (kill -9: the kernel drops the
