@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Sanpool.Core;
 
 namespace Sanpool.Bench;
 
@@ -93,7 +94,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
     {
         if (!Process.HasExited)
         {
-            _ = Posix.Kill(Pid, Posix.SIGKILL);
+            _ = Signals.Kill(Pid, Signals.SIGKILL);
         }
 
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -107,7 +108,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
         {
             if (!Process.HasExited)
             {
-                _ = Posix.Kill(Pid, Posix.SIGTERM);
+                _ = Signals.Kill(Pid, Signals.SIGTERM);
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 try
                 {

@@ -2,15 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Sanpool.Bench;
 
-/// <summary>The libc calls the bench needs: signals by pid, and the native environment.</summary>
+/// <summary>The libc calls the bench needs beyond Core's <c>Signals</c>: the native environment, close.</summary>
 internal static partial class Posix
 {
-    public const int SIGKILL = 9;
-    public const int SIGTERM = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    public static partial int Kill(int pid, int signal);
-
     /// <summary>
     /// setenv(3). Environment.SetEnvironmentVariable changes only .NET's own copy of the
     /// environment on Linux; native code such as libsanlock reads the C library's with getenv.
