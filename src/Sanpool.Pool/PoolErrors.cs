@@ -25,14 +25,9 @@ public static class PoolErrors
     /// <summary>The SPM lost its lease (or could not renew it) and stopped writing.</summary>
     public static readonly ErrorCode SpmLeaseLost = new(-707, "SPM_LEASE_LOST");
 
-    public static readonly ErrorCode PoolExists = new(-708, "POOL_EXISTS");
-
     /// <summary>Every task slot of the master area holds a task that was not cleared.</summary>
     public static readonly ErrorCode TasksFull = new(-709, "TASKS_FULL");
 
     /// <summary>The task is still running: it cannot be cleared.</summary>
     public static readonly ErrorCode TaskRunning = new(-710, "TASK_RUNNING");
-
-    /// <summary>The SPM cannot become SPM while it does not reach every domain of the pool.</summary>
-    public static readonly ErrorCode DomainUnreachable = new(-711, "DOMAIN_UNREACHABLE");
 }

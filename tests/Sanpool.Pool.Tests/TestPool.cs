@@ -42,6 +42,17 @@ internal sealed class TestPool : IAsyncDisposable
         return pool;
     }
 
+    /// <summary>Opens a domain under the pool's mount and becomes its one-shot writer as host <paramref name="hostId"/>.</summary>
+    public async Task<DomainWriter> WriterAsync(Guid domain, int hostId = 1)
+    {
+        var store = await Locator.OpenAsync(domain, new QemuImg(), _dir.File("admin"), CancellationToken.None);
+        _owned.Add(store);
+        var writer = await DomainWriter.OpenAsync(store, new QemuImg(), new WriterOptions { HostId = hostId, RunDirectory = _dir.File("admin") },
+            NullLogger.Instance, CancellationToken.None);
+        _owned.Add(writer);
+        return writer;
+    }
+
     public PoolHostOptions Options(int hostId) => new()
     {
         Pool = Pool,

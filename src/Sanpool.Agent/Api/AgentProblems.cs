@@ -50,7 +50,6 @@ public static class AgentProblems
         [PoolErrors.TaskRunning.Value] = StatusCodes.Status409Conflict,
         [PoolErrors.TasksFull.Value] = StatusCodes.Status409Conflict,
         [PoolErrors.SpmContending.Value] = StatusCodes.Status503ServiceUnavailable,
-        [PoolErrors.DomainUnreachable.Value] = StatusCodes.Status503ServiceUnavailable,
         [StorageErrors.DomainBusy.Value] = StatusCodes.Status503ServiceUnavailable,
         [StorageErrors.VolumeInUse.Value] = StatusCodes.Status409Conflict,
         [StorageErrors.VolumeIllegal.Value] = StatusCodes.Status409Conflict,

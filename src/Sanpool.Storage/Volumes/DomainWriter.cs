@@ -52,9 +52,6 @@ public sealed partial class DomainWriter : IAsyncDisposable
     /// <summary>The version of the SPM lease ("SDM") this writer holds: one more than the last holder's.</summary>
     public ulong LeaseVersion => _sdm?.Lver ?? 0;
 
-    /// <summary>False once our host id lease could have expired: nothing may be written any more.</summary>
-    public bool LeaseValid => _lockspace is { IsValid: true };
-
     internal DomainJournal Journal { get; private set; } = null!;
 
     /// <summary>What recovery did on open: one per interrupted operation.</summary>

@@ -1,0 +1,47 @@
+using Sanpool.Core;
+using Sanpool.Storage.Domains;
+
+namespace Sanpool.Pool.Tests;
+
+/// <summary>Pool membership on real file domains: attach and detach write both sides, the master's list last.</summary>
+public sealed class PoolAdminTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task A_domain_attached_joins_the_masters_list_and_detached_leaves_it_with_its_pool_cleared()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var third = Guid.NewGuid();
+        await FileDomain.CreateAsync(pool.Mount, third, "third", 512, 1, None);
+        var master = await pool.WriterAsync(pool.Master);
+        var domain = await pool.WriterAsync(third);
+
+        var attached = await PoolAdmin.AttachAsync(master, domain, None);
+        Assert.Equal(new[] { pool.Master, pool.Second, third }.Order(), attached.Domains.Keys.Order());
+        Assert.Equal(attached.Domains.Keys.Order(), PoolMetadata.From(await master.Store.ReadDomainMetadataAsync(None), pool.Master).Domains.Keys.Order());
+        var info = DomainInfo.From(await domain.Store.ReadDomainMetadataAsync(None));
+        Assert.Equal((pool.Pool.ToString(), PoolMetadata.RegularRole), (info.Pool, info.Role));
+
+        var detached = await PoolAdmin.DetachAsync(master, domain, None);
+        Assert.DoesNotContain(third, detached.Domains.Keys);
+        Assert.DoesNotContain(third, PoolMetadata.From(await master.Store.ReadDomainMetadataAsync(None), pool.Master).Domains.Keys);
+        Assert.Null(DomainInfo.From(await domain.Store.ReadDomainMetadataAsync(None)).Pool);
+    }
+
+    [Fact]
+    public async Task The_master_cannot_be_detached_and_a_domain_of_another_pool_cannot_be_attached()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var master = await pool.WriterAsync(pool.Master);
+        var self = await Assert.ThrowsAsync<SanpoolException>(() => PoolAdmin.DetachAsync(master, master, None));
+        Assert.Equal(CommonErrors.InvalidArgument, self.Code);
+
+        await using var other = await TestPool.CreateAsync();
+        var foreign = await other.WriterAsync(other.Second);
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => PoolAdmin.AttachAsync(master, foreign, None));
+        Assert.Equal(PoolErrors.DomainAttached, e.Code);
+        Assert.Equal(2, PoolMetadata.From(await master.Store.ReadDomainMetadataAsync(None), pool.Master).Domains.Count);
+        Assert.Equal(other.Pool.ToString(), DomainInfo.From(await foreign.Store.ReadDomainMetadataAsync(None)).Pool);
+    }
+}
