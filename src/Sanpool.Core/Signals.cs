@@ -10,6 +10,8 @@ public static partial class Signals
 {
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
+    public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
 
     /// <summary>kill(2): 0, or -1 with the errno in <see cref="Marshal.GetLastPInvokeError"/>.</summary>
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

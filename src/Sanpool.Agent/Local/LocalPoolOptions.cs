@@ -1,0 +1,30 @@
+namespace Sanpool.Agent.Local;
+
+/// <summary>What a <see cref="LocalPool"/> is made of: how many hosts and domains, and their timing.</summary>
+public sealed record LocalPoolOptions
+{
+    /// <summary>Where the LUNs' backing files, the hosts' configs, run directories and logs go.</summary>
+    public required string WorkDir { get; init; }
+
+    /// <summary>The sanpool executable (and any leading arguments) that runs each host's agent.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public int Hosts { get; init; } = 3;
+
+    /// <summary>Block domains, one LUN each; the first is the master.</summary>
+    public int Domains { get; init; } = 2;
+
+    public int IoTimeout { get; init; } = 1;
+
+    /// <summary>Each LUN's size; a block domain's special LVs take about 4.5 GiB. The files are sparse.</summary>
+    public long LunSize { get; init; } = 8L << 30;
+
+    /// <summary>Each host's SPM priority (-1 never, 0-10), by host id.</summary>
+    public Func<int, int> SpmPriority { get; init; } = _ => 5;
+
+    /// <summary>Environment variables every agent gets (for instance SANPOOL_VERBOSE).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether the agents elect an SPM by themselves.</summary>
+    public bool Election { get; init; } = true;
+}

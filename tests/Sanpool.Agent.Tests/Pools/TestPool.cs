@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Sanpool.Agent.Local;
+using Sanpool.Agent.Tests.Api;
+using Sanpool.TestSupport;
+using Xunit.Abstractions;
+
+namespace Sanpool.Agent.Tests.Pools;
+
+/// <summary>
+/// A <see cref="LocalPool"/> for one test: block domains on loop devices, agents as real
+/// processes of the <c>sanpool</c> under test. Dispose stops the agents, detaches the loop
+/// devices, and copies every agent's log into the test's output.
+/// </summary>
+internal sealed class TestPool : IAsyncDisposable
+{
+    private readonly TempDir _dir;
+    private readonly TestLog _log;
+    private readonly ITestOutputHelper _output;
+
+    private TestPool(TempDir dir, TestLog log, ITestOutputHelper output, LocalPool pool)
+    {
+        _dir = dir;
+        _log = log;
+        _output = output;
+        Pool = pool;
+    }
+
+    public LocalPool Pool { get; }
+
+    public static async Task<TestPool> CreateAsync(ITestOutputHelper output, int hosts = 3, int domains = 2, Func<int, int>? priority = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Requires.LoopDevices();
+        Requires.Tool("lvm", "lvm2");
+        var dir = new TempDir("pool");
+        var log = new TestLog(output);
+        try
+        {
+            var pool = await LocalPool.CreateAsync(new LocalPoolOptions
+            {
+                WorkDir = dir.Path,
+                Command = [SanpoolCli.Path],
+                Hosts = hosts,
+                Domains = domains,
+                IoTimeout = 1,
+                SpmPriority = priority ?? (_ => 5),
+                Environment = environment ?? new Dictionary<string, string>(),
+            }, log.Factory.CreateLogger("local-pool"), CancellationToken.None);
+            return new TestPool(dir, log, output, pool);
+        }
+        catch
+        {
+            log.Dispose();
+            dir.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Pool.DisposeAsync();
+            foreach (int host in Pool.HostIds)
+            {
+                if (File.Exists(Pool.LogOf(host)))
+                {
+                    _output.WriteLine($"----- host {host} agent log -----");
+                    _output.WriteLine(await File.ReadAllTextAsync(Pool.LogOf(host)));
+                }
+            }
+        }
+        finally
+        {
+            _log.Dispose();
+            _dir.Dispose();
+        }
+    }
+}
