@@ -15,7 +15,7 @@ namespace Sanpool.Pool;
 /// </summary>
 public sealed partial class PoolHost : IAsyncDisposable
 {
-    private readonly Dictionary<Guid, IVolumeStore> _stores = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IVolumeStore> _stores = new();
     private IBlockDevice? _ids;
 
     private PoolHost(PoolHostOptions options, QemuImg qemuImg, ILogger logger)
@@ -117,8 +117,13 @@ public sealed partial class PoolHost : IAsyncDisposable
         }
 
         store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
-        _stores[domain] = store;
-        return store;
+        if (!_stores.TryAdd(domain, store))
+        {
+            // Opened at the same time by another caller (the monitor and the SPM): keep one.
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return _stores[domain];
     }
 
     public async ValueTask DisposeAsync()

@@ -75,6 +75,12 @@ public sealed class BlockVolumeStore : IVolumeStore
         _ => Round(Math.Min(capacity + (capacity / 10) + BlockDomainLayout.MiB, BlockDomainLayout.ExtentSize)),
     };
 
+    public async Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken)
+    {
+        var vg = (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
+        return new DomainSpace(vg.Size, vg.Free);
+    }
+
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         BlockDomain.ReadMetadataAsync(_devices, Info.Uuid, cancellationToken);
 

@@ -47,6 +47,10 @@ public sealed class FileVolumeStore : IVolumeStore
         return new FileVolumeStore(new FileDomainLayout(mount, domain), info, qemuImg);
     }
 
+    public Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(FileStat.FileSystemSpace(_layout.DomMd)
+            ?? throw new SanpoolException(BlockIO.BlockIoErrors.IoError, $"domain {Info.Uuid}: cannot read the free space of {_layout.Mount}", true));
+
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         FileDomain.ReadMetadataAsync(_layout.Mount, Info.Uuid, cancellationToken);
 

@@ -102,6 +102,9 @@ public interface IVolumeStore : IAsyncDisposable
     long InitialSize(VolumeFormat format, AllocationType allocation, long capacity);
 
     /// <summary>The domain's metadata (sealed KEY=VALUE), read fresh; METADATA_SEAL_BROKEN if tampered with.</summary>
+    /// <summary>The domain's capacity and free space as the storage says now (not a cached view).</summary>
+    Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken);
+
     Task<Metadata.DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken);
 
     /// <summary>Replaces the domain's metadata in one atomic step (file: rename; block: one vgchange).</summary>
