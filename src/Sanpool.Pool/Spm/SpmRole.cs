@@ -218,7 +218,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             if (!await Tasks.WaitIdleAsync(grace).ConfigureAwait(false))
             {
                 LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
-                Signals.Kill(Environment.ProcessId, Signals.SIGKILL);
+                Signals.KillChildrenThenSelf(Signals.SIGKILL);
             }
 
             try
@@ -277,7 +277,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         {
             // A task stuck in I/O cannot be stopped in time: the process goes, as sanlock would kill it.
             LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
-            Signals.Kill(Environment.ProcessId, Signals.SIGKILL);
+            Signals.KillChildrenThenSelf(Signals.SIGKILL);
         }
 
         await CloseWritersAsync().ConfigureAwait(false);
