@@ -91,7 +91,11 @@ public sealed partial class PoolHost : IAsyncDisposable
     }
 
     /// <summary>The pool keys as the master domain holds them now, checked against what we expect.</summary>
-    /// <exception cref="SanpoolException">WRONG_MASTER if the master belongs to another pool or is at another MASTER_VERSION.</exception>
+    /// <exception cref="SanpoolException">
+    /// WRONG_MASTER if the master belongs to another pool, is at another MASTER_VERSION, or was
+    /// demoted by a master move; the message then names the current master when one is found
+    /// (a search of every domain the locator reaches, made only on this error path).
+    /// </exception>
     public async Task<PoolMetadata> ReadPoolAsync(CancellationToken cancellationToken)
     {
         var md = await Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);

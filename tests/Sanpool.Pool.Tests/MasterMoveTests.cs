@@ -123,8 +123,12 @@ public sealed class MasterMoveTests
         Assert.Equal(PoolErrors.WrongMaster, elsewhere.Code);
         Assert.Equal(PoolMetadata.RegularRole, DomainInfo.From(await c.Store.ReadDomainMetadataAsync(None)).Role);
 
+        // The new master is in charge: tasks saved there since must survive the move being finished.
+        var since = await MasterAreaBytes.SeedAsync(b.Store, 1);
         var finished = await PoolAdmin.MoveMasterAsync(a, b, None);
         Assert.Equal(2, finished.MasterVersion);
+        Assert.Equal(since[0].Id, Assert.Single(await MasterAreaBytes.TasksAsync(b.Store)).Id);
+        Assert.Empty(await MasterAreaBytes.TasksAsync(a.Store));
         Assert.Equal(PoolMetadata.RegularRole, DomainInfo.From(await a.Store.ReadDomainMetadataAsync(None)).Role);
         Assert.Equal(pool.Pool.ToString(), DomainInfo.From(await a.Store.ReadDomainMetadataAsync(None)).Pool);
     }
