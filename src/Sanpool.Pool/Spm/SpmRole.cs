@@ -20,6 +20,8 @@ namespace Sanpool.Pool.Spm;
 /// </summary>
 public sealed partial class SpmRole : IAsyncDisposable
 {
+    /// <summary>Tests only: a <see cref="WitnessFile"/> the role enters once it holds the SDM lease and leaves when it ends.</summary>
+    private static readonly string? Witness = Environment.GetEnvironmentVariable("SANPOOL_SPM_WITNESS");
     private readonly PoolHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _transition = new(1, 1);
@@ -129,6 +131,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         var options = _host.Options;
         var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
         _writers[options.Master] = master;
+        _ = Witness is null || WitnessFile.TryEnter(Witness, $"host{options.HostId}/pid{Environment.ProcessId}", out _);
         _lost.Dispose();
         _lost = new CancellationTokenSource();
         long lver = (long)master.LeaseVersion;
@@ -226,6 +229,11 @@ public sealed partial class SpmRole : IAsyncDisposable
 
     private async Task CloseWritersAsync()
     {
+        if (Witness is not null)
+        {
+            WitnessFile.Exit(Witness, $"host{_host.Options.HostId}/pid{Environment.ProcessId}");
+        }
+
         foreach (var writer in _writers.Values)
         {
             try
