@@ -22,7 +22,7 @@ internal static class AgentCall
         }
         catch (SanpoolException e) when (e.Code == AgentErrors.Unreachable && !IsUrl(client.Target))
         {
-            string why = File.Exists(client.Target) || Directory.Exists(client.Target)
+            string why = Path.Exists(client.Target)
                 ? $"nothing answers on the agent socket {client.Target} (a socket left by an agent that stopped?)"
                 : $"no agent socket at {client.Target}";
             throw new SanpoolException(e.Code, $"{why}: is the agent running? Start it with 'sanpool agent run --config FILE' (the socket is the config's \"socket\")", e.IsTransient, e);

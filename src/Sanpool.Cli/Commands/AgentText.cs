@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Sanpool.Cli.Commands;
@@ -114,18 +113,8 @@ internal static class AgentText
             .Prepend(["TASK", "VERB", "STATE", "DONE", "RESULT"])
             .ToList();
         int[] widths = [.. Enumerable.Range(0, 4).Select(i => rows.Max(r => r[i].Length))];
-        var text = new StringBuilder();
-        foreach (var row in rows)
-        {
-            for (int i = 0; i < 4; i++)
-            {
-                text.Append(row[i].PadRight(widths[i] + 2));
-            }
-
-            text.AppendLine(row[4].TrimEnd());
-        }
-
-        return text.ToString().TrimEnd();
+        return string.Join(Environment.NewLine, rows.Select(row =>
+            string.Concat(Enumerable.Range(0, 4).Select(i => row[i].PadRight(widths[i] + 2)).Append(row[4])).TrimEnd()));
     }
 
     /// <summary>The tasks of a task.list answer: an array, or an object holding one as "tasks".</summary>
