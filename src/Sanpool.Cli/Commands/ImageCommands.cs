@@ -51,36 +51,7 @@ public static class ImageCommands
                 : templateImage is null ? throw new UsageException("give --size (e.g. --size 10G)") : null;
             var newImage = p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid();
             var newVolume = p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
-            if (agent.Given(p))
-            {
-                o.RefuseWithAgent(p);
-                var args = new Dictionary<string, string>
-                {
-                    ["domain"] = domain.ToString(),
-                    ["image"] = newImage.ToString(),
-                    ["volume"] = newVolume.ToString(),
-                    ["size"] = (givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size"))
-                        .ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["format"] = p.GetValue(format)!,
-                    ["allocation"] = p.GetValue(allocation)!,
-                };
-                if (p.GetValue(description) is { Length: > 0 } d)
-                {
-                    args["description"] = d;
-                }
-
-                if (templateImage is { } ti)
-                {
-                    args["template"] = ti.ToString();
-                }
-
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.create", args, ct);
-            }
-
-            using var logs = StorageOptions.Logs();
-            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
-            long capacity = givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity;
-            var spec = new ImageSpec(
+            ImageSpec Spec(long capacity) => new(
                 newImage,
                 newVolume,
                 capacity,
@@ -90,12 +61,47 @@ public static class ImageCommands
                 Description = p.GetValue(description) ?? "",
                 Template = templateImage,
             };
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                long bytes = givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size");
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.create", AgentArgs(domain, Spec(bytes)), ct);
+            }
+
+            using var logs = StorageOptions.Logs();
+            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
+            var spec = Spec(givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.image"), ct);
             await CreateImage.RunAsync(writer, spec, ct);
             Print(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, spec.Image, spec.Volume);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The arguments of the agent's image.create for <paramref name="spec"/>: sizes in bytes, format and allocation as the CLI names them.</summary>
+    private static Dictionary<string, string> AgentArgs(Guid domain, ImageSpec spec)
+    {
+        var args = new Dictionary<string, string>
+        {
+            ["domain"] = domain.ToString(),
+            ["image"] = spec.Image.ToString(),
+            ["volume"] = spec.Volume.ToString(),
+            ["size"] = spec.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["format"] = spec.Format == VolumeFormat.RAW ? "raw" : "cow",
+            ["allocation"] = spec.Allocation == AllocationType.PREALLOCATED ? "preallocated" : "sparse",
+        };
+        if (spec.Description.Length > 0)
+        {
+            args["description"] = spec.Description;
+        }
+
+        if (spec.Template is { } template)
+        {
+            args["template"] = template.ToString();
+        }
+
+        return args;
     }
 
     private static Command List()

@@ -156,6 +156,36 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_the_CLI_while_it_follows_a_task_says_how_to_follow_it_again()
+    {
+        _agent.Stall = true;
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var cli = SanpoolCli.Start(["snapshot", "create", Domain, Image, "--agent", Socket, "--wait"], lines.Enqueue);
+        try
+        {
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            while (!lines.Any(l => l.Contains(": 30%", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.False(cli.HasExited, "the CLI stopped following a task that never ends");
+            Assert.Equal(0, Sanpool.Core.Signals.Kill(cli.Id, Sanpool.Core.Signals.SIGTERM));
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await cli.WaitForExitAsync(exit.Token);
+        }
+        finally
+        {
+            await ToolRunner.StopAsync(cli, TimeSpan.FromSeconds(5));
+        }
+
+        output.WriteLine(string.Join('\n', lines));
+        Assert.Equal(130, cli.ExitCode);
+        string id = (string)(await ListAsync()).Single()["id"]!;
+        Assert.Contains(lines, l => l.Contains($"'sanpool task status {id} --agent {Socket} --wait' follows it again", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_host_that_is_not_SPM_refuses_and_the_message_names_the_SPM()
     {
         _agent.SpmId = 2;

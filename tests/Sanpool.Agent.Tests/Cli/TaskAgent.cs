@@ -43,6 +43,9 @@ internal sealed class TaskAgent : IAgentVerbs
     /// <summary>The SPM's host id: this host (1) by default; another makes structural verbs NOT_SPM naming it; -1 for none.</summary>
     public int SpmId { get; set; } = ThisHost;
 
+    /// <summary>If set, tasks stay Running at 30 % for good.</summary>
+    public bool Stall { get; set; }
+
     /// <summary>If set, tasks end Failed with this error instead of Finished.</summary>
     public string? FailWith { get; set; }
 
@@ -123,7 +126,7 @@ internal sealed class TaskAgent : IAgentVerbs
             throw new SanpoolException(PoolErrors.TaskNotFound, $"no task {id} in pool {Pool}");
         }
 
-        int step = task.Step + 1;
+        int step = Stall ? 1 : task.Step + 1;
         var record = (JsonObject)task.Record.DeepClone();
         if (step < Steps.Length)
         {
