@@ -59,9 +59,10 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
         }
     }
 
-    /// <summary>Free, not paused, willing, and not blind to a domain that another live host sees.</summary>
+    /// <summary>Free, not paused, willing, holding its host id, and not blind to a domain that another live host sees.</summary>
     private bool MayContend() =>
-        priority >= 0 && !Paused && role.State == SpmState.Free && monitor.HasChecked && (monitor.SeesAll || monitor.OthersSeeingAll.Count == 0);
+        priority >= 0 && !Paused && role.State == SpmState.Free && role.Host.Lockspace.IsValid && monitor.HasChecked
+        && (monitor.SeesAll || monitor.OthersSeeingAll.Count == 0);
 
     private bool NoLiveSpm(PoolMetadata pool) =>
         // Our own id named while we are Free: a restart of this host after a crash. Unknown: the

@@ -77,6 +77,15 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public Action? WriteFence { get; set; }
 
+    /// <summary>Every change below asks the writer's fence first: a writer whose lease is gone changes nothing, not even in a rollback.</summary>
+    private void Fenced() => WriteFence?.Invoke();
+
+    public void Refresh()
+    {
+        _view = null;
+        _openedVg = null;
+    }
+
     public async Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken)
     {
         var vg = (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
@@ -86,8 +95,11 @@ public sealed class BlockVolumeStore : IVolumeStore
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         BlockDomain.ReadMetadataAsync(_devices, Info.Uuid, cancellationToken);
 
-    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken) =>
-        BlockDomain.WriteMetadataAsync(_devices, Info.Uuid, metadata, cancellationToken);
+    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken)
+    {
+        Fenced();
+        return BlockDomain.WriteMetadataAsync(_devices, Info.Uuid, metadata, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken)
     {
@@ -146,6 +158,7 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public async Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(metadata);
         int slot = volume.Slot ?? throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {volume}: LV has no MD_ tag");
         await WriteSlotAsync(slot, metadata.ToBytes(), cancellationToken).ConfigureAwait(false);
@@ -153,6 +166,7 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public async Task<StoredVolume> AllocateAsync(VolumeAllocation allocation, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(allocation);
         var view = await ViewAsync(cancellationToken).ConfigureAwait(false);
         var used = view.Lvs.Values.Select(l => SlotOf(l.Tags)).OfType<int>();
@@ -178,11 +192,15 @@ public sealed class BlockVolumeStore : IVolumeStore
         return ToStored(lv, allocation.Volume)!;
     }
 
-    public Task MarkReadyAsync(StoredVolume volume, CancellationToken cancellationToken) =>
-        ChangeTagsAsync(volume.Volume, [], [InitializingTag], cancellationToken);
+    public Task MarkReadyAsync(StoredVolume volume, CancellationToken cancellationToken)
+    {
+        Fenced();
+        return ChangeTagsAsync(volume.Volume, [], [InitializingTag], cancellationToken);
+    }
 
     public async Task SetParentAsync(StoredVolume volume, Guid parent, CancellationToken cancellationToken)
     {
+        Fenced();
         var view = await ViewAsync(cancellationToken).ConfigureAwait(false);
         if (view.Lvs.TryGetValue(volume.Volume.ToString(), out var lv))
         {
@@ -193,6 +211,7 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public async Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(volume);
         if (Round(size) > volume.Size)
         {
@@ -207,6 +226,7 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public async Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken)
     {
+        Fenced();
         var view = await ViewAsync(cancellationToken).ConfigureAwait(false);
         if (!view.Lvs.TryGetValue(volume.ToString(), out var lv))
         {

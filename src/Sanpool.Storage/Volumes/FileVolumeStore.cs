@@ -50,6 +50,14 @@ public sealed class FileVolumeStore : IVolumeStore
     /// <summary>Kept for the interface: qemu writes file volumes directly, so there is nothing to fence here.</summary>
     public Action? WriteFence { get; set; }
 
+    /// <summary>Every change below asks the writer's fence first: a writer whose lease is gone changes nothing, not even in a rollback.</summary>
+    private void Fenced() => WriteFence?.Invoke();
+
+    /// <summary>Nothing to forget: a file store reads the directory tree on every call.</summary>
+    public void Refresh()
+    {
+    }
+
     public Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken) =>
         Task.FromResult(FileStat.FileSystemSpace(_layout.DomMd)
             ?? throw new SanpoolException(BlockIO.BlockIoErrors.IoError, $"domain {Info.Uuid}: cannot read the free space of {_layout.Mount}", true));
@@ -57,8 +65,11 @@ public sealed class FileVolumeStore : IVolumeStore
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         FileDomain.ReadMetadataAsync(_layout.Mount, Info.Uuid, cancellationToken);
 
-    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken) =>
-        FileDomain.WriteMetadataAsync(_layout.Metadata, metadata, cancellationToken);
+    public Task WriteDomainMetadataAsync(DomainMetadata metadata, CancellationToken cancellationToken)
+    {
+        Fenced();
+        return FileDomain.WriteMetadataAsync(_layout.Metadata, metadata, cancellationToken);
+    }
 
     public Task<IReadOnlyList<StoredVolume>> ListAsync(CancellationToken cancellationToken)
     {
@@ -107,12 +118,14 @@ public sealed class FileVolumeStore : IVolumeStore
 
     public async Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(metadata);
         await AtomicFile.WriteAsync(MetaPath(DirOf(volume), volume.Volume), metadata.ToBytes(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<StoredVolume> AllocateAsync(VolumeAllocation allocation, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(allocation);
         var md = allocation.Metadata;
         string dir = _layout.Image(md.Image);
@@ -130,6 +143,7 @@ public sealed class FileVolumeStore : IVolumeStore
 
     public Task MarkReadyAsync(StoredVolume volume, CancellationToken cancellationToken)
     {
+        Fenced();
         File.Delete(Path.Combine(DirOf(volume), volume.Volume + InitializingSuffix));
         return Task.CompletedTask;
     }
@@ -141,6 +155,7 @@ public sealed class FileVolumeStore : IVolumeStore
 
     public Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken)
     {
+        Fenced();
         foreach (var dir in new[] { _layout.Image(image), Path.Combine(_layout.Images, RemovePrefix + image) })
         {
             if (!Directory.Exists(dir))
@@ -166,6 +181,7 @@ public sealed class FileVolumeStore : IVolumeStore
 
     public Task LinkTemplateAsync(StoredVolume template, Guid image, CancellationToken cancellationToken)
     {
+        Fenced();
         ArgumentNullException.ThrowIfNull(template);
         string from = DirOf(template);
         string to = _layout.Image(image);

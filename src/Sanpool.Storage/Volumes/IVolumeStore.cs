@@ -103,13 +103,22 @@ public interface IVolumeStore : IAsyncDisposable
 
     /// <summary>The domain's metadata (sealed KEY=VALUE), read fresh; METADATA_SEAL_BROKEN if tampered with.</summary>
     /// <summary>
-    /// Asked before every write a volume prepared by <see cref="PrepareAsync"/> receives (it
-    /// throws once writing is no longer allowed). Set by the domain's writer to its lease check;
-    /// each preparation keeps the fence that was set when it was made. Block stores serve
+    /// Asked before every change the store makes (metadata, LVs, files) and every write a volume
+    /// prepared by <see cref="PrepareAsync"/> receives; it throws once writing is no longer
+    /// allowed. Set by the domain's writer to its lease check, so an operation that goes on
+    /// after the lease is lost (a rollback in a catch, a thawed process) changes nothing. Each
+    /// preparation keeps the fence that was set when it was made. Block stores serve
     /// volumes to qemu themselves and so can fence them; a file store cannot (qemu writes the
     /// files directly) and only the process's own death stops those writes.
     /// </summary>
     Action? WriteFence { get; set; }
+
+    /// <summary>
+    /// Forgets what the store keeps of the storage between calls (a block store's LVM view),
+    /// so the next call reads it afresh. A writer calls it once it holds the SDM lease: until
+    /// then another host may have been changing the domain.
+    /// </summary>
+    void Refresh();
 
     /// <summary>The domain's capacity and free space as the storage says now (not a cached view).</summary>
     Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken);
