@@ -102,6 +102,26 @@ public sealed class FaultyBlockDevice : IBlockDevice
         }
     }
 
+    /// <summary>
+    /// Ends every fault, failing the operations hung on a <see cref="FaultKind.Hang"/> with
+    /// IO_ERROR instead of letting them through: what a multipath device does with the I/O it
+    /// queued once it gives the path up. Later operations go through.
+    /// </summary>
+    public void ClearFailingHung()
+    {
+        ActiveFault[] all;
+        lock (_lock)
+        {
+            all = [.. _faults];
+            _faults.Clear();
+        }
+
+        foreach (var f in all)
+        {
+            f.Abort(new SanpoolException(BlockIoErrors.IoError, $"injected hang on {Path} ended in an I/O error", isTransient: true));
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         Clear();
@@ -135,5 +155,7 @@ public sealed class FaultyBlockDevice : IBlockDevice
 
             _released.TrySetResult();
         }
+
+        public void Abort(Exception error) => _released.TrySetException(error);
     }
 }

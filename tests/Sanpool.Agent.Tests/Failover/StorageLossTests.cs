@@ -8,8 +8,9 @@ namespace Sanpool.Agent.Tests.Failover;
 /// The SPM loses its storage at the device level: it reaches both LUNs through its own paths
 /// (FUSE-backed loop devices, <see cref="FaultyPath"/>), and the master's path stops answering
 /// while the data domain's path fails with I/O errors. Its host id lease cannot be renewed, so
-/// another host becomes SPM once host_dead has passed. When its paths come back (its hung I/O
-/// completes), it must write nothing: the metadata reads the same, and it is Free or dead.
+/// another host becomes SPM once host_dead has passed. When its paths come back (the I/O hung
+/// on them failing, as multipath fails queued I/O), it must write nothing: the metadata reads
+/// the same, and it is Free or dead.
 /// </summary>
 public sealed class StorageLossTests(ITestOutputHelper output)
 {
@@ -34,8 +35,8 @@ public sealed class StorageLossTests(ITestOutputHelper output)
         probe.Say($"image {image} made by host 1; now its master path hangs and its data path fails");
 
         var lost = Stopwatch.StartNew();
-        var hang = masterPath.Hang();
-        var fail = dataPath.Fail();
+        using var hang = masterPath.Hang();
+        using var fail = dataPath.Fail();
         var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options.IoTimeout), [2, 3], lost);
         probe.Say($"MEASURED storage loss: host {spm} is SPM {took.TotalSeconds:0.0} s after host 1 lost its storage (host_dead {hostDead.TotalSeconds:0} s)");
         Assert.Equal(spm, (await pool.ReadPoolAsync(CancellationToken.None)).SpmId);
@@ -45,9 +46,12 @@ public sealed class StorageLossTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(3));
         var before = await probe.FingerprintAsync();
 
-        // Host 1's storage comes back: its hung reads and writes complete now.
-        hang.Dispose();
-        fail.Dispose();
+        // Host 1's paths come back. The I/O hung on the master path fails, as multipath fails
+        // what it queued once it declares a path dead: a write issued while host 1 still held its
+        // lease must not land a minute later, which no lease can fence (sanlock neither; it relies
+        // on the storage's I/O timeouts). Everything host 1 does after this is new I/O.
+        masterPath.Restore();
+        dataPath.Restore();
         await Task.Delay(TimeSpan.FromSeconds(15));
         var after = await probe.FingerprintAsync();
         PoolProbe.AssertSameMetadata(before, after, "host 1 got its storage back");

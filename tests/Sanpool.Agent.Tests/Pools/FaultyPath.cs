@@ -49,6 +49,12 @@ internal sealed class FaultyPath : IAsyncDisposable
     /// <summary>Every I/O on this path blocks until the returned handle is disposed.</summary>
     public IDisposable Hang() => _faulty.Inject(new Fault(FaultKind.Hang));
 
+    /// <summary>
+    /// Brings the path back the way multipath gives up a dead path: the I/O hung on it fails
+    /// (it does not land late), and new I/O goes through.
+    /// </summary>
+    public void Restore() => _faulty.ClearFailingHung();
+
     /// <summary>Lifts every fault: hung I/O completes.</summary>
     public void Heal() => _faulty.Clear();
 
