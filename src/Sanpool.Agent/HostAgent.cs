@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Agent.Api;
 using Sanpool.Pool;
+using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Qemu;
@@ -26,6 +28,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
     private PoolHost? _host;
     private SpmRole? _spm;
     private SpmElection? _election;
+    private DomainMonitor? _monitor;
 
     public HostAgent(AgentConfig config, ILogger logger)
     {
@@ -65,11 +68,12 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         }
 
         _spm = new SpmRole(_host, _logger);
-        _election = new SpmElection(_spm, _config.Election ? _config.SpmPriority : -1, _logger);
+        var spm = _spm;
+        _monitor = new DomainMonitor(_host, Path.GetFullPath(_config.Socket), _config.Tcp, () => SpmName(spm.State), _logger);
+        _election = new SpmElection(_spm, _monitor, _config.Election ? _config.SpmPriority : -1, _logger);
         try
         {
-            await _election.RunAsync(stop).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+            await Task.WhenAll(_monitor.RunAsync(stop), _election.RunAsync(stop)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -86,7 +90,13 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
         if (StructuralVerbs.IsStructural(verb))
         {
-            var task = await StructuralVerbs.SubmitAsync(Role, verb, args, cancellationToken).ConfigureAwait(false);
+            var (forward, verbArgs) = SplitForward(args);
+            if (forward && Role.State != SpmState.Spm)
+            {
+                return await ForwardAsync(verb, verbArgs, cancellationToken).ConfigureAwait(false);
+            }
+
+            var task = await StructuralVerbs.SubmitAsync(Role, verb, verbArgs, cancellationToken).ConfigureAwait(false);
             return new JsonObject { ["task"] = Json(task) };
         }
 
@@ -111,6 +121,57 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         };
     }
 
+    /// <summary>The client's "forward" argument (true/false), and the verb's own arguments.</summary>
+    private static (bool Forward, IReadOnlyDictionary<string, string> Args) SplitForward(IReadOnlyDictionary<string, string> args)
+    {
+        if (!args.TryGetValue(ForwardArg, out var value))
+        {
+            return (false, args);
+        }
+
+        bool forward = value switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw CommonErrors.Invalid($"'{ForwardArg}' is true or false, not '{VerbArgs.Printable(value)}'"),
+        };
+        return (forward, args.Where(a => a.Key != ForwardArg).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Sends a structural verb to the pool's SPM, found from the pool keys and reached at the
+    /// API its host report names. The forwarded call carries no "forward", so it cannot bounce:
+    /// if that host is no longer SPM, it refuses with NOT_SPM and the client retries.
+    /// </summary>
+    private async Task<JsonNode> ForwardAsync(string verb, IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken)
+    {
+        var pool = await Connected.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
+        if (pool.SpmId <= 0 || pool.SpmId == _config.HostId)
+        {
+            throw new SanpoolException(PoolErrors.NotSpm, $"host {_config.HostId} cannot forward {verb}: pool {_config.Pool} has no SPM now", isTransient: true);
+        }
+
+        var report = _monitor?.ReportOf(pool.SpmId);
+        string target = report switch
+        {
+            { Socket: { } socket } when File.Exists(socket) => socket,
+            { Tcp: { } tcp } => $"http://{tcp}",
+            _ => throw new SanpoolException(PoolErrors.NotSpm,
+                $"host {_config.HostId} cannot forward {verb}: the SPM is host {pool.SpmId}, and its report in the master domain does not say where its API listens", isTransient: true),
+        };
+        LogForwarding(_logger, _config.Pool, verb, _config.HostId, pool.SpmId, target);
+        using var client = AgentClient.Create(target, report.Socket == target ? null : _config.Token);
+        var reply = await client.InvokeAsync(verb, args, cancellationToken).ConfigureAwait(false);
+        if (reply is JsonObject o)
+        {
+            o["forwarded_to"] = pool.SpmId;
+        }
+
+        return reply;
+    }
+
+    private static string SpmName(SpmState state) => state == SpmState.Spm ? "SPM" : state.ToString();
+
     private PoolHost Connected => _host ?? throw new SanpoolException(PoolErrors.PoolNotFound, $"host {_config.HostId} is not connected to pool {_config.Pool} yet", true);
 
     private SpmRole Role => _spm ?? throw new SanpoolException(PoolErrors.PoolNotFound, $"host {_config.HostId} is not connected to pool {_config.Pool} yet", true);
@@ -129,6 +190,13 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         {
             status["spm"] = Json(await _spm.StatusAsync(cancellationToken).ConfigureAwait(false));
             status["lease_valid"] = _host!.Lockspace.IsValid;
+        }
+
+        if (_monitor is { HasChecked: true } monitor)
+        {
+            status["sees_all"] = monitor.SeesAll;
+            status["domains"] = JsonSerializer.SerializeToNode(monitor.Statuses.Values.OrderBy(d => d.Domain), JsonOptions);
+            status["hosts"] = JsonSerializer.SerializeToNode(monitor.Others.Select(r => new { r.HostId, r.HostName, r.Spm, r.SeesAll, r.Socket, r.Tcp }), JsonOptions);
         }
 
         return status;
@@ -187,6 +255,8 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         return new JsonObject { ["cleared"] = id.ToString() };
     }
 
+    private const string ForwardArg = "forward";
+
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private static JsonNode Json(TaskRecord task) => JsonNode.Parse(task.ToJsonText())!;
@@ -210,6 +280,11 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_monitor is not null)
+        {
+            await _monitor.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_spm is not null)
         {
             if (_spm.State == SpmState.Spm)
@@ -235,6 +310,9 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     [LoggerMessage(EventId = 740, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId} cannot connect yet: {Error}; retrying")]
     private static partial void LogConnectRetry(ILogger logger, Guid pool, int hostId, string error);
+
+    [LoggerMessage(EventId = 742, Level = LogLevel.Information, Message = "pool {Pool}: {Verb} forwarded from host {HostId} to the SPM, host {SpmId}, at {Target}")]
+    private static partial void LogForwarding(ILogger logger, Guid pool, string verb, int hostId, int spmId, string target);
 
     [LoggerMessage(EventId = 741, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId}: spm stop on shutdown failed: {Error}")]
     private static partial void LogStopFailed(ILogger logger, Guid pool, int hostId, string error);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Leases;
 using Sanpool.Pool;
+using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
 
 namespace Sanpool.Agent;
@@ -12,12 +13,18 @@ namespace Sanpool.Agent;
 /// longer live in the master lockspace, it waits a delay that is shorter the higher its
 /// priority (plus jitter), looks again, and contends. The SDM paxos lease decides between
 /// contenders, so the election is only about who tries first; a failed try backs off.
+/// The domain monitor adds reachability: a host that cannot read every domain does not
+/// contend while another live host can, and an SPM that has not read every domain for
+/// <see cref="StepDownAfter"/> steps down when another live host reads them all.
 /// A manager can override it: <see cref="Paused"/> stops contending, and its spm start/stop
 /// go straight to the role.
 /// </summary>
-public sealed partial class SpmElection(SpmRole role, int priority, ILogger logger)
+public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int priority, ILogger logger)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an SPM may miss a domain before it hands the role to a host that sees them all.</summary>
+    public static readonly TimeSpan StepDownAfter = TimeSpan.FromSeconds(10);
 
     private readonly Random _jitter = new();
     private int _failures;
@@ -27,20 +34,19 @@ public sealed partial class SpmElection(SpmRole role, int priority, ILogger logg
 
     public async Task RunAsync(CancellationToken stop)
     {
-        if (priority < 0)
-        {
-            return;
-        }
-
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
         {
             try
             {
-                if (!Paused && role.State == SpmState.Free && await NoLiveSpmAsync(stop).ConfigureAwait(false))
+                if (role.State == SpmState.Spm)
+                {
+                    await StepDownIfOthersSeeMoreAsync(stop).ConfigureAwait(false);
+                }
+                else if (MayContend() && NoLiveSpm(monitor.Pool))
                 {
                     await Task.Delay(Delay(), stop).ConfigureAwait(false);
-                    if (!Paused && role.State == SpmState.Free && await NoLiveSpmAsync(stop).ConfigureAwait(false))
+                    if (MayContend() && NoLiveSpm(await role.Host.ReadPoolAsync(stop).ConfigureAwait(false)))
                     {
                         await ContendAsync(stop).ConfigureAwait(false);
                     }
@@ -53,12 +59,25 @@ public sealed partial class SpmElection(SpmRole role, int priority, ILogger logg
         }
     }
 
-    private async Task<bool> NoLiveSpmAsync(CancellationToken stop)
-    {
-        var pool = await role.Host.ReadPoolAsync(stop).ConfigureAwait(false);
+    /// <summary>Free, not paused, willing, and not blind to a domain that another live host sees.</summary>
+    private bool MayContend() =>
+        priority >= 0 && !Paused && role.State == SpmState.Free && monitor.HasChecked && (monitor.SeesAll || monitor.OthersSeeingAll.Count == 0);
+
+    private bool NoLiveSpm(PoolMetadata pool) =>
         // Our own id named while we are Free: a restart of this host after a crash. Unknown: the
         // paxos acquire itself watches the holder's host id and refuses while it renews.
-        return pool.SpmId <= 0 || pool.SpmId == role.Host.Options.HostId || role.Host.Lockspace.StateOf(pool.SpmId) != HostState.Live;
+        pool.SpmId <= 0 || pool.SpmId == role.Host.Options.HostId || role.Host.Lockspace.StateOf(pool.SpmId) != HostState.Live;
+
+    private async Task StepDownIfOthersSeeMoreAsync(CancellationToken stop)
+    {
+        if (monitor.SeesAll || monitor.MissingFor < StepDownAfter || monitor.OthersSeeingAll is not [int other, ..])
+        {
+            return;
+        }
+
+        var missing = monitor.Statuses.Values.Where(s => !s.Readable).Select(s => $"{s.Domain} ({s.Error})");
+        await role.StepDownAsync($"domain(s) {string.Join(", ", missing)} unreadable for {monitor.MissingFor.TotalSeconds:0} s; host {other} reads every domain", stop)
+            .ConfigureAwait(false);
     }
 
     private async Task ContendAsync(CancellationToken stop)

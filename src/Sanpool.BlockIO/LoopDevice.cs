@@ -15,6 +15,7 @@ public sealed class LoopDevice : IAsyncDisposable
 
     private readonly string? _kernelBackingFile;
     private int _disposed;
+    private bool _ownsFile = true;
 
     private LoopDevice(string path, string backingFile, int sectorSize, long size)
     {
@@ -74,6 +75,31 @@ public sealed class LoopDevice : IAsyncDisposable
                 File.Delete(file);
             }
 
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Attaches another loop device to an existing file (another LUN's backing file, or a file
+    /// on a FUSE mount that stands in for a failing path to it). The file stays the caller's:
+    /// dispose detaches the device and leaves the file.
+    /// </summary>
+    public static async Task<LoopDevice> AttachExistingAsync(string file, int sectorSize = 512, CancellationToken cancellationToken = default)
+    {
+        string full = System.IO.Path.GetFullPath(file);
+        long size = new FileInfo(full).Length;
+        string device = await AttachAsync(full, sectorSize, directIo: true, cancellationToken).ConfigureAwait(false)
+                        ?? await AttachAsync(full, sectorSize, directIo: false, cancellationToken).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException($"losetup could not attach {full}");
+        var loop = new LoopDevice(device, full, sectorSize, size) { _ownsFile = false };
+        try
+        {
+            await loop.VerifySectorSizeAsync(cancellationToken).ConfigureAwait(false);
+            return loop;
+        }
+        catch
+        {
+            await loop.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -161,7 +187,7 @@ public sealed class LoopDevice : IAsyncDisposable
         }
     }
 
-    /// <summary>Detaches the device and deletes the backing file; never throws.</summary>
+    /// <summary>Detaches the device and deletes the backing file if it made it; never throws.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -170,6 +196,11 @@ public sealed class LoopDevice : IAsyncDisposable
         }
 
         await DetachAsync().ConfigureAwait(false);
+        if (!_ownsFile)
+        {
+            return;
+        }
+
         try
         {
             File.Delete(BackingFile);

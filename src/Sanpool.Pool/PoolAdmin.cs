@@ -7,7 +7,8 @@ namespace Sanpool.Pool;
 /// Changes to the pool's membership, each made holding the writers (SDM leases) of every
 /// domain it touches. The master domain's write is always last: it is the commit point, so a
 /// crash before it leaves members that claim a pool the master does not list yet, which the
-/// same call repeated accepts and completes.
+/// same call repeated accepts and completes. A master move has its own commit point, the new
+/// master's metadata (<see cref="MasterMove"/>).
 /// </summary>
 public static class PoolAdmin
 {
@@ -52,6 +53,11 @@ public static class PoolAdmin
     {
         ArgumentNullException.ThrowIfNull(master);
         ArgumentNullException.ThrowIfNull(domain);
+        if (domain.Domain == master.Domain)
+        {
+            throw CommonErrors.Invalid($"domain {domain.Domain} is the pool's master already; attach another domain");
+        }
+
         var md = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         var pool = PoolMetadata.From(md, master.Domain);
         var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
@@ -79,9 +85,18 @@ public static class PoolAdmin
 
         var md = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         var pool = PoolMetadata.From(md, master.Domain);
+        var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         if (!pool.Domains.ContainsKey(domain.Domain))
         {
-            throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain.Domain} is not in pool {pool.Pool}");
+            if (theirs[PoolMetadata.PoolUuidKey] != pool.Pool.ToString())
+            {
+                throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain.Domain} is not in pool {pool.Pool}");
+            }
+
+            // A detach that crashed after the master's write: finish it.
+            domain.CheckLease();
+            await domain.Store.WriteDomainMetadataAsync(PoolMetadata.AsMember(theirs, null), cancellationToken).ConfigureAwait(false);
+            return pool;
         }
 
         var domains = new Dictionary<Guid, string>(pool.Domains);
@@ -90,10 +105,25 @@ public static class PoolAdmin
         master.CheckLease();
         await master.Store.WriteDomainMetadataAsync(updated.ApplyTo(md), cancellationToken).ConfigureAwait(false);
         domain.CheckLease();
-        var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         await domain.Store.WriteDomainMetadataAsync(PoolMetadata.AsMember(theirs, null), cancellationToken).ConfigureAwait(false);
         return updated;
     }
+
+    /// <summary>
+    /// Moves the master role from <paramref name="oldMaster"/> to <paramref name="newMaster"/>, an
+    /// Active domain of its pool, holding both writers (both SPM leases): the pool's tasks and
+    /// host reports copied, the new master written at MASTER_VERSION + 1 (the commit point), the
+    /// old one demoted to Regular. Run again after a crash, it completes the move (<see cref="MasterMove"/>).
+    /// </summary>
+    public static Task<PoolMetadata> MoveMasterAsync(DomainWriter oldMaster, DomainWriter newMaster, CancellationToken cancellationToken) =>
+        MasterMove.RunAsync(oldMaster, newMaster, [], cancellationToken);
+
+    /// <inheritdoc cref="MoveMasterAsync(DomainWriter, DomainWriter, CancellationToken)"/>
+    /// <param name="others">The pool's other domains this host can read: the move is refused if one
+    /// of them is already a newer master than <paramref name="oldMaster"/> (an earlier move's commit).</param>
+    public static Task<PoolMetadata> MoveMasterAsync(DomainWriter oldMaster, DomainWriter newMaster, IReadOnlyCollection<IVolumeStore> others,
+        CancellationToken cancellationToken) =>
+        MasterMove.RunAsync(oldMaster, newMaster, others, cancellationToken);
 
     private static async Task SetMemberAsync(DomainWriter writer, Guid pool, CancellationToken cancellationToken)
     {

@@ -30,4 +30,7 @@ public static class PoolErrors
 
     /// <summary>The task is still running: it cannot be cleared.</summary>
     public static readonly ErrorCode TaskRunning = new(-710, "TASK_RUNNING");
+
+    /// <summary>The domain is in the pool but not Active (e.g. Attached): it cannot become the master.</summary>
+    public static readonly ErrorCode DomainNotActive = new(-711, "DOMAIN_NOT_ACTIVE");
 }

@@ -15,7 +15,7 @@ namespace Sanpool.Pool;
 /// </summary>
 public sealed partial class PoolHost : IAsyncDisposable
 {
-    private readonly Dictionary<Guid, IVolumeStore> _stores = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IVolumeStore> _stores = new();
     private IBlockDevice? _ids;
 
     private PoolHost(PoolHostOptions options, QemuImg qemuImg, ILogger logger)
@@ -72,6 +72,13 @@ public sealed partial class PoolHost : IAsyncDisposable
             }
         }
 
+        // A master move that crashed between its commit and the old master's demotion leaves
+        // Options.Master still saying Master: a newer claim among the pool's domains wins.
+        if (await MasterLookup.FindAsync(Options.Pool, _stores.Values, cancellationToken).ConfigureAwait(false) is { } current && current.Domain != Options.Master)
+        {
+            throw MasterLookup.NoLongerMaster(Options.Pool, Options.Master, Pool.MasterVersion, current);
+        }
+
         _ids = await master.OpenIdsAsync(cancellationToken).ConfigureAwait(false);
         var g = master.Geometry;
         Lockspace = await Lockspace.JoinAsync(new LockspaceOptions(new LeaseDisk(_ids, 0, g, TimeSpan.FromSeconds(master.Info.IoTimeout)),
@@ -84,10 +91,22 @@ public sealed partial class PoolHost : IAsyncDisposable
     }
 
     /// <summary>The pool keys as the master domain holds them now, checked against what we expect.</summary>
-    /// <exception cref="SanpoolException">WRONG_MASTER if the master belongs to another pool or is at another MASTER_VERSION.</exception>
+    /// <exception cref="SanpoolException">
+    /// WRONG_MASTER if the master belongs to another pool, is at another MASTER_VERSION, or was
+    /// demoted by a master move; the message then names the current master when one is found
+    /// (a search of every domain the locator reaches, made only on this error path).
+    /// </exception>
     public async Task<PoolMetadata> ReadPoolAsync(CancellationToken cancellationToken)
     {
-        var pool = PoolMetadata.From(await Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false), Options.Master);
+        var md = await Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        if (md[PoolMetadata.RoleKey] != PoolMetadata.MasterRole && md[PoolMetadata.PoolUuidKey] == Options.Pool.ToString())
+        {
+            // Still in the pool but demoted: the master role moved to another domain.
+            throw MasterLookup.NoLongerMaster(Options.Pool, Options.Master, Options.MasterVersion ?? Pool?.MasterVersion,
+                await FindCurrentMasterAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var pool = PoolMetadata.From(md, Options.Master);
         if (pool.Pool != Options.Pool)
         {
             throw new SanpoolException(PoolErrors.WrongMaster, $"domain {Options.Master} is the master of pool {pool.Pool}, not of pool {Options.Pool}");
@@ -95,11 +114,30 @@ public sealed partial class PoolHost : IAsyncDisposable
 
         if (Options.MasterVersion is { } expected && expected != pool.MasterVersion)
         {
+            if (await FindCurrentMasterAsync(cancellationToken).ConfigureAwait(false) is { } current && current.Domain != Options.Master)
+            {
+                throw MasterLookup.NoLongerMaster(Options.Pool, Options.Master, pool.MasterVersion, current);
+            }
+
             throw new SanpoolException(PoolErrors.WrongMaster,
                 $"pool {Options.Pool}: master domain {Options.Master} is at MASTER_VERSION {pool.MasterVersion}, this host expects {expected}; reconnect with the pool's current master");
         }
 
         return pool;
+    }
+
+    /// <summary>The pool's current master among the domains this host can reach, for an error message; null if none is found.</summary>
+    private async Task<MasterClaim?> FindCurrentMasterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await MasterLookup.FindAsync(Options.Pool, Options.Locator, Pool?.Domains.Keys.Prepend(Options.Master) ?? [Options.Master],
+                Options.RunDirectory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SanpoolException e) when (e.Code == PoolErrors.WrongMaster)
+        {
+            return null;
+        }
     }
 
     /// <summary>The store of a domain of the pool, opening it now if it could not be opened before.</summary>
@@ -117,8 +155,13 @@ public sealed partial class PoolHost : IAsyncDisposable
         }
 
         store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
-        _stores[domain] = store;
-        return store;
+        if (!_stores.TryAdd(domain, store))
+        {
+            // Opened at the same time by another caller (the monitor and the SPM): keep one.
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return _stores[domain];
     }
 
     public async ValueTask DisposeAsync()

@@ -44,4 +44,34 @@ public sealed class PoolAdminTests
         Assert.Equal(2, PoolMetadata.From(await master.Store.ReadDomainMetadataAsync(None), pool.Master).Domains.Count);
         Assert.Equal(other.Pool.ToString(), DomainInfo.From(await foreign.Store.ReadDomainMetadataAsync(None)).Pool);
     }
+
+    [Fact]
+    public async Task A_detach_interrupted_after_the_masters_write_is_completed_by_running_it_again()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var master = await pool.WriterAsync(pool.Master);
+        var second = await pool.WriterAsync(pool.Second);
+
+        // What a crash between the two writes leaves: off the master's list, still naming the pool itself.
+        var md = await master.Store.ReadDomainMetadataAsync(None);
+        var keys = PoolMetadata.From(md, pool.Master);
+        await master.Store.WriteDomainMetadataAsync((keys with { Domains = new Dictionary<Guid, string> { [pool.Master] = PoolMetadata.Active } }).ApplyTo(md), None);
+
+        var detached = await PoolAdmin.DetachAsync(master, second, None);
+        Assert.Equal([pool.Master], detached.Domains.Keys);
+        Assert.Null(DomainInfo.From(await second.Store.ReadDomainMetadataAsync(None)).Pool);
+
+        var again = await Assert.ThrowsAsync<SanpoolException>(() => PoolAdmin.DetachAsync(master, second, None));
+        Assert.Equal(PoolErrors.DomainNotInPool, again.Code);
+    }
+
+    [Fact]
+    public async Task The_master_cannot_be_attached_to_its_own_pool_which_would_demote_it()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var master = await pool.WriterAsync(pool.Master);
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => PoolAdmin.AttachAsync(master, master, None));
+        Assert.Equal(CommonErrors.InvalidArgument, e.Code);
+        Assert.Equal(PoolMetadata.MasterRole, DomainInfo.From(await master.Store.ReadDomainMetadataAsync(None)).Role);
+    }
 }

@@ -310,22 +310,21 @@ public sealed partial class LocalPool : IAsyncDisposable
     public async Task<PoolMetadata> ReadPoolAsync(CancellationToken cancellationToken) =>
         PoolMetadata.From(await BlockDomain.ReadMetadataAsync(Devices, Master, cancellationToken).ConfigureAwait(false), Master);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops every agent (SIGTERM, then SIGKILL after 20 s), all at once.</summary>
+    public async Task StopAllAsync()
     {
-        foreach (int host in _agents.Keys.ToList())
+        await Task.WhenAll(_agents.Keys.Select(host => StopAsync(host, TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
+        foreach (var agent in _agents.Values)
         {
-            try
-            {
-                await StopAsync(host, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            _agents[host].Dispose();
+            agent.Dispose();
         }
 
         _agents.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAllAsync().ConfigureAwait(false);
 
         // An agent killed with -9 leaves its qemu FUSE mounts behind, and they pin the LUNs.
         try

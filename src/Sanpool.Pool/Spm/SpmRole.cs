@@ -144,9 +144,17 @@ public sealed partial class SpmRole : IAsyncDisposable
                 continue;
             }
 
-            var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
-            _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace: null), _logger, cancellationToken)
-                .ConfigureAwait(false);
+            try
+            {
+                var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace: null), _logger, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (SanpoolException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The SPM serves the domains it reaches; the monitor hands the role on if another host reaches them all.
+                LogDomainSkipped(_logger, options.Pool, domain, options.HostId, e.OneLine);
+            }
         }
 
         _state = SpmState.Spm;
@@ -187,6 +195,57 @@ public sealed partial class SpmRole : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gives the role up on purpose while our lease is still good, for instance because this
+    /// host cannot reach every domain and another host can: running tasks are cancelled and
+    /// left Running for the next SPM to recover (as on a loss), then POOL_SPM_ID = -1 and the
+    /// leases are released, so the next SPM need not wait for them to expire.
+    /// </summary>
+    public async Task StepDownAsync(string why, CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state != SpmState.Spm)
+            {
+                return;
+            }
+
+            _state = SpmState.Free;
+            await _lost.CancelAsync().ConfigureAwait(false);
+            LogSteppingDown(_logger, _host.Options.Pool, _host.Options.HostId, Interlocked.Read(ref _lver), why);
+            var grace = _host.Lockspace.Timeouts.KillGrace;
+            if (!await Tasks.WaitIdleAsync(grace).ConfigureAwait(false))
+            {
+                LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
+                Signals.KillChildrenThenSelf(Signals.SIGKILL);
+            }
+
+            try
+            {
+                if (_writers.TryGetValue(_host.Options.Master, out var master) && _host.Lockspace.IsValid)
+                {
+                    master.CheckLease();
+                    var md = await _host.Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+                    var pool = PoolMetadata.From(md, _host.Options.Master);
+                    await _host.Master.WriteDomainMetadataAsync((pool with { SpmId = -1 }).ApplyTo(md), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (SanpoolException e)
+            {
+                // The next SPM overwrites the keys anyway; releasing the leases matters more.
+                LogCloseFailed(_logger, _host.Options.Pool, _host.Options.Master, e.OneLine);
+            }
+
+            await CloseWritersAsync().ConfigureAwait(false);
+            LogSpmStopped(_logger, _host.Options.Pool, _host.Options.HostId, why);
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
     /// <summary>Once a second: is our lease still good? If not, drop the role without writing.</summary>
     private async Task WatchAsync(CancellationToken stop)
     {
@@ -218,23 +277,35 @@ public sealed partial class SpmRole : IAsyncDisposable
         {
             // A task stuck in I/O cannot be stopped in time: the process goes, as sanlock would kill it.
             LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
-            Signals.Kill(Environment.ProcessId, Signals.SIGKILL);
+            Signals.KillChildrenThenSelf(Signals.SIGKILL);
         }
 
         await CloseWritersAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Closes every writer (its SDM lease released, its lockspace left). A domain whose storage
+    /// hangs is not waited for beyond the kill grace: its lease is left to expire.
+    /// </summary>
     private async Task CloseWritersAsync()
     {
+        var limit = _host.Lockspace?.Timeouts.KillGrace ?? TimeSpan.FromSeconds(10);
         foreach (var writer in _writers.Values)
         {
             try
             {
-                await writer.DisposeAsync().ConfigureAwait(false);
+                var closing = writer.DisposeAsync().AsTask();
+                if (await Task.WhenAny(closing, Task.Delay(limit)).ConfigureAwait(false) != closing)
+                {
+                    LogCloseFailed(_logger, _host.Options.Pool, writer.Domain, $"no answer within {limit.TotalSeconds:0} s; its SDM lease is left to expire");
+                    continue;
+                }
+
+                await closing.ConfigureAwait(false);
             }
-            catch (SanpoolException e)
+            catch (Exception e) when (e is SanpoolException or IOException)
             {
-                LogCloseFailed(_logger, _host.Options.Pool, writer.Domain, e.OneLine);
+                LogCloseFailed(_logger, _host.Options.Pool, writer.Domain, e.Message);
             }
         }
 
@@ -266,6 +337,12 @@ public sealed partial class SpmRole : IAsyncDisposable
 
     [LoggerMessage(EventId = 713, Level = LogLevel.Critical, Message = "pool {Pool}: host {HostId}: a task did not stop within {Grace} s of losing the SPM lease; killing this process")]
     private static partial void LogSelfFence(ILogger logger, Guid pool, int hostId, double grace);
+
+    [LoggerMessage(EventId = 715, Level = LogLevel.Warning, Message = "pool {Pool}: domain {Domain} is not reachable from SPM host {HostId}; its structure cannot change from here: {Error}")]
+    private static partial void LogDomainSkipped(ILogger logger, Guid pool, Guid domain, int hostId, string error);
+
+    [LoggerMessage(EventId = 716, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId} steps down as SPM (lver {Lver}): {Why}")]
+    private static partial void LogSteppingDown(ILogger logger, Guid pool, int hostId, long lver, string why);
 
     [LoggerMessage(EventId = 714, Level = LogLevel.Warning, Message = "pool {Pool}: closing the writer of domain {Domain}: {Error}")]
     private static partial void LogCloseFailed(ILogger logger, Guid pool, Guid domain, string error);

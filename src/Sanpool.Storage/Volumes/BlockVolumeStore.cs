@@ -75,6 +75,14 @@ public sealed class BlockVolumeStore : IVolumeStore
         _ => Round(Math.Min(capacity + (capacity / 10) + BlockDomainLayout.MiB, BlockDomainLayout.ExtentSize)),
     };
 
+    public Action? WriteFence { get; set; }
+
+    public async Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken)
+    {
+        var vg = (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
+        return new DomainSpace(vg.Size, vg.Free);
+    }
+
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         BlockDomain.ReadMetadataAsync(_devices, Info.Uuid, cancellationToken);
 
@@ -232,11 +240,17 @@ public sealed class BlockVolumeStore : IVolumeStore
         string mountPoint = Path.Combine(MountRoot, $"{_vg}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var fs = await VolumeFileSystem.MountAsync(mountPoint, cancellationToken).ConfigureAwait(false);
         var devices = new List<IBlockDevice>();
+        var fence = WriteFence;
         try
         {
             foreach (var v in volumes)
             {
                 var device = await OpenVolumeAsync(v, readOnly: false, cancellationToken).ConfigureAwait(false);
+                if (fence is not null)
+                {
+                    device = new FencedBlockDevice(device, fence);
+                }
+
                 devices.Add(device);
                 fs.Add(v.Volume.ToString(), device);
             }

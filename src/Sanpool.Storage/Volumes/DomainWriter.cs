@@ -31,6 +31,8 @@ public sealed partial class DomainWriter : IAsyncDisposable
     private IBlockDevice? _leases;
     private IBlockDevice? _journalDevice;
 
+    private volatile bool _closed;
+
     private DomainWriter(IVolumeStore store, QemuImg qemuImg, WriterOptions options, ILogger logger)
     {
         Store = store;
@@ -100,6 +102,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
         }
 
         LogWriterOpen(Logger, Domain, Options.HostId, Options.HostName, _sdm.Lver);
+        Store.WriteFence = CheckLease;
         var (journal, pending) = await DomainJournal.OpenAsync(
             _journalDevice = await Store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);
         Journal = journal;
@@ -136,6 +139,11 @@ public sealed partial class DomainWriter : IAsyncDisposable
     /// <summary>Throws if our lockspace failed: a writer whose lease may be gone must stop writing.</summary>
     public void CheckLease()
     {
+        if (_closed)
+        {
+            throw new SanpoolException(LeaseErrors.NoLockspace, $"domain {Domain}: this writer is closed; its SPM lease is released or left to expire");
+        }
+
         if (_lockspace is { IsValid: false })
         {
             throw new SanpoolException(LeaseErrors.NoLockspace, $"domain {Domain}: our host id lease is no longer valid; stopping before the next write");
@@ -144,6 +152,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Store.WriteFence == CheckLease)
+        {
+            // Volumes still prepared under this writer keep its fence, which now says closed.
+            Store.WriteFence = null;
+        }
+
+        _closed = true;
         try
         {
             // With our host id possibly expired, another host may hold the SDM lease by now: touch nothing.

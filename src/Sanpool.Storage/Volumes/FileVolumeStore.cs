@@ -47,6 +47,13 @@ public sealed class FileVolumeStore : IVolumeStore
         return new FileVolumeStore(new FileDomainLayout(mount, domain), info, qemuImg);
     }
 
+    /// <summary>Kept for the interface: qemu writes file volumes directly, so there is nothing to fence here.</summary>
+    public Action? WriteFence { get; set; }
+
+    public Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(FileStat.FileSystemSpace(_layout.DomMd)
+            ?? throw new SanpoolException(BlockIO.BlockIoErrors.IoError, $"domain {Info.Uuid}: cannot read the free space of {_layout.Mount}", true));
+
     public Task<DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken) =>
         FileDomain.ReadMetadataAsync(_layout.Mount, Info.Uuid, cancellationToken);
 

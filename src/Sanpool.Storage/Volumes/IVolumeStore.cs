@@ -102,6 +102,18 @@ public interface IVolumeStore : IAsyncDisposable
     long InitialSize(VolumeFormat format, AllocationType allocation, long capacity);
 
     /// <summary>The domain's metadata (sealed KEY=VALUE), read fresh; METADATA_SEAL_BROKEN if tampered with.</summary>
+    /// <summary>
+    /// Asked before every write a volume prepared by <see cref="PrepareAsync"/> receives (it
+    /// throws once writing is no longer allowed). Set by the domain's writer to its lease check;
+    /// each preparation keeps the fence that was set when it was made. Block stores serve
+    /// volumes to qemu themselves and so can fence them; a file store cannot (qemu writes the
+    /// files directly) and only the process's own death stops those writes.
+    /// </summary>
+    Action? WriteFence { get; set; }
+
+    /// <summary>The domain's capacity and free space as the storage says now (not a cached view).</summary>
+    Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken);
+
     Task<Metadata.DomainMetadata> ReadDomainMetadataAsync(CancellationToken cancellationToken);
 
     /// <summary>Replaces the domain's metadata in one atomic step (file: rename; block: one vgchange).</summary>

@@ -16,6 +16,7 @@ internal sealed class TestPool : IAsyncDisposable
     private readonly TempDir _dir;
     private readonly TestLog _log;
     private readonly ITestOutputHelper _output;
+    private readonly List<FaultyPath> _paths = [];
 
     private TestPool(TempDir dir, TestLog log, ITestOutputHelper output, LocalPool pool)
     {
@@ -56,10 +57,31 @@ internal sealed class TestPool : IAsyncDisposable
         }
     }
 
+    /// <summary>A breakable second path to domain <paramref name="index"/>'s LUN (for <see cref="LocalPool.Configure"/>).</summary>
+    public async Task<FaultyPath> AddFaultyPathAsync(int index)
+    {
+        var path = await FaultyPath.CreateAsync(Pool.Luns[index], _dir.File($"path-{_paths.Count}"));
+        _paths.Add(path);
+        return path;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
         {
+            // The agents hold the faulty paths' loop devices open: stop them first, with every
+            // path healed, or an agent blocked in a hung read could not even die.
+            foreach (var path in _paths)
+            {
+                path.Heal();
+            }
+
+            await Pool.StopAllAsync();
+            foreach (var path in _paths)
+            {
+                await path.DisposeAsync();
+            }
+
             await Pool.DisposeAsync();
             foreach (int host in Pool.HostIds)
             {
