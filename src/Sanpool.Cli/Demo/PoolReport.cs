@@ -44,7 +44,8 @@ internal static class PoolReport
     /// </summary>
     public static async Task PrintChainsAsync(LocalPool pool, Guid domain, Guid image, int volumes, CancellationToken cancellationToken)
     {
-        DemoConsole.Section($"Volume chains of domain {domain} (sanpool dump-volume-chains {domain} --device {string.Join(',', pool.Devices)})");
+        DemoConsole.Section($"Volume chains of domain {domain}, read from its LUN without a lease");
+        Console.WriteLine($"(what `sanpool dump-volume-chains {domain} --device {string.Join(',', pool.Devices)}` prints)");
         var locator = new DomainLocator([], pool.Devices);
         await using var store = await locator.OpenAsync(domain, new QemuImg(), Path.Combine(pool.Options.WorkDir, "reader"), cancellationToken);
         var inventory = await DomainInventory.LoadAsync(store, cancellationToken);
