@@ -148,6 +148,14 @@ public sealed partial class Lockspace : IAsyncDisposable
             var next = lastFailed ? retry : renewal - TimeSpan.FromSeconds(Clock.Seconds - LastSuccess);
             await Clock.Delay(next, stop).ConfigureAwait(false);
             ulong attempt = Clock.Seconds;
+            if (attempt - LastSuccess >= (ulong)Timeouts.IdRenewalFail.TotalSeconds)
+            {
+                // Stopped (SIGSTOP, a stall) past the renewal-fail time: the lease may be someone
+                // else's by now. A late renewal must not make it look valid again.
+                Fail($"no successful renewal for {attempt - LastSuccess} s (id_renewal_fail is {Timeouts.IdRenewalFail.TotalSeconds} s); not renewing late");
+                break;
+            }
+
             try
             {
                 var area = await Disk.ReadAreaAsync(LeaseErrors.LeaderRead, stop).ConfigureAwait(false);

@@ -86,14 +86,22 @@ public static partial class PaxosLease
         var disk = held.Disk;
         int hostId = lockspace.HostId;
         var released = held.Dblock with { Flags = held.Dblock.Flags | PaxosDblock.FlagReleased };
-        await WriteDblockAsync(disk, hostId, released, ModeBlock.None, cancellationToken).ConfigureAwait(false);
         if (held.Shared)
         {
+            await WriteDblockAsync(disk, hostId, released, ModeBlock.None, cancellationToken).ConfigureAwait(false);
             LogReleased(logger, held.Lockspace, held.Name, held.Lver, hostId, "shared");
             return;
         }
 
+        // The leader first: if another host took the lease over (ours expired while we were
+        // stopped), we must not write even our own dblock.
         var leader = await ReadLeaderAsync(disk, held.Lockspace, held.Name, hostId, cancellationToken).ConfigureAwait(false);
+        if (leader.Lver > held.Lver)
+        {
+            throw new SanpoolException(LeaseErrors.ReleaseLver, $"{disk.Where()}: {held.Name} is at lver {leader.Lver}, we hold {held.Lver}; left as it is");
+        }
+
+        await WriteDblockAsync(disk, hostId, released, ModeBlock.None, cancellationToken).ConfigureAwait(false);
         if (leader.Lver < held.Lver)
         {
             // A late commit for an older lver overwrote ours:

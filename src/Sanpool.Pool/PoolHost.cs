@@ -16,7 +16,7 @@ namespace Sanpool.Pool;
 public sealed partial class PoolHost : IAsyncDisposable
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IVolumeStore> _stores = new();
-    private IBlockDevice? _ids;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (Lockspace Lockspace, IBlockDevice Ids)> _lockspaces = new();
 
     private PoolHost(PoolHostOptions options, QemuImg qemuImg, ILogger logger)
     {
@@ -79,16 +79,56 @@ public sealed partial class PoolHost : IAsyncDisposable
             throw MasterLookup.NoLongerMaster(Options.Pool, Options.Master, Pool.MasterVersion, current);
         }
 
-        _ids = await master.OpenIdsAsync(cancellationToken).ConfigureAwait(false);
-        var g = master.Geometry;
-        Lockspace = await Lockspace.JoinAsync(new LockspaceOptions(new LeaseDisk(_ids, 0, g, TimeSpan.FromSeconds(master.Info.IoTimeout)),
-            Options.Master.ToString(), Options.HostId, Options.HostName)
-        {
-            Timeouts = new LeaseTimeouts(master.Info.IoTimeout),
-            Logger = Logger,
-        }, cancellationToken).ConfigureAwait(false);
+        // Every Active domain's lockspace, joined at once (each join waits 2 x io_timeout): a host
+        // watches every holder from the start, so when the SPM dies its SDM leases on all domains
+        // can be taken one host_dead after its last renewal, not one host_dead after we looked.
+        var joins = _stores.Where(d => d.Key == Options.Master || Pool.Domains.GetValueOrDefault(d.Key) == PoolMetadata.Active)
+            .Select(d => JoinAsync(d.Key, d.Value, cancellationToken)).ToList();
+        await Task.WhenAll(joins).ConfigureAwait(false);
+        Lockspace = _lockspaces.TryGetValue(Options.Master, out var joined)
+            ? joined.Lockspace
+            : throw new SanpoolException(LeaseErrors.NoLockspace, $"pool {Options.Pool}: host {Options.HostId} could not join the lockspace of master {Options.Master}");
         LogConnected(Logger, Options.Pool, Options.Master, Pool.MasterVersion, Options.HostId, Options.HostName, Pool.Domains.Count);
     }
+
+    /// <summary>Joins a domain's lockspace with our host id; a non-master domain that cannot be joined is logged and left to its writer.</summary>
+    private async Task JoinAsync(Guid domain, IVolumeStore store, CancellationToken cancellationToken)
+    {
+        IBlockDevice? ids = null;
+        try
+        {
+            ids = await store.OpenIdsAsync(cancellationToken).ConfigureAwait(false);
+            var lockspace = await Lockspace.JoinAsync(new LockspaceOptions(new LeaseDisk(ids, 0, store.Geometry, TimeSpan.FromSeconds(store.Info.IoTimeout)),
+                domain.ToString(), Options.HostId, Options.HostName)
+            {
+                Timeouts = new LeaseTimeouts(store.Info.IoTimeout),
+                Logger = Logger,
+            }, cancellationToken).ConfigureAwait(false);
+            _lockspaces[domain] = (lockspace, ids);
+        }
+        catch (SanpoolException e) when (domain != Options.Master)
+        {
+            if (ids is not null)
+            {
+                await ids.DisposeAsync().ConfigureAwait(false);
+            }
+
+            LogDomainUnreachable(Logger, Options.Pool, domain, Options.HostId, e.OneLine);
+        }
+        catch
+        {
+            if (ids is not null)
+            {
+                await ids.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Our host id in <paramref name="domain"/>'s lockspace while it is valid; null if we hold none there (a writer then joins by itself).</summary>
+    public Lockspace? LockspaceOf(Guid domain) =>
+        _lockspaces.TryGetValue(domain, out var joined) && joined.Lockspace.IsValid ? joined.Lockspace : null;
 
     /// <summary>The pool keys as the master domain holds them now, checked against what we expect.</summary>
     /// <exception cref="SanpoolException">
@@ -166,20 +206,25 @@ public sealed partial class PoolHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Lockspace is not null)
+        foreach (var (lockspace, ids) in _lockspaces.Values)
         {
-            if (Lockspace.IsValid)
+            try
             {
-                await Lockspace.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
+                if (lockspace.IsValid)
+                {
+                    await lockspace.LeaveAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (SanpoolException e)
+            {
+                LogDomainUnreachable(Logger, Options.Pool, Guid.Parse(lockspace.Name), Options.HostId, e.OneLine);
             }
 
-            await Lockspace.DisposeAsync().ConfigureAwait(false);
+            await lockspace.DisposeAsync().ConfigureAwait(false);
+            await ids.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_ids is not null)
-        {
-            await _ids.DisposeAsync().ConfigureAwait(false);
-        }
+        _lockspaces.Clear();
 
         foreach (var store in _stores.Values)
         {

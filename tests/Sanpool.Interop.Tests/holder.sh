@@ -2,7 +2,7 @@
 # A lease holder for the contention tests: `sanpool lease command -r RES -c holder.sh NAME
 # WITNESS LOG [HOLD_SECONDS]` execs it once RES is held, so this process is the holder the
 # daemon watches. It records itself in the witness file following the protocol of
-# tests/Sanpool.TestSupport/WitnessFile.cs (one line "NAME PID STARTTIME", read and written
+# src/Sanpool.Core/WitnessFile.cs (one line "NAME PID STARTTIME", read and written
 # under flock(1); another live holder found there is a violation, appended to
 # WITNESS.violations), appends "NAME acquired" to LOG, holds for HOLD_SECONDS (0.01), and
 # clears the witness before exiting, which lets the daemon release the lease.

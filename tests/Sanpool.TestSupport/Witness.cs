@@ -1,3 +1,4 @@
+using Sanpool.Core;
 using Xunit;
 
 namespace Sanpool.TestSupport;

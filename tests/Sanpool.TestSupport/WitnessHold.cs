@@ -1,3 +1,5 @@
+using Sanpool.Core;
+
 namespace Sanpool.TestSupport;
 
 /// <summary>One holder's stay in a witness file; disposing it exits.</summary>

@@ -222,6 +222,17 @@ public sealed partial class LocalPool : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Waits until a host's agent process has exited (a crash point it was armed with, a fence).</summary>
+    public async Task WaitForExitAsync(int host, CancellationToken cancellationToken)
+    {
+        if (!_agents.TryGetValue(host, out var process))
+        {
+            throw new InvalidOperationException($"host {host}'s agent was never started");
+        }
+
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>SIGTERM (a clean stop: the SPM gives its role back), then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(int host, TimeSpan grace)
     {

@@ -5,7 +5,10 @@ using Sanpool.Agent.Api;
 
 namespace Sanpool.Cli.Commands;
 
-/// <summary><c>sanpool agent run --config FILE</c>: one host's agent (sanpoold) in the foreground.</summary>
+/// <summary>
+/// <c>sanpool agent run --config FILE</c>: one host's agent (sanpoold) in the foreground;
+/// <c>sanpool agent status --agent SOCKET|URL</c>: what a running agent says of its host.
+/// </summary>
 public static class AgentCommands
 {
     public static Command Create()
@@ -34,6 +37,25 @@ public static class AgentCommands
             await agent.RunAsync(ct);
             return 0;
         });
-        return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run };
+        return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run, Status() };
+    }
+
+    private static Command Status()
+    {
+        var agent = new AgentOptions(required: true);
+        var json = new Option<bool>("--json") { Description = "Print the agent's JSON answer." };
+        var status = new Command("status",
+            "Ask a running agent about its host: host id and name, pool and master domain, whether it is connected, its SPM role " +
+            "(and which host is SPM if not this one), and whether its host lease is valid.") { json };
+        agent.AddTo(status, structural: false);
+        CliAction.Set(status, async (p, ct) =>
+        {
+            agent.Given(p);
+            using var client = agent.Client(p);
+            var answer = await AgentCall.InvokeAsync(client, "status", AgentCall.NoArgs, ct);
+            Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : AgentText.Status(answer));
+            return 0;
+        });
+        return status;
     }
 }

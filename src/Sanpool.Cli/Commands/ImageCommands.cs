@@ -25,7 +25,7 @@ public static class ImageCommands
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
         var size = new Option<string?>("--size")
         {
-            Description = "Virtual size: bytes (whole 512-byte sectors), or a whole number with K, M, G or T (e.g. 10G); at most 2048T. Default with --template: the template's.",
+            Description = "Virtual size: bytes (whole 512-byte sectors), or a whole number with K, M, G or T (e.g. 10G); at most 2048T. Default with --template: the template's (with --agent give it).",
         };
         var format = new Option<string>("--format") { Description = "cow (qcow2) or raw.", DefaultValueFactory = _ => "cow" };
         format.AcceptOnlyFromAmong("cow", "raw");
@@ -40,6 +40,8 @@ public static class ImageCommands
             sd, size, format, allocation, imageId, volumeId, description, template,
         };
         o.AddTo(cmd);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(cmd, structural: true);
         CliAction.Set(cmd, async (p, ct) =>
         {
             // Everything the arguments alone can refuse is refused before the domain is opened.
@@ -49,10 +51,7 @@ public static class ImageCommands
                 : templateImage is null ? throw new UsageException("give --size (e.g. --size 10G)") : null;
             var newImage = p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid();
             var newVolume = p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
-            using var logs = StorageOptions.Logs();
-            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
-            long capacity = givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity;
-            var spec = new ImageSpec(
+            ImageSpec Spec(long capacity) => new(
                 newImage,
                 newVolume,
                 capacity,
@@ -62,12 +61,47 @@ public static class ImageCommands
                 Description = p.GetValue(description) ?? "",
                 Template = templateImage,
             };
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                long bytes = givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size");
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.create", AgentArgs(domain, Spec(bytes)), ct);
+            }
+
+            using var logs = StorageOptions.Logs();
+            await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
+            var spec = Spec(givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.image"), ct);
             await CreateImage.RunAsync(writer, spec, ct);
             Print(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, spec.Image, spec.Volume);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The arguments of the agent's image.create for <paramref name="spec"/>: sizes in bytes, format and allocation as the CLI names them.</summary>
+    private static Dictionary<string, string> AgentArgs(Guid domain, ImageSpec spec)
+    {
+        var args = new Dictionary<string, string>
+        {
+            ["domain"] = domain.ToString(),
+            ["image"] = spec.Image.ToString(),
+            ["volume"] = spec.Volume.ToString(),
+            ["size"] = spec.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["format"] = spec.Format == VolumeFormat.RAW ? "raw" : "cow",
+            ["allocation"] = spec.Allocation == AllocationType.PREALLOCATED ? "preallocated" : "sparse",
+        };
+        if (spec.Description.Length > 0)
+        {
+            args["description"] = spec.Description;
+        }
+
+        if (spec.Template is { } template)
+        {
+            args["template"] = template.ToString();
+        }
+
+        return args;
     }
 
     private static Command List()
@@ -104,12 +138,26 @@ public static class ImageCommands
         var top = new Option<string>("--top") { Description = "The volume whose data goes down into the base, then is removed.", Required = true };
         var cmd = new Command("merge", "Cold merge: commit a volume into its parent, rebase its child, remove it. Prints the base's UUID.") { sd, image, baseVol, top };
         o.AddTo(cmd);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(cmd, structural: true);
         CliAction.Set(cmd, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var b = StorageOptions.Uuid(p.GetValue(baseVol), "base volume");
             var t = StorageOptions.Uuid(p.GetValue(top), "top volume");
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.merge", new Dictionary<string, string>
+                {
+                    ["domain"] = domain.ToString(),
+                    ["image"] = img.ToString(),
+                    ["base"] = b.ToString(),
+                    ["top"] = t.ToString(),
+                }, ct);
+            }
+
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.merge"), ct);
@@ -132,6 +180,8 @@ public static class ImageCommands
         var newImage = new Option<string?>("--new-image") { Description = "The image's UUID on the target (default: the same)." };
         var cmd = new Command("copy", "Copy an image to another domain, block or file; prints the new volumes' UUIDs, base first.") { sd, image, to, collapse, newImage };
         o.AddTo(cmd);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(cmd, structural: true);
         CliAction.Set(cmd, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
@@ -142,6 +192,24 @@ public static class ImageCommands
                 Collapse = p.GetValue(collapse),
                 NewImage = p.GetValue(newImage) is { } n ? StorageOptions.Uuid(n, "new image") : null,
             };
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                var args = new Dictionary<string, string>
+                {
+                    ["domain"] = domain.ToString(),
+                    ["image"] = img.ToString(),
+                    ["target_domain"] = target.ToString(),
+                    ["collapse"] = options.Collapse ? "true" : "false",
+                };
+                if (options.NewImage is { } ni)
+                {
+                    args["new_image"] = ni.ToString();
+                }
+
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.copy", args, ct);
+            }
+
             using var logs = StorageOptions.Logs();
             var locator = o.Locator(p);
             await using var source = await StorageOptions.OpenAsync(locator, domain, ct);

@@ -32,6 +32,15 @@ internal sealed class Progress
         }
     }
 
+    /// <summary>Ends the bar where it is (the operation failed or was left): a new line on a terminal.</summary>
+    public void Stop()
+    {
+        if (_tty && _lastPercent >= 0)
+        {
+            Console.Error.WriteLine();
+        }
+    }
+
     public void Done()
     {
         Report(100);

@@ -50,6 +50,9 @@ internal sealed class StorageOptions
         command.Options.Add(Json);
     }
 
+    /// <summary>With --agent the storage is the agent's business: refuses --path, --device, --host-id and --no-wait given on the command line.</summary>
+    public void RefuseWithAgent(ParseResult p) => AgentOptions.RefuseWithAgent(p, Path, Device, HostId, NoWait);
+
     public DomainLocator Locator(ParseResult p) => new(
         List(p.GetValue(Path), "SANPOOL_PATH").Select(System.IO.Path.GetFullPath).ToList(),
         List(p.GetValue(Device), "SANPOOL_DEVICES"));

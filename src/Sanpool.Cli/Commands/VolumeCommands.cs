@@ -14,11 +14,24 @@ public static class VolumeCommands
         var volume = new Option<string?>("--volume") { Description = "The new leaf's UUID (default: a new one)." };
         var create = new Command("create", "Add a qcow2 layer on the image's leaf; the old leaf becomes read-only (INTERNAL). Prints the new volume's UUID.") { sd, image, volume };
         o.AddTo(create);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(create, structural: true);
         CliAction.Set(create, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "snapshot.create", new Dictionary<string, string>
+                {
+                    ["domain"] = domain.ToString(),
+                    ["image"] = img.ToString(),
+                    ["volume"] = vol.ToString(),
+                }, ct);
+            }
+
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.snapshot"), ct);
@@ -37,11 +50,24 @@ public static class VolumeCommands
         var volume = new Argument<string>("VOLUME") { Description = "The volume: a leaf, or a volume no one uses." };
         var delete = new Command("delete", "Delete a volume: a leaf (its parent becomes the leaf) or an unused one. Prints its UUID.") { sd, image, volume };
         o.AddTo(delete);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(delete, structural: true);
         CliAction.Set(delete, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = StorageOptions.Uuid(p.GetValue(volume), "volume");
+            if (agent.Given(p))
+            {
+                o.RefuseWithAgent(p);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "volume.delete", new Dictionary<string, string>
+                {
+                    ["domain"] = domain.ToString(),
+                    ["image"] = img.ToString(),
+                    ["volume"] = vol.ToString(),
+                }, ct);
+            }
+
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.volume"), ct);
@@ -64,12 +90,27 @@ public static class VolumeCommands
             sd, image, from, volume,
         };
         o.AddTo(create);
+        var agent = new AgentOptions(required: false);
+        agent.AddTo(create, structural: true);
         CliAction.Set(create, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "template image");
             var src = StorageOptions.Uuid(p.GetValue(from), "source image");
             Guid? vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : null;
+            if (agent.Given(p))
+            {
+                // The verb's "image" is the image collapsed; its "template" the new template image.
+                o.RefuseWithAgent(p);
+                var args = new Dictionary<string, string> { ["domain"] = domain.ToString(), ["image"] = src.ToString(), ["template"] = img.ToString() };
+                if (vol is { } tv)
+                {
+                    args["volume"] = tv.ToString();
+                }
+
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "template.create", args, ct);
+            }
+
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.template"), ct);

@@ -20,6 +20,8 @@ namespace Sanpool.Pool.Spm;
 /// </summary>
 public sealed partial class SpmRole : IAsyncDisposable
 {
+    /// <summary>Tests only: a <see cref="WitnessFile"/> the role enters once it holds the SDM lease and leaves when it ends.</summary>
+    private static readonly string? Witness = Environment.GetEnvironmentVariable("SANPOOL_SPM_WITNESS");
     private readonly PoolHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _transition = new(1, 1);
@@ -81,10 +83,13 @@ public sealed partial class SpmRole : IAsyncDisposable
             : $"host {_host.Options.HostId} is not SPM of pool {_host.Options.Pool}; the pool has no SPM now", isTransient: true);
     }
 
-    /// <summary>Throws SPM_LEASE_LOST if our lease may be gone; called before every write the role makes.</summary>
+    /// <summary>
+    /// Throws SPM_LEASE_LOST if our lease may be gone; called before every write the role makes
+    /// (while Contend too: becoming SPM settles the tasks before it says SPM).
+    /// </summary>
     public void CheckLease()
     {
-        if (_state != SpmState.Spm || _lost.IsCancellationRequested || !_host.Lockspace.IsValid)
+        if (_state == SpmState.Free || _lost.IsCancellationRequested || !_host.Lockspace.IsValid)
         {
             throw new SanpoolException(PoolErrors.SpmLeaseLost, $"host {_host.Options.HostId} is no longer SPM of pool {_host.Options.Pool}; nothing more is written");
         }
@@ -129,6 +134,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         var options = _host.Options;
         var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
         _writers[options.Master] = master;
+        _ = Witness is null || WitnessFile.TryEnter(Witness, $"host{options.HostId}/pid{Environment.ProcessId}", out _);
         _lost.Dispose();
         _lost = new CancellationTokenSource();
         long lver = (long)master.LeaseVersion;
@@ -147,7 +153,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             try
             {
                 var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
-                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace: null), _logger, cancellationToken)
+                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(_host.LockspaceOf(domain)), _logger, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (SanpoolException e) when (!cancellationToken.IsCancellationRequested)
@@ -157,9 +163,10 @@ public sealed partial class SpmRole : IAsyncDisposable
             }
         }
 
-        _state = SpmState.Spm;
+        // Tasks are settled while still Contend: no verb is accepted, and no task is read, before they are.
         var recovered = _writers.Values.SelectMany(w => w.Recovered).ToList();
         await Tasks.LoadAsync(recovered, cancellationToken).ConfigureAwait(false);
+        _state = SpmState.Spm;
         _watch = WatchAsync(_lost.Token);
         LogSpmStarted(_logger, options.Pool, options.HostId, lver, _writers.Count, recovered.Count);
     }
@@ -289,6 +296,11 @@ public sealed partial class SpmRole : IAsyncDisposable
     /// </summary>
     private async Task CloseWritersAsync()
     {
+        if (Witness is not null)
+        {
+            WitnessFile.Exit(Witness, $"host{_host.Options.HostId}/pid{Environment.ProcessId}");
+        }
+
         var limit = _host.Lockspace?.Timeouts.KillGrace ?? TimeSpan.FromSeconds(10);
         foreach (var writer in _writers.Values)
         {

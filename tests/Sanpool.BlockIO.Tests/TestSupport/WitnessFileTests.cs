@@ -1,3 +1,5 @@
+using Sanpool.Core;
+
 namespace Sanpool.TestSupport.Tests;
 
 public sealed class WitnessFileTests : IDisposable

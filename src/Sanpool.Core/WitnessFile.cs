@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace Sanpool.TestSupport;
+namespace Sanpool.Core;
 
 /// <summary>
 /// The witness file: an independent record of who believes it holds a lease, kept by the
