@@ -4,8 +4,8 @@
 SANPOOL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests and the demo drive (lvm, qemu-img, the real sanlock).
-SANPOOL_PACKAGES=(lvm2 qemu-utils sanlock)
+# Debian packages the tests and the demo drive (lvm, qemu-img, the real sanlock, losetup).
+SANPOOL_PACKAGES=(lvm2 qemu-utils sanlock mount)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
