@@ -12,18 +12,21 @@ namespace Sanpool.Bench;
 /// <see cref="BlockDomain.CreateAsync(IReadOnlyList{string}, Guid, string, int, int, CancellationToken)"/>
 /// as <c>sanpool domain create --block DEV --io-timeout N</c> does. Writers (the library's and
 /// the CLI's) share one run directory, as the commands of one host would. Disposing detaches
-/// exactly the loop device it attached and deletes the file, so the VG goes with it.
+/// exactly the loop device it attached and deletes the file, so the VG goes with it; a domain
+/// borrowed from a <see cref="Agent.Local.LocalPool"/> is left to its owner.
 /// </summary>
 internal sealed class BenchDomain : IAsyncDisposable
 {
-    private readonly LoopDevice _lun;
+    private readonly LoopDevice? _lun;
 
-    private BenchDomain(LoopDevice lun, Guid uuid, string runDirectory, int ioTimeout)
+    private BenchDomain(LoopDevice? lun, string device, Guid uuid, string runDirectory, int ioTimeout, int hostId)
     {
         _lun = lun;
+        Device = device;
         Uuid = uuid;
         RunDirectory = runDirectory;
         IoTimeout = ioTimeout;
+        HostId = hostId;
     }
 
     public Guid Uuid { get; }
@@ -32,13 +35,14 @@ internal sealed class BenchDomain : IAsyncDisposable
     public string Vg => Uuid.ToString();
 
     /// <summary>The loop device, the domain's only PV.</summary>
-    public string Device => _lun.Path;
-
-    public long LunSize => _lun.Size;
+    public string Device { get; }
 
     public string RunDirectory { get; }
 
     public int IoTimeout { get; }
+
+    /// <summary>The host id the library's and the CLI's writers use.</summary>
+    public int HostId { get; }
 
     public QemuImg QemuImg { get; } = new();
 
@@ -54,7 +58,7 @@ internal sealed class BenchDomain : IAsyncDisposable
         {
             var uuid = Guid.NewGuid();
             await BlockDomain.CreateAsync([lun.Path], uuid, "bench", 512, ioTimeout, CancellationToken.None);
-            return new BenchDomain(lun, uuid, Path.Combine(dir, "run"), ioTimeout);
+            return new BenchDomain(lun, lun.Path, uuid, Path.Combine(dir, "run"), ioTimeout, 1);
         }
         catch
         {
@@ -63,13 +67,20 @@ internal sealed class BenchDomain : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A domain someone else made and will take away (a local pool's data domain); its writers
+    /// use <paramref name="hostId"/>, which must be one no agent of that pool uses.
+    /// </summary>
+    public static BenchDomain Borrow(string device, Guid uuid, string runDirectory, int ioTimeout, int hostId) =>
+        new(null, device, uuid, runDirectory, ioTimeout, hostId);
+
     /// <summary>The domain as the CLI opens it: found through its device, nothing else scanned.</summary>
     public Task<IVolumeStore> OpenStoreAsync() =>
         new DomainLocator([], [Device]).OpenAsync(Uuid, QemuImg, RunDirectory, CancellationToken.None);
 
-    /// <summary>Becomes the domain's writer as host 1 (writer lock, host id, SPM lease).</summary>
+    /// <summary>Becomes the domain's writer as <see cref="HostId"/> (writer lock, host id, SPM lease).</summary>
     public Task<DomainWriter> OpenWriterAsync(IVolumeStore store) =>
-        DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = 1, RunDirectory = RunDirectory }, NullLogger.Instance, CancellationToken.None);
+        DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = HostId, RunDirectory = RunDirectory }, NullLogger.Instance, CancellationToken.None);
 
-    public ValueTask DisposeAsync() => _lun.DisposeAsync();
+    public ValueTask DisposeAsync() => _lun?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

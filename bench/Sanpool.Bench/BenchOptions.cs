@@ -3,17 +3,20 @@ using System.Globalization;
 namespace Sanpool.Bench;
 
 /// <summary>
-/// Command line: <c>[--suite all|leases|storage] [--io SECONDS] [--rounds N] [--warmup N]
+/// Command line: <c>[--suite all|leases|storage|pool] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
-/// [--list-rounds N] [--storage-out FILE]</c>.
+/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
-        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE]";
+        "usage: [--suite all|leases|storage|pool] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE]";
 
-    /// <summary>Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), or all.</summary>
+    /// <summary>
+    /// Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), pool
+    /// (SPM failover against host_dead, structural verbs through the agent), or all.
+    /// </summary>
     public string Suite { get; init; } = "all";
 
     public int Io { get; init; } = 1;
@@ -28,7 +31,7 @@ internal sealed record BenchOptions
     /// <summary>Where the lease table is written besides stdout (default: bench/results/latest.md of the checkout).</summary>
     public string? Out { get; init; }
 
-    /// <summary>Timed snapshot creations per Sanpool path (library, CLI), each followed by one anchor round.</summary>
+    /// <summary>Timed snapshot creations per Sanpool path (library, CLI, and in the pool suite the agent), each followed by one anchor round.</summary>
     public int SnapshotRounds { get; init; } = 20;
 
     /// <summary>Volumes in the domain that dump-volume-chains and domain check read.</summary>
@@ -40,9 +43,17 @@ internal sealed record BenchOptions
     /// <summary>Where the storage tables are written besides stdout (default: bench/results/storage.md of the checkout).</summary>
     public string? StorageOut { get; init; }
 
+    /// <summary>The pool suite's failover runs: kill -9 of the SPM this many times at each io_timeout, one local pool per io_timeout.</summary>
+    public IReadOnlyList<(int Io, int Repetitions)> Failover { get; init; } = [(1, 3), (2, 2), (10, 1)];
+
+    /// <summary>Where the pool tables are written besides stdout (default: bench/results/pool.md of the checkout).</summary>
+    public string? PoolOut { get; init; }
+
     public bool RunsLeases => Suite is "all" or "leases";
 
     public bool RunsStorage => Suite is "all" or "storage";
+
+    public bool RunsPool => Suite is "all" or "pool";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -63,17 +74,45 @@ internal sealed record BenchOptions
                 "--volumes" => o with { Volumes = Int() },
                 "--list-rounds" => o with { ListRounds = Int() },
                 "--storage-out" => o with { StorageOut = Value() },
+                "--failover" => o with { Failover = ParseFailover(Value()) },
+                "--pool-out" => o with { PoolOut = Value() },
                 _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
             || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1)
         {
-            throw new ArgumentException($"--suite all|leases|storage, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 
         return o;
+    }
+
+    /// <summary>"1:3,2:2,10:1" (io_timeout:repetitions, each io_timeout once), or "none".</summary>
+    private static IReadOnlyList<(int Io, int Repetitions)> ParseFailover(string text)
+    {
+        if (text == "none")
+        {
+            return [];
+        }
+
+        var runs = new List<(int Io, int Repetitions)>();
+        foreach (string item in text.Split(','))
+        {
+            string[] parts = item.Split(':');
+            if (parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int io) || io is < 1 or > 255
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int reps) || reps < 1
+                || runs.Any(r => r.Io == io))
+            {
+                throw new ArgumentException($"--failover takes IO:REPS,... (io_timeout 1..255 s, each once; repetitions >= 1) or none, not '{text}'");
+            }
+
+            runs.Add((io, reps));
+        }
+
+        return runs;
     }
 }

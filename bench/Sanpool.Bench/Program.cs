@@ -3,7 +3,9 @@ using Sanpool.Bench;
 // Sanpool's benchmarks, each figure next to an anchor measured in the same run:
 //   leases  - acquire + release and takeover against the real sanlock 3.8.5 (LeaseSuite);
 //   storage - snapshot create, dump-volume-chains and domain check on a block domain against
-//             bare lvm and qemu-img (StorageSuite).
+//             bare lvm and qemu-img (StorageSuite);
+//   pool    - SPM failover after kill -9 against host_dead, and snapshot create through the agent
+//             against the library, the CLI and bare lvm + qemu-img, on a local pool (PoolSuite).
 // Needs root (loop devices, sanlock, lvm). Each suite prints Markdown and writes it under bench/results/.
 var options = BenchOptions.Parse(args);
 string root = Checkout.Root();
@@ -19,6 +21,11 @@ try
     if (options.RunsStorage)
     {
         await StorageSuite.RunAsync(options, root, Path.Combine(work, "storage"));
+    }
+
+    if (options.RunsPool)
+    {
+        await PoolSuite.RunAsync(options, root, Path.Combine(work, "pool"));
     }
 
     return 0;

@@ -1,5 +1,6 @@
 using Sanpool.BlockIO;
 using Sanpool.Leases;
+using Sanpool.Storage.Volumes;
 
 namespace Sanpool.Bench;
 
@@ -12,14 +13,13 @@ internal sealed class RenewalWatch : IAsyncDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private Task _loop = Task.CompletedTask;
     private ulong _timestamp;
     private TimeSpan _changedAt;
     private int _changes;
 
-    private RenewalWatch(BenchLayout layout, int hostId, int io)
+    private RenewalWatch()
     {
-        _loop = Task.Run(() => LoopAsync(layout, hostId, io, _stop.Token));
     }
 
     /// <summary>Monotonic time at which the latest timestamp was first seen.</summary>
@@ -28,15 +28,36 @@ internal sealed class RenewalWatch : IAsyncDisposable
     /// <summary>How many renewals (changes) were seen.</summary>
     public int Renewals { get { lock (_stop) { return _changes; } } }
 
-    public static RenewalWatch Start(BenchLayout layout, int hostId, int io) => new(layout, hostId, io);
-
-    private async Task LoopAsync(BenchLayout layout, int hostId, int io, CancellationToken stop)
+    /// <summary>Watches a host id of the bench's lockspace file.</summary>
+    public static RenewalWatch Start(BenchLayout layout, int hostId, int io)
     {
-        await using var device = DirectBlockDevice.Open(layout.Path, readOnly: true);
-        var disk = layout.Disk(device, 0, io);
+        var watch = new RenewalWatch();
+        watch._loop = Task.Run(async () =>
+        {
+            await using var device = DirectBlockDevice.Open(layout.Path, readOnly: true);
+            await watch.LoopAsync(layout.Disk(device, 0, io), BenchLayout.Lockspace, hostId, watch._stop.Token);
+        });
+        return watch;
+    }
+
+    /// <summary>Watches a host id in a domain's lockspace (named by the domain's UUID), read through its "ids" area.</summary>
+    public static RenewalWatch Start(IVolumeStore store, int hostId)
+    {
+        var watch = new RenewalWatch();
+        watch._loop = Task.Run(async () =>
+        {
+            await using var ids = await store.OpenIdsAsync(watch._stop.Token);
+            var disk = new LeaseDisk(ids, 0, store.Geometry, TimeSpan.FromSeconds(store.Info.IoTimeout));
+            await watch.LoopAsync(disk, store.Info.Uuid.ToString(), hostId, watch._stop.Token);
+        });
+        return watch;
+    }
+
+    private async Task LoopAsync(LeaseDisk disk, string lockspace, int hostId, CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested)
         {
-            var record = await DeltaLease.ReadAsync(disk, BenchLayout.Lockspace, hostId, stop);
+            var record = await DeltaLease.ReadAsync(disk, lockspace, hostId, stop);
             var now = MonotonicClock.System.Now;
             lock (_stop)
             {

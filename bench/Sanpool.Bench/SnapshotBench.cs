@@ -1,3 +1,4 @@
+using System.Globalization;
 using Sanpool.Core.Tools;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Operations;
@@ -17,7 +18,7 @@ namespace Sanpool.Bench;
 /// chain does not grow from round to round, and is followed by one anchor round; the anchor's
 /// LV and file are taken away again untimed, so both see the same VG.
 /// </summary>
-internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, BenchOptions options, string cli, string scratch, CancellationToken stop)
+internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, SnapshotAnchorRounds anchorRounds, BenchOptions options, string cli, CancellationToken stop)
 {
     /// <summary>The images' virtual size: a small VM disk.</summary>
     public const long Capacity = 10L * 1024 * 1024 * 1024;
@@ -25,26 +26,24 @@ internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, Be
     /// <summary>Untimed rounds before each series (JIT, lvm's and qemu-img's first start).</summary>
     public const int Warmup = 2;
 
-    private readonly List<TimeSpan> _anchor = [];
     private long _snapshotLvSize;
 
     /// <summary>LVs in the VG when the timed rounds began (special LVs included).</summary>
     public int LvCount { get; private set; }
 
-    /// <summary>The library row, the CLI row, and the anchor row (its rounds interleaved with both).</summary>
+    /// <summary>The library row, the CLI row, and the anchor row (every round of <paramref name="anchorRounds"/> so far, interleaved with both).</summary>
     public async Task<IReadOnlyList<LatencyStats>> RunAsync()
     {
         int perPath = Warmup + options.SnapshotRounds;
         var images = await CreateImagesAsync(2 * perPath);
-        Directory.CreateDirectory(scratch);
-        await anchor.QemuImgBaseAsync(Path.Combine(scratch, "parent"), Capacity);
+        await anchorRounds.PrepareAsync(_snapshotLvSize);
         LvCount = (await anchor.LvsAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1;
 
         Console.Error.WriteLine($"snapshot create: {options.SnapshotRounds} rounds through the library, each with an anchor round ...");
         var library = await LibraryAsync(images[..perPath]);
         Console.Error.WriteLine($"snapshot create: {options.SnapshotRounds} rounds through the CLI, each with an anchor round ...");
         var command = await CliAsync(images[perPath..]);
-        return [library, command, LatencyStats.From("anchor: `lvcreate` + `qemu-img create -b` (bare)", _anchor)];
+        return [library, command, anchorRounds.Stats()];
     }
 
     /// <summary>Not timed: one qcow2 image per round, made through the library.</summary>
@@ -77,7 +76,7 @@ internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, Be
     private async Task<LatencyStats> CliAsync(List<Guid> images)
     {
         var samples = await RoundsAsync(images, image => ExternalTool.RunAsync(
-            [cli, "snapshot", "create", domain.Uuid.ToString(), image.ToString(), "--device", domain.Device, "--host-id", "1"],
+            [cli, "snapshot", "create", domain.Uuid.ToString(), image.ToString(), "--device", domain.Device, "--host-id", domain.HostId.ToString(CultureInfo.InvariantCulture)],
             new ToolRunOptions { Timeout = TimeSpan.FromMinutes(2), Environment = domain.CliEnvironment }, CancellationToken.None));
         return LatencyStats.From($"Sanpool CLI (`sanpool snapshot create`, one-shot writer, io_timeout {domain.IoTimeout})", samples);
     }
@@ -90,29 +89,13 @@ internal sealed class SnapshotBench(BenchDomain domain, StorageAnchor anchor, Be
         {
             stop.ThrowIfCancellationRequested();
             var sanpool = await Timing.TimeAsync(() => snapshot(images[i]));
-            var bare = await AnchorRoundAsync();
+            await anchorRounds.RoundAsync(keep: i >= Warmup);
             if (i >= Warmup)
             {
                 samples.Add(sanpool);
-                _anchor.Add(bare);
             }
         }
 
         return samples;
-    }
-
-    /// <summary>The anchor: an LV of the snapshot's size and a qcow2 over the parent; both taken away again, untimed.</summary>
-    private async Task<TimeSpan> AnchorRoundAsync()
-    {
-        string name = $"anchor-{Guid.NewGuid():N}";
-        string file = Path.Combine(scratch, name);
-        var elapsed = await Timing.TimeAsync(async () =>
-        {
-            await anchor.LvCreateAsync(name, _snapshotLvSize);
-            await anchor.QemuImgCreateAsync(file, "parent", Capacity);
-        });
-        await anchor.LvRemoveAsync(name);
-        File.Delete(file);
-        return elapsed;
     }
 }

@@ -16,32 +16,8 @@ namespace Sanpool.Bench;
 /// </summary>
 internal static class StorageSuite
 {
-    public static async Task RunAsync(BenchOptions options, string root, string work)
-    {
-        using var stop = new CancellationTokenSource();
-        void OnCtrlC(object? sender, ConsoleCancelEventArgs e)
-        {
-            // A second Ctrl-C ends the process at once (and leaves the loop devices attached).
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-            Console.Error.WriteLine("stopping after this round; the loop devices are detached on the way out ...");
-        }
-
-        Console.CancelKeyPress += OnCtrlC;
-        try
-        {
-            await RunAsync(options, root, work, stop.Token);
-        }
-        catch (Exception e) when (stop.IsCancellationRequested && e is not OperationCanceledException)
-        {
-            // The terminal's SIGINT reached the child under way (sanpool, lvm, qemu-img) too.
-            throw new OperationCanceledException("interrupted", e, stop.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCtrlC;
-        }
-    }
+    public static Task RunAsync(BenchOptions options, string root, string work) =>
+        CtrlC.RunAsync("round", stop => RunAsync(options, root, work, stop));
 
     private static async Task RunAsync(BenchOptions options, string root, string work, CancellationToken stop)
     {
@@ -64,7 +40,8 @@ internal static class StorageSuite
         long extents = (4L * (SnapshotBench.Warmup + options.SnapshotRounds)) + BlockDomainLayout.SpecialExtents(1024 * 1024) + 16;
         string dir = Path.Combine(work, "snapshot");
         await using var domain = await BenchDomain.CreateAsync(dir, (extents + 3) * BlockDomainLayout.ExtentSize, options.Io);
-        var bench = new SnapshotBench(domain, new StorageAnchor(domain), options, cli, Path.Combine(dir, "anchor"), stop);
+        var anchor = new StorageAnchor(domain);
+        var bench = new SnapshotBench(domain, anchor, new SnapshotAnchorRounds(anchor, Path.Combine(dir, "anchor")), options, cli, stop);
         var rows = await bench.RunAsync();
         return (rows, bench.LvCount);
     }
