@@ -21,7 +21,7 @@ namespace Sanpool.Agent;
 /// </summary>
 public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 {
-    private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
+    private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "pool.move-master", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
         .Concat(StructuralVerbs.Names).ToFrozenSet(StringComparer.Ordinal);
     private readonly AgentConfig _config;
     private readonly ILogger _logger;
@@ -29,6 +29,8 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
     private SpmRole? _spm;
     private SpmElection? _election;
     private DomainMonitor? _monitor;
+    private CancellationTokenSource? _session;
+    private Guid? _moveTo;
 
     public HostAgent(AgentConfig config, ILogger logger)
     {
@@ -40,7 +42,13 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     public SpmRole? Spm => _spm;
 
-    /// <summary>Connects (retrying while the storage is not there yet) and runs the election until <paramref name="stop"/>.</summary>
+    /// <summary>
+    /// Connects (retrying while the storage is not there yet) and runs the domain monitor and
+    /// the election until <paramref name="stop"/>. When the master role moves to another domain
+    /// (this host's own pool.move-master, or the monitor finding its master demoted), the host
+    /// leaves the pool and connects again to the new master, unless its config pins a
+    /// master_version, in which case WRONG_MASTER ends the agent.
+    /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
         Directory.CreateDirectory(_config.RunDir);
@@ -54,6 +62,32 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             HostName = _config.HostName,
             RunDirectory = _config.RunDir,
         };
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await SessionAsync(options, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (_moveTo is not { } next || stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            LogFollowingMaster(_logger, _config.Pool, _config.HostId, options.Master, next);
+            await LeaveAsync().ConfigureAwait(false);
+            options = options with { Master = next, MasterVersion = null };
+            _moveTo = null;
+        }
+    }
+
+    /// <summary>One connection to the pool through one master: until stopped, or until the master moves.</summary>
+    private async Task SessionAsync(PoolHostOptions options, CancellationToken stop)
+    {
         while (_host is null)
         {
             try
@@ -67,16 +101,79 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             }
         }
 
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        _session = session;
         _spm = new SpmRole(_host, _logger);
         var spm = _spm;
         _monitor = new DomainMonitor(_host, Path.GetFullPath(_config.Socket), _config.Tcp, () => SpmName(spm.State), _logger);
+        _monitor.MasterMoved += () => _ = FollowMasterAsync(session.Token);
         _election = new SpmElection(_spm, _monitor, _config.Election ? _config.SpmPriority : -1, _logger);
         try
         {
-            await Task.WhenAll(_monitor.RunAsync(stop), _election.RunAsync(stop)).ConfigureAwait(false);
+            await Task.WhenAll(_monitor.RunAsync(session.Token), _election.RunAsync(session.Token)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (session.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            _session = null;
+        }
+    }
+
+    /// <summary>The monitor found our master demoted: find the one that replaced it and reconnect there.</summary>
+    private async Task FollowMasterAsync(CancellationToken session)
+    {
+        if (_host?.Options.MasterVersion is not null)
+        {
+            // A pinned master_version is the operator's word: stay, and say so (the monitor logs WRONG_MASTER).
+            return;
+        }
+
+        try
+        {
+            if (_host is { } host && await host.FindCurrentMasterAsync(session).ConfigureAwait(false) is { } current && current.Domain != host.Options.Master)
+            {
+                RequestMove(current.Domain);
+            }
+        }
+        catch (Exception e) when (e is SanpoolException or OperationCanceledException)
+        {
+        }
+    }
+
+    private void RequestMove(Guid master)
+    {
+        _moveTo = master;
+        try
+        {
+            _session?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Leaves the pool (role, monitor, lockspaces) before connecting through another master.</summary>
+    private async Task LeaveAsync()
+    {
+        if (_monitor is not null)
+        {
+            await _monitor.DisposeAsync().ConfigureAwait(false);
+            _monitor = null;
+        }
+
+        _election = null;
+        if (_spm is not null)
+        {
+            await _spm.DisposeAsync().ConfigureAwait(false);
+            _spm = null;
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+            _host = null;
         }
     }
 
@@ -103,7 +200,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         var a = new VerbArgs(verb, args, verb switch
         {
             "task.status" or "task.clear" => ["task"],
-            "domain.info" => ["domain"],
+            "domain.info" or "pool.move-master" => ["domain"],
             _ => [],
         });
         return verb switch
@@ -111,6 +208,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             "status" => await StatusAsync(cancellationToken).ConfigureAwait(false),
             "pool.info" => Json(await Connected.ReadPoolAsync(cancellationToken).ConfigureAwait(false)),
             "domain.info" => await DomainInfoAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false),
+            "pool.move-master" => await MoveMasterAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false),
             "spm.status" => Json(await Role.StatusAsync(cancellationToken).ConfigureAwait(false)),
             "spm.start" => await SpmStartAsync(cancellationToken).ConfigureAwait(false),
             "spm.stop" => await SpmStopAsync(cancellationToken).ConfigureAwait(false),
@@ -183,7 +281,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             ["host_id"] = _config.HostId,
             ["host_name"] = _config.HostName,
             ["pool"] = _config.Pool.ToString(),
-            ["master"] = _config.Master.ToString(),
+            ["master"] = (_host?.Options.Master ?? _config.Master).ToString(),
             ["connected"] = _host is not null,
         };
         if (_spm is not null)
@@ -200,6 +298,16 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         }
 
         return status;
+    }
+
+    /// <summary>On the SPM: moves the master role, then this host (and every other, by its monitor) reconnects through the new master.</summary>
+    private async Task<JsonNode> MoveMasterAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        var keys = await Role.MoveMasterAsync(domain, cancellationToken).ConfigureAwait(false);
+        RequestMove(domain);
+        var reply = (JsonObject)Json(keys);
+        reply["master"] = domain.ToString();
+        return reply;
     }
 
     private async Task<JsonNode> SpmStartAsync(CancellationToken cancellationToken)
@@ -313,6 +421,9 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     [LoggerMessage(EventId = 742, Level = LogLevel.Information, Message = "pool {Pool}: {Verb} forwarded from host {HostId} to the SPM, host {SpmId}, at {Target}")]
     private static partial void LogForwarding(ILogger logger, Guid pool, string verb, int hostId, int spmId, string target);
+
+    [LoggerMessage(EventId = 743, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId}: the master role moved from {Old} to {New}; reconnecting through the new master")]
+    private static partial void LogFollowingMaster(ILogger logger, Guid pool, int hostId, Guid old, Guid @new);
 
     [LoggerMessage(EventId = 741, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId}: spm stop on shutdown failed: {Error}")]
     private static partial void LogStopFailed(ILogger logger, Guid pool, int hostId, string error);

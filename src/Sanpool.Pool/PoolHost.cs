@@ -166,8 +166,8 @@ public sealed partial class PoolHost : IAsyncDisposable
         return pool;
     }
 
-    /// <summary>The pool's current master among the domains this host can reach, for an error message; null if none is found.</summary>
-    private async Task<MasterClaim?> FindCurrentMasterAsync(CancellationToken cancellationToken)
+    /// <summary>The pool's current master among the domains this host can reach (the highest MASTER_VERSION claiming it); null if none is found.</summary>
+    public async Task<MasterClaim?> FindCurrentMasterAsync(CancellationToken cancellationToken)
     {
         try
         {

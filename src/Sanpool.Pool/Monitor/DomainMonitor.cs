@@ -54,6 +54,9 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
     public string? Socket { get; }
 
+    /// <summary>Raised when the master's metadata says it is no longer the pool's master (WRONG_MASTER).</summary>
+    public event Action? MasterMoved;
+
     public string? Tcp { get; }
 
     /// <summary>The pool keys as last read by the monitor (at most one cycle old).</summary>
@@ -115,6 +118,13 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         try
         {
             Pool = await _host.ReadPoolAsync(cancellationToken).WaitAsync(CheckTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SanpoolException e) when (e.Code == PoolErrors.WrongMaster)
+        {
+            // The master role moved (or this domain is no longer ours): the host must reconnect.
+            LogPoolUnread(_logger, _host.Options.Pool, _host.Options.Master, _host.Options.HostId, e.Message);
+            MasterMoved?.Invoke();
+            return;
         }
         catch (Exception e) when (e is SanpoolException or TimeoutException)
         {

@@ -203,6 +203,54 @@ public sealed partial class SpmRole : IAsyncDisposable
     }
 
     /// <summary>
+    /// Moves the master role to <paramref name="newMaster"/>, an Active domain this SPM holds
+    /// (both SDM leases held: <see cref="MasterMove"/>), with no task running. The role lived
+    /// on the old master's lease, so it ends here: the new master is left naming no SPM, the
+    /// leases are released, and every host (this one too) reconnects to the new master, where
+    /// the election picks the next SPM.
+    /// </summary>
+    public async Task<PoolMetadata> MoveMasterAsync(Guid newMaster, CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RequireSpmAsync(cancellationToken).ConfigureAwait(false);
+            var master = _host.Options.Master;
+            if (newMaster == master)
+            {
+                throw CommonErrors.Invalid($"domain {newMaster} is already the master of pool {_host.Options.Pool}");
+            }
+
+            if (Tasks.Running.Count > 0)
+            {
+                throw new SanpoolException(PoolErrors.TaskRunning,
+                    $"pool {_host.Options.Pool}: {Tasks.Running.Count} task(s) still running ({string.Join(", ", Tasks.Running)}); the master moves once they end", true);
+            }
+
+            CheckLease();
+            var to = _writers.TryGetValue(newMaster, out var writer)
+                ? writer
+                : throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {newMaster} is not an Active domain of pool {_host.Options.Pool} reachable from the SPM");
+            var others = _writers.Where(w => w.Key != master && w.Key != newMaster).Select(w => w.Value.Store).ToList();
+            var moved = await PoolAdmin.MoveMasterAsync(_writers[master], to, others, cancellationToken).ConfigureAwait(false);
+
+            // No SPM named on the new master until the election there picks one.
+            var md = await to.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+            var keys = PoolMetadata.From(md, newMaster) with { SpmId = -1 };
+            await to.Store.WriteDomainMetadataAsync(keys.ApplyTo(md), cancellationToken).ConfigureAwait(false);
+            _state = SpmState.Free;
+            await _lost.CancelAsync().ConfigureAwait(false);
+            await CloseWritersAsync().ConfigureAwait(false);
+            LogSpmStopped(_logger, _host.Options.Pool, _host.Options.HostId, $"the master moved from {master} to {newMaster} (MASTER_VERSION {moved.MasterVersion})");
+            return keys;
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>
     /// Gives the role up on purpose while our lease is still good, for instance because this
     /// host cannot reach every domain and another host can: running tasks are cancelled and
     /// left Running for the next SPM to recover (as on a loss), then POOL_SPM_ID = -1 and the
