@@ -95,7 +95,7 @@ internal static class PoolReport
                      "journal recovery, task area), nor the first structural verb. The excess is all of those.";
         yield return "\"master writer open\" and \"data writer open\": from the new SPM's agent log (its clock, to the millisecond): its writer of the master " +
                      "domain open (the master's SDM lease taken, the master's lockspace having been joined at connect) and of the data domain (that domain's lockspace " +
-                     "joined and its SDM lease taken when the role starts). \"refused submits\": the new SPM's refusals of the first image.create, which is sent again " +
+                     "joined at connect too, its SDM lease taken when the role starts). \"refused submits\": the new SPM's refusals of the first image.create, which is sent again " +
                      "every 20 ms until taken.";
         yield return "The survivors are polled with spm.status (a `vgs` on a host that is not SPM) every 1 s until 2 io + 5 s before host_dead, then every 0.2 s; " +
                      "\"first Contend seen\" is when a survivor was first seen contending (it waits in the SDM lease acquire until host_dead). " +
