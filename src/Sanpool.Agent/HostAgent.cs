@@ -21,7 +21,7 @@ namespace Sanpool.Agent;
 /// </summary>
 public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 {
-    private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "pool.move-master", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
+    private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "pool.move-master", "pool.attach", "pool.detach", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
         .Concat(StructuralVerbs.Names).ToFrozenSet(StringComparer.Ordinal);
     private readonly AgentConfig _config;
     private readonly ILogger _logger;
@@ -200,7 +200,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         var a = new VerbArgs(verb, args, verb switch
         {
             "task.status" or "task.clear" => ["task"],
-            "domain.info" or "pool.move-master" => ["domain"],
+            "domain.info" or "pool.move-master" or "pool.attach" or "pool.detach" => ["domain"],
             _ => [],
         });
         return verb switch
@@ -209,6 +209,8 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             "pool.info" => Json(await Connected.ReadPoolAsync(cancellationToken).ConfigureAwait(false)),
             "domain.info" => await DomainInfoAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false),
             "pool.move-master" => await MoveMasterAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false),
+            "pool.attach" => Json(await Role.AttachAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false)),
+            "pool.detach" => Json(await Role.DetachAsync(a.Uuid("domain"), cancellationToken).ConfigureAwait(false)),
             "spm.status" => Json(await Role.StatusAsync(cancellationToken).ConfigureAwait(false)),
             "spm.start" => await SpmStartAsync(cancellationToken).ConfigureAwait(false),
             "spm.stop" => await SpmStopAsync(cancellationToken).ConfigureAwait(false),

@@ -17,6 +17,7 @@ public sealed partial class PoolHost : IAsyncDisposable
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IVolumeStore> _stores = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (Lockspace Lockspace, IBlockDevice Ids)> _lockspaces = new();
+    private readonly SemaphoreSlim _joinGate = new(1, 1);
 
     private PoolHost(PoolHostOptions options, QemuImg qemuImg, ILogger logger)
     {
@@ -36,7 +37,7 @@ public sealed partial class PoolHost : IAsyncDisposable
 
     public IVolumeStore Master => _stores[Options.Master];
 
-    /// <summary>The pool as the master said when we connected (see <see cref="ReadPoolAsync"/> for now).</summary>
+    /// <summary>The pool as the master said at the last <see cref="ReadPoolAsync"/> (the monitor reads it every cycle).</summary>
     public PoolMetadata Pool { get; private set; } = null!;
 
     public static async Task<PoolHost> ConnectAsync(PoolHostOptions options, QemuImg qemuImg, ILogger logger, CancellationToken cancellationToken)
@@ -163,6 +164,7 @@ public sealed partial class PoolHost : IAsyncDisposable
                 $"pool {Options.Pool}: master domain {Options.Master} is at MASTER_VERSION {pool.MasterVersion}, this host expects {expected}; reconnect with the pool's current master");
         }
 
+        Pool = pool;
         return pool;
     }
 
@@ -194,7 +196,59 @@ public sealed partial class PoolHost : IAsyncDisposable
             throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain} is not in pool {Options.Pool}");
         }
 
-        store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
+        return await OpenStoreAsync(domain, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The store of a domain that is not (yet) in the pool, for the SPM attaching it: found by
+    /// the locator like the pool's own domains, and its lockspace joined.
+    /// </summary>
+    public async Task<IVolumeStore> AttachingStoreAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        var store = _stores.TryGetValue(domain, out var open) ? open : await OpenStoreAsync(domain, cancellationToken).ConfigureAwait(false);
+        await EnsureJoinedAsync(domain, cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    /// <summary>
+    /// Joins the lockspace of a domain of the pool if we hold no valid host id there: a domain
+    /// attached since we connected, or one whose lockspace failed while its storage was lost.
+    /// </summary>
+    public async Task EnsureJoinedAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        if (LockspaceOf(domain) is not null || domain == Options.Master)
+        {
+            return;
+        }
+
+        // One joiner per domain: two Lockspace objects renewing one host id would each see the
+        // other's renewal as our record changed behind our back.
+        await _joinGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (LockspaceOf(domain) is not null)
+            {
+                return;
+            }
+
+            if (_lockspaces.TryRemove(domain, out var failed))
+            {
+                await failed.Lockspace.DisposeAsync().ConfigureAwait(false);
+                await failed.Ids.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var store = _stores.TryGetValue(domain, out var open) ? open : await StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+            await JoinAsync(domain, store, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _joinGate.Release();
+        }
+    }
+
+    private async Task<IVolumeStore> OpenStoreAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        var store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
         if (!_stores.TryAdd(domain, store))
         {
             // Opened at the same time by another caller (the monitor and the SPM): keep one.

@@ -32,6 +32,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IBlockDevice> _areas = new();
     private readonly Dictionary<Guid, Task<DomainStatus>> _outstanding = [];
     private readonly Dictionary<int, Seen> _others = [];
+    private readonly Dictionary<Guid, Task> _joins = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly object _lock = new();
     private IReadOnlyDictionary<Guid, DomainStatus> _statuses = new Dictionary<Guid, DomainStatus>();
@@ -157,6 +158,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
         _statuses = statuses;
         _seesAll = all;
+        JoinMissingLockspaces(statuses, cancellationToken);
         if (all)
         {
             _sawAllAt = _clock.Elapsed;
@@ -164,6 +166,35 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
         await ReportAsync(statuses, all, cancellationToken).ConfigureAwait(false);
         await ReadOthersAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// In the background, joins the lockspace of each readable Active domain where this host
+    /// holds no valid host id (attached since it connected, or failed while it was lost), so a
+    /// failover there waits one host_dead, not two.
+    /// </summary>
+    private void JoinMissingLockspaces(Dictionary<Guid, DomainStatus> statuses, CancellationToken cancellationToken)
+    {
+        foreach (var domain in statuses.Values.Where(s => s.Readable).Select(s => s.Domain))
+        {
+            if (_host.LockspaceOf(domain) is null && domain != _host.Options.Master
+                && (!_joins.TryGetValue(domain, out var joining) || joining.IsCompleted))
+            {
+                _joins[domain] = JoinQuietlyAsync(domain, cancellationToken);
+            }
+        }
+    }
+
+    private async Task JoinQuietlyAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _host.EnsureJoinedAsync(domain, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SanpoolException or OperationCanceledException or IOException)
+        {
+            LogCycleFailed(_logger, _host.Options.Pool, _host.Options.HostId, $"joining the lockspace of domain {domain}: {e.Message}");
+        }
     }
 
     private async Task<DomainStatus> CheckAsync(Guid domain, bool withSpace, CancellationToken cancellationToken)

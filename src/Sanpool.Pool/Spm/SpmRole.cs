@@ -153,7 +153,10 @@ public sealed partial class SpmRole : IAsyncDisposable
             try
             {
                 var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
-                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(_host.LockspaceOf(domain)), _logger, cancellationToken)
+                await _host.EnsureJoinedAsync(domain, cancellationToken).ConfigureAwait(false);
+                var lockspace = _host.LockspaceOf(domain)
+                    ?? throw new SanpoolException(Leases.LeaseErrors.NoLockspace, $"host {options.HostId} holds no host id in the lockspace of domain {domain}");
+                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace), _logger, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (SanpoolException e) when (!cancellationToken.IsCancellationRequested)
@@ -195,6 +198,80 @@ public sealed partial class SpmRole : IAsyncDisposable
             _state = SpmState.Free;
             await CloseWritersAsync().ConfigureAwait(false);
             LogSpmStopped(_logger, _host.Options.Pool, _host.Options.HostId, "spm stop");
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="domain"/> to the pool (PoolAdmin.AttachAsync under the master's
+    /// writer and a new writer of the domain, which the SPM keeps: the domain is served at once).
+    /// Other hosts find it in the pool keys at their monitor's next cycle and join its lockspace.
+    /// </summary>
+    public async Task<PoolMetadata> AttachAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RequireSpmAsync(cancellationToken).ConfigureAwait(false);
+            CheckLease();
+            if (_writers.ContainsKey(domain))
+            {
+                throw new SanpoolException(PoolErrors.DomainAttached, $"domain {domain} is already an Active domain of pool {_host.Options.Pool}");
+            }
+
+            var store = await _host.AttachingStoreAsync(domain, cancellationToken).ConfigureAwait(false);
+            var lockspace = _host.LockspaceOf(domain)
+                ?? throw new SanpoolException(Leases.LeaseErrors.NoLockspace, $"host {_host.Options.HostId} could not join the lockspace of domain {domain}");
+            var writer = await DomainWriter.OpenAsync(store, _host.QemuImg, _host.Options.WriterFor(lockspace), _logger, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var keys = await PoolAdmin.AttachAsync(_writers[_host.Options.Master], writer, cancellationToken).ConfigureAwait(false);
+                _writers[domain] = writer;
+                LogAttached(_logger, _host.Options.Pool, domain, _host.Options.HostId, "attached");
+                return keys;
+            }
+            catch
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    /// <summary>Detaches a regular domain of the pool: off the master's list first, then its own POOL_UUID; its writer closed.</summary>
+    public async Task<PoolMetadata> DetachAsync(Guid domain, CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RequireSpmAsync(cancellationToken).ConfigureAwait(false);
+            CheckLease();
+            if (domain == _host.Options.Master)
+            {
+                throw CommonErrors.Invalid($"domain {domain} is the master of pool {_host.Options.Pool}; move the master first (pool.move-master)");
+            }
+
+            if (Tasks.Running.Count > 0)
+            {
+                throw new SanpoolException(PoolErrors.TaskRunning,
+                    $"pool {_host.Options.Pool}: {Tasks.Running.Count} task(s) still running ({string.Join(", ", Tasks.Running)}); detach once they end", true);
+            }
+
+            var writer = _writers.TryGetValue(domain, out var w)
+                ? w
+                : throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain} is not an Active domain of pool {_host.Options.Pool} reachable from the SPM");
+            var keys = await PoolAdmin.DetachAsync(_writers[_host.Options.Master], writer, cancellationToken).ConfigureAwait(false);
+            _writers.Remove(domain);
+            await writer.DisposeAsync().ConfigureAwait(false);
+            LogAttached(_logger, _host.Options.Pool, domain, _host.Options.HostId, "detached");
+            return keys;
         }
         finally
         {
@@ -403,6 +480,9 @@ public sealed partial class SpmRole : IAsyncDisposable
 
     [LoggerMessage(EventId = 716, Level = LogLevel.Warning, Message = "pool {Pool}: host {HostId} steps down as SPM (lver {Lver}): {Why}")]
     private static partial void LogSteppingDown(ILogger logger, Guid pool, int hostId, long lver, string why);
+
+    [LoggerMessage(EventId = 717, Level = LogLevel.Information, Message = "pool {Pool}: domain {Domain} {What} by SPM host {HostId}")]
+    private static partial void LogAttached(ILogger logger, Guid pool, Guid domain, int hostId, string what);
 
     [LoggerMessage(EventId = 714, Level = LogLevel.Warning, Message = "pool {Pool}: closing the writer of domain {Domain}: {Error}")]
     private static partial void LogCloseFailed(ILogger logger, Guid pool, Guid domain, string error);

@@ -17,6 +17,7 @@ internal sealed class TestPool : IAsyncDisposable
     private readonly TestLog _log;
     private readonly ITestOutputHelper _output;
     private readonly List<FaultyPath> _paths = [];
+    private readonly List<Sanpool.BlockIO.LoopDevice> _extraLuns = [];
 
     private TestPool(TempDir dir, TestLog log, ITestOutputHelper output, LocalPool pool)
     {
@@ -65,6 +66,16 @@ internal sealed class TestPool : IAsyncDisposable
         return path;
     }
 
+    /// <summary>A block domain on a LUN of its own that is not in the pool (for attach); detached after the agents stop.</summary>
+    public async Task<(Guid Domain, string Device)> AddLooseDomainAsync()
+    {
+        var lun = await Sanpool.BlockIO.LoopDevice.CreateAsync(_dir.Path, 8L << 30);
+        _extraLuns.Add(lun);
+        var domain = Guid.NewGuid();
+        await Sanpool.Storage.Domains.BlockDomain.CreateAsync([lun.Path], domain, "loose", 512, 1, CancellationToken.None);
+        return (domain, lun.Path);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -80,6 +91,11 @@ internal sealed class TestPool : IAsyncDisposable
             foreach (var path in _paths)
             {
                 await path.DisposeAsync();
+            }
+
+            foreach (var lun in _extraLuns)
+            {
+                await lun.DisposeAsync();
             }
 
             await Pool.DisposeAsync();
