@@ -37,7 +37,39 @@ public static class AgentCommands
             await agent.RunAsync(ct);
             return 0;
         });
-        return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run, Status() };
+        return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run, Status(), Call() };
+    }
+
+    /// <summary><c>sanpool agent call VERB [NAME=VALUE ..] --agent X</c>: any verb of the agent's API, its JSON answer printed.</summary>
+    private static Command Call()
+    {
+        var agent = new AgentOptions(required: true);
+        var verb = new Argument<string>("VERB") { Description = "The agent's verb: pool.info, domain.info, pool.attach, pool.detach, pool.move-master, status, ..." };
+        var args = new Argument<string[]>("NAME=VALUE") { Description = "The verb's arguments, e.g. domain=<uuid> (values are strings, sizes in bytes).", Arity = ArgumentArity.ZeroOrMore };
+        var call = new Command("call",
+            "Send one verb to a running agent and print its JSON answer: the verbs without a command of their own, such as " +
+            "'pool.info', 'domain.info domain=SD', and on the SPM's agent 'pool.attach domain=SD', 'pool.detach domain=SD' and " +
+            "'pool.move-master domain=SD' (every agent reconnects through the new master).") { verb, args };
+        agent.AddTo(call, structural: false);
+        CliAction.Set(call, async (p, ct) =>
+        {
+            agent.Given(p);
+            var named = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string pair in p.GetValue(args) ?? [])
+            {
+                int eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0 || !named.TryAdd(pair[..eq], pair[(eq + 1)..]))
+                {
+                    throw new UsageException($"'{pair}': give each argument once, as NAME=VALUE");
+                }
+            }
+
+            using var client = agent.Client(p);
+            var answer = await AgentCall.InvokeAsync(client, p.GetRequiredValue(verb), named, ct);
+            Console.WriteLine(AgentText.Json(answer));
+            return 0;
+        });
+        return call;
     }
 
     private static Command Status()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sanpool.Core;
+using Sanpool.TestSupport;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Pools;
@@ -66,8 +67,16 @@ public sealed class AttachAgentTests(ITestOutputHelper output)
         var master = await Assert.ThrowsAsync<SanpoolException>(() =>
             pool.InvokeAsync(1, "pool.detach", new Dictionary<string, string> { ["domain"] = pool.Master.ToString() }, None));
         Assert.Equal("INVALID_ARGUMENT", master.Code.Name);
-        keys = await pool.InvokeAsync(1, "pool.detach", arg, None);
+        // Through the CLI: `agent call` sends any verb and prints the agent's JSON.
+        string socket = pool.SocketOf(1);
+        var bad = await SanpoolCli.RunAsync(["agent", "call", "pool.detach", "domain", "--agent", socket]);
+        Assert.Equal(2, bad.ExitCode);
+        var detached = await SanpoolCli.RunAsync(["agent", "call", "pool.detach", $"domain={loose}", "--agent", socket]);
+        Assert.True(detached.ExitCode == 0, detached.StandardError);
+        keys = JsonNode.Parse(detached.StandardOutput)!;
         Assert.Null(keys["domains"]![loose.ToString()]);
+        var info = JsonNode.Parse((await SanpoolCli.RunAsync(["agent", "call", "pool.info", "--agent", pool.SocketOf(3)])).EnsureSuccess().StandardOutput)!;
+        Assert.Equal(pool.Pool.ToString(), (string)info["pool"]!);
         Assert.False((await pool.ReadPoolAsync(None)).Domains.ContainsKey(loose));
         await WaitAsync("host 2 stops watching it", async () =>
             !((JsonArray)(await pool.InvokeAsync(2, "status", null, None))["domains"]!).Any(d => (string)d!["domain"]! == loose.ToString()),
