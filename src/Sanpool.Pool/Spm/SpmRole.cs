@@ -191,9 +191,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             }
 
             CheckLease();
-            var md = await _host.Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
-            var pool = PoolMetadata.From(md, _host.Options.Master);
-            await _host.Master.WriteDomainMetadataAsync((pool with { SpmId = -1 }).ApplyTo(md), cancellationToken).ConfigureAwait(false);
+            await ClearSpmIdAsync(_host.Master, _host.Options.Master, cancellationToken).ConfigureAwait(false);
             await _lost.CancelAsync().ConfigureAwait(false);
             _state = SpmState.Free;
             await CloseWritersAsync().ConfigureAwait(false);
@@ -312,9 +310,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             var moved = await PoolAdmin.MoveMasterAsync(_writers[master], to, others, cancellationToken).ConfigureAwait(false);
 
             // No SPM named on the new master until the election there picks one.
-            var md = await to.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
-            var keys = PoolMetadata.From(md, newMaster) with { SpmId = -1 };
-            await to.Store.WriteDomainMetadataAsync(keys.ApplyTo(md), cancellationToken).ConfigureAwait(false);
+            var keys = await ClearSpmIdAsync(to.Store, newMaster, cancellationToken).ConfigureAwait(false);
             _state = SpmState.Free;
             await _lost.CancelAsync().ConfigureAwait(false);
             await CloseWritersAsync().ConfigureAwait(false);
@@ -346,21 +342,13 @@ public sealed partial class SpmRole : IAsyncDisposable
             _state = SpmState.Free;
             await _lost.CancelAsync().ConfigureAwait(false);
             LogSteppingDown(_logger, _host.Options.Pool, _host.Options.HostId, Interlocked.Read(ref _lver), why);
-            var grace = _host.Lockspace.Timeouts.KillGrace;
-            if (!await Tasks.WaitIdleAsync(grace).ConfigureAwait(false))
-            {
-                LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
-                Signals.KillChildrenThenSelf(Signals.SIGKILL);
-            }
-
+            await StopTasksOrFenceAsync().ConfigureAwait(false);
             try
             {
                 if (_writers.TryGetValue(_host.Options.Master, out var master) && _host.Lockspace.IsValid)
                 {
                     master.CheckLease();
-                    var md = await _host.Master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
-                    var pool = PoolMetadata.From(md, _host.Options.Master);
-                    await _host.Master.WriteDomainMetadataAsync((pool with { SpmId = -1 }).ApplyTo(md), cancellationToken).ConfigureAwait(false);
+                    await ClearSpmIdAsync(_host.Master, _host.Options.Master, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (SanpoolException e)
@@ -404,15 +392,31 @@ public sealed partial class SpmRole : IAsyncDisposable
         _state = SpmState.Free;
         await _lost.CancelAsync().ConfigureAwait(false);
         LogSpmLost(_logger, _host.Options.Pool, _host.Options.HostId, Interlocked.Read(ref _lver), why);
+        await StopTasksOrFenceAsync().ConfigureAwait(false);
+        await CloseWritersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits up to the kill grace for the cancelled tasks to stop; a task stuck in I/O cannot be
+    /// stopped in time, so the process goes (with its qemu-img children), as sanlock would kill it.
+    /// </summary>
+    private async Task StopTasksOrFenceAsync()
+    {
         var grace = _host.Lockspace.Timeouts.KillGrace;
         if (!await Tasks.WaitIdleAsync(grace).ConfigureAwait(false))
         {
-            // A task stuck in I/O cannot be stopped in time: the process goes, as sanlock would kill it.
             LogSelfFence(_logger, _host.Options.Pool, _host.Options.HostId, grace.TotalSeconds);
             Signals.KillChildrenThenSelf(Signals.SIGKILL);
         }
+    }
 
-        await CloseWritersAsync().ConfigureAwait(false);
+    /// <summary>Writes POOL_SPM_ID = -1 into the master's keys: no host is SPM now.</summary>
+    private static async Task<PoolMetadata> ClearSpmIdAsync(IVolumeStore master, Guid domain, CancellationToken cancellationToken)
+    {
+        var md = await master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var keys = PoolMetadata.From(md, domain) with { SpmId = -1 };
+        await master.WriteDomainMetadataAsync(keys.ApplyTo(md), cancellationToken).ConfigureAwait(false);
+        return keys;
     }
 
     /// <summary>

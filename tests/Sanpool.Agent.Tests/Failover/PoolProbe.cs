@@ -252,16 +252,36 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Waits for one of <paramref name="among"/> to say SPM, then lets it finish settling: the
-    /// role says SPM while the new SPM still loads and settles the pool's tasks, and a verb or a
-    /// task.status in that window fails (see RefusalTests' first test). Returns when it said SPM.
+    /// Waits for one of <paramref name="among"/> to say SPM (it says so only once its tasks are
+    /// settled, so verbs work at once) and returns it with the time since <paramref name="since"/>.
     /// </summary>
     public async Task<(int Spm, TimeSpan Took)> WaitSpmAsync(TimeSpan timeout, IEnumerable<int>? among, Stopwatch since)
     {
         int spm = await pool.WaitForSpmAsync(timeout, among, None);
-        var took = since.Elapsed;
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        return (spm, took);
+        return (spm, since.Elapsed);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every half second until it holds; an agent that does not answer meanwhile counts as not yet.</summary>
+    public static async Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is SanpoolException or HttpRequestException or IOException)
+            {
+                // An agent starting, or between two connections.
+            }
+
+            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds:0} s: {what}");
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>Waits until a host's agent answers (connected, whatever its role).</summary>

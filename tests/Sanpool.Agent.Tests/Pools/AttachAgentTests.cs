@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sanpool.Core;
 using Sanpool.TestSupport;
+using Sanpool.Agent.Tests.Failover;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Pools;
@@ -31,7 +32,7 @@ public sealed class AttachAgentTests(ITestOutputHelper output)
         pool.Start(2);
         pool.Start(3);
         var arg = new Dictionary<string, string> { ["domain"] = loose.ToString() };
-        await WaitAsync("host 2 answers", async () => (await pool.InvokeAsync(2, "status", null, None))["domains"] is JsonArray, TimeSpan.FromSeconds(60));
+        await PoolProbe.UntilAsync("host 2 answers", async () => (await pool.InvokeAsync(2, "status", null, None))["domains"] is JsonArray, TimeSpan.FromSeconds(60));
 
         var notSpm = await Assert.ThrowsAsync<SanpoolException>(() => pool.InvokeAsync(2, "pool.attach", arg, None));
         Assert.Equal("NOT_SPM", notSpm.Code.Name);
@@ -41,7 +42,7 @@ public sealed class AttachAgentTests(ITestOutputHelper output)
         Assert.Equal("DOMAIN_ATTACHED", again.Code.Name);
 
         // Every host watches it; the SPM makes an image on it.
-        await WaitAsync("hosts 2 and 3 read the attached domain", async () =>
+        await PoolProbe.UntilAsync("hosts 2 and 3 read the attached domain", async () =>
         {
             foreach (int host in new[] { 2, 3 })
             {
@@ -54,15 +55,7 @@ public sealed class AttachAgentTests(ITestOutputHelper output)
 
             return true;
         }, TimeSpan.FromSeconds(60));
-        var reply = await pool.InvokeAsync(1, "image.create", new Dictionary<string, string> { ["domain"] = loose.ToString(), ["size"] = "1073741824" }, None);
-        string task = (string)reply["task"]!["id"]!;
-        string state = "running";
-        await WaitAsync("the image is made", async () =>
-        {
-            state = (string)(await pool.InvokeAsync(1, "task.status", new Dictionary<string, string> { ["task"] = task }, None))["state"]!;
-            return state != "running";
-        }, TimeSpan.FromSeconds(60));
-        Assert.Equal("finished", state);
+        await new PoolProbe(pool, output).RunAsync(1, "image.create", new() { ["domain"] = loose.ToString(), ["size"] = "1073741824" });
 
         var master = await Assert.ThrowsAsync<SanpoolException>(() =>
             pool.InvokeAsync(1, "pool.detach", new Dictionary<string, string> { ["domain"] = pool.Master.ToString() }, None));
@@ -78,29 +71,8 @@ public sealed class AttachAgentTests(ITestOutputHelper output)
         var info = JsonNode.Parse((await SanpoolCli.RunAsync(["agent", "call", "pool.info", "--agent", pool.SocketOf(3)])).EnsureSuccess().StandardOutput)!;
         Assert.Equal(pool.Pool.ToString(), (string)info["pool"]!);
         Assert.False((await pool.ReadPoolAsync(None)).Domains.ContainsKey(loose));
-        await WaitAsync("host 2 stops watching it", async () =>
+        await PoolProbe.UntilAsync("host 2 stops watching it", async () =>
             !((JsonArray)(await pool.InvokeAsync(2, "status", null, None))["domains"]!).Any(d => (string)d!["domain"]! == loose.ToString()),
             TimeSpan.FromSeconds(30));
-    }
-
-    private static async Task WaitAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is SanpoolException or HttpRequestException or IOException)
-            {
-            }
-
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds:0} s: {what}");
-            await Task.Delay(500);
-        }
     }
 }

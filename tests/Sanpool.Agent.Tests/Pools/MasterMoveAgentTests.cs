@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Sanpool.Core;
 using Sanpool.Pool;
 using Sanpool.Storage.Domains;
+using Sanpool.Agent.Tests.Failover;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Pools;
@@ -25,7 +26,7 @@ public sealed class MasterMoveAgentTests(ITestOutputHelper output)
         Assert.Equal(1, await pool.WaitForSpmAsync(TimeSpan.FromSeconds(90), null, None));
         pool.Start(2);
         pool.Start(3);
-        await WaitAsync("hosts 2 and 3 answer", async () => (await pool.SpmStatesAsync(None)).Values.All(s => s is not null) && pool.Running.Count() == 3,
+        await PoolProbe.UntilAsync("hosts 2 and 3 answer", async () => (await pool.SpmStatesAsync(None)).Values.All(s => s is not null) && pool.Running.Count() == 3,
             TimeSpan.FromSeconds(60));
         var (oldMaster, newMaster) = (pool.Domains[0].ToString(), pool.Domains[1].ToString());
 
@@ -40,7 +41,7 @@ public sealed class MasterMoveAgentTests(ITestOutputHelper output)
         Assert.Equal(-1, (int)moved["spm_id"]!);
 
         // Every agent reconnects through the new master, and one of them becomes SPM there.
-        await WaitAsync("every host connected through the new master", async () =>
+        await PoolProbe.UntilAsync("every host connected through the new master", async () =>
         {
             foreach (int host in pool.HostIds)
             {
@@ -61,36 +62,6 @@ public sealed class MasterMoveAgentTests(ITestOutputHelper output)
         var old = await BlockDomain.ReadMetadataAsync(pool.Devices, pool.Domains[0], None);
         Assert.Equal(PoolMetadata.RegularRole, old[PoolMetadata.RoleKey]);
 
-        var reply = await pool.InvokeAsync(spm, "image.create", new Dictionary<string, string> { ["domain"] = oldMaster, ["size"] = "1073741824" }, None);
-        string task = (string)reply["task"]!["id"]!;
-        string state = "running";
-        await WaitAsync("the image is made", async () =>
-        {
-            state = (string)(await pool.InvokeAsync(spm, "task.status", new Dictionary<string, string> { ["task"] = task }, None))["state"]!;
-            return state != "running";
-        }, TimeSpan.FromSeconds(60));
-        Assert.Equal("finished", state);
-    }
-
-    private static async Task WaitAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is SanpoolException or HttpRequestException or IOException)
-            {
-                // An agent between two connections.
-            }
-
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds:0} s: {what}");
-            await Task.Delay(500);
-        }
+        await new PoolProbe(pool, output).RunAsync(spm, "image.create", new() { ["domain"] = oldMaster, ["size"] = "1073741824" });
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sanpool.Core;
+using Sanpool.Agent.Tests.Failover;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Pools;
@@ -28,7 +29,7 @@ public sealed class PartialLossTests(ITestOutputHelper output)
         Assert.Equal(1, await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None));
         pool.Start(2);
         pool.Start(3);
-        await WaitAsync("every host sees every domain and the SPM sees the others' reports", async () =>
+        await PoolProbe.UntilAsync("every host sees every domain and the SPM sees the others' reports", async () =>
         {
             var s = await pool.InvokeAsync(1, "status", null, None);
             return (bool?)s["sees_all"] == true && s["hosts"] is JsonArray { Count: 2 } hosts && hosts.All(h => (bool)h!["sees_all"]!);
@@ -55,7 +56,7 @@ public sealed class PartialLossTests(ITestOutputHelper output)
             };
             var reply = await pool.InvokeAsync(1, "image.create", create, None);
             Assert.Equal(spm, (int)reply["forwarded_to"]!);
-            var done = await WaitForTaskAsync(pool, spm, (string)reply["task"]!["id"]!);
+            var done = await new PoolProbe(pool, output).WaitTaskAsync(spm, (string)reply["task"]!["id"]!, TimeSpan.FromSeconds(60));
             Assert.Equal("finished", (string)done["state"]!);
             Assert.Equal(spm, (int)done["host"]!);
 
@@ -67,31 +68,6 @@ public sealed class PartialLossTests(ITestOutputHelper output)
             create["forward"] = "yes";
             var bad = await Assert.ThrowsAsync<SanpoolException>(() => pool.InvokeAsync(1, "image.create", create, None));
             Assert.Equal("INVALID_ARGUMENT", bad.Code.Name);
-        }
-    }
-
-    private static async Task<JsonNode> WaitForTaskAsync(Sanpool.Agent.Local.LocalPool pool, int host, string task)
-    {
-        JsonNode record = null!;
-        await WaitAsync($"task {task} ends", async () =>
-        {
-            record = await pool.InvokeAsync(host, "task.status", new Dictionary<string, string> { ["task"] = task }, None);
-            return (string)record["state"]! != "running";
-        }, TimeSpan.FromSeconds(60));
-        return record;
-    }
-
-    private static async Task WaitAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"not within {timeout.TotalSeconds:0} s: {what}");
-            }
-
-            await Task.Delay(500);
         }
     }
 }
