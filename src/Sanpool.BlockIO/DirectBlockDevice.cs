@@ -7,6 +7,9 @@ namespace Sanpool.BlockIO;
 /// <summary>
 /// The real device: a file or block device opened O_RDWR | O_DIRECT | O_SYNC, as sanlock opens
 /// its disks, so that reads see other hosts' writes and a completed write is on the storage.
+/// The data path opens PVs without O_SYNC (<c>synchronous: false</c>), as qemu's cache=none does:
+/// O_DIRECT still bypasses the page cache, and a client's flush or FUA becomes
+/// <see cref="FlushAsync"/> (fdatasync) instead of a flush after every write.
 /// Every I/O goes through a 4096-aligned bounce buffer, because O_DIRECT needs aligned memory
 /// and callers' buffers are ordinary arrays.
 /// </summary>
@@ -40,15 +43,16 @@ public sealed class DirectBlockDevice : IBlockDevice
 
     /// <summary>Opens <paramref name="path"/> for direct I/O.</summary>
     /// <exception cref="SanpoolException">OPEN_FAILED with the errno text.</exception>
-    public static DirectBlockDevice Open(string path, bool readOnly = false)
+    /// <param name="synchronous">O_SYNC: every write is stable when it returns (leases, metadata); false for the data path, which flushes on request.</param>
+    public static DirectBlockDevice Open(string path, bool readOnly = false, bool synchronous = true)
     {
-        int access = (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC;
+        int access = (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC | (synchronous ? Libc.O_SYNC : 0);
         bool isDirect = true;
-        int fd = Libc.Open(path, access | Libc.O_DIRECT | Libc.O_SYNC, 0);
+        int fd = Libc.Open(path, access | Libc.O_DIRECT, 0);
         if (fd < 0 && Marshal.GetLastPInvokeError() == Libc.EINVAL)
         {
             isDirect = false;
-            fd = Libc.Open(path, access | Libc.O_SYNC, 0);
+            fd = Libc.Open(path, access, 0);
         }
 
         if (fd < 0)
@@ -87,6 +91,13 @@ public sealed class DirectBlockDevice : IBlockDevice
         using var bounce = new AlignedBuffer(data.Length);
         data.Span.CopyTo(bounce.GetSpan());
         await RunIo(() => { RandomAccess.Write(_handle, bounce.GetSpan(), offset); return 0; }, "write", offset)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Makes every completed write stable (fdatasync); a no-op in effect when opened synchronous.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await RunIo(() => Libc.Fdatasync((int)_handle.DangerousGetHandle()) == 0 ? 0 : throw new IOException(Libc.Describe(Marshal.GetLastPInvokeError())), "fdatasync", 0)
             .ConfigureAwait(false);
     }
 

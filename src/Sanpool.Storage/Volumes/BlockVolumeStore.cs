@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Sanpool.BlockIO;
@@ -35,6 +36,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     private readonly IReadOnlyList<string> _devices;
     private readonly string _vg;
     private readonly string _runDirectory;
+    private readonly SemaphoreSlim _changes = new(1, 1);
     private LvmView? _view;
     private VolumeGroup? _openedVg;
     private LvBlockDevice? _metadata;
@@ -247,7 +249,7 @@ public sealed class BlockVolumeStore : IVolumeStore
 
         await ChangeAsync(() => _lvm.LvRemoveAsync(_vg, volume.ToString(), cancellationToken), view =>
         {
-            view.Lvs.Remove(volume.ToString());
+            view.Lvs.TryRemove(volume.ToString(), out _);
             return Task.CompletedTask;
         }).ConfigureAwait(false);
     }
@@ -283,6 +285,15 @@ public sealed class BlockVolumeStore : IVolumeStore
 
         return new PreparedVolumes(fs.MountPoint, () => ReleaseAsync(fs, devices));
     }
+
+    public async Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, fence: null, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public string? FilePathOf(StoredVolume volume) => null;
 
     public async Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken)
     {
@@ -480,21 +491,34 @@ public sealed class BlockVolumeStore : IVolumeStore
     /// so nothing else changed it in between. If lvm fails, the report is dropped, since the
     /// change may have been made in part; the next look reads everything again.
     /// </summary>
+    /// <remarks>
+    /// Changes are made one at a time: the SPM's tasks and its mailbox extensions share this
+    /// store, and a change's update of the cached report must not interleave with another's
+    /// (LVM takes the VG lock per command anyway, so nothing is lost by waiting here).
+    /// </remarks>
     private async Task ChangeAsync(Func<Task> change, Func<LvmView, Task> update)
     {
+        await _changes.WaitAsync().ConfigureAwait(false);
         try
         {
-            await change().ConfigureAwait(false);
-        }
-        catch
-        {
-            _view = null;
-            throw;
-        }
+            try
+            {
+                await change().ConfigureAwait(false);
+            }
+            catch
+            {
+                _view = null;
+                throw;
+            }
 
-        if (_view is { } view)
+            if (_view is { } view)
+            {
+                await update(view).ConfigureAwait(false);
+            }
+        }
+        finally
         {
-            await update(view).ConfigureAwait(false);
+            _changes.Release();
         }
     }
 
@@ -541,7 +565,7 @@ public sealed class BlockVolumeStore : IVolumeStore
             await Task.WhenAll(pvsRun, lvsRun).ConfigureAwait(false);
             var pvs = (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
             var lvs = await lvsRun.ConfigureAwait(false);
-            _view = new LvmView(vg.ExtentSize, pvs, lvs.ToDictionary(l => l.Name, StringComparer.Ordinal));
+            _view = new LvmView(vg.ExtentSize, pvs, new ConcurrentDictionary<string, LogicalVolume>(lvs.Select(l => KeyValuePair.Create(l.Name, l)), StringComparer.Ordinal));
         }
 
         return _view;
@@ -550,5 +574,5 @@ public sealed class BlockVolumeStore : IVolumeStore
     private static long Round(long bytes) => (bytes + BlockDomainLayout.ExtentSize - 1) / BlockDomainLayout.ExtentSize * BlockDomainLayout.ExtentSize;
 
     /// <summary>One lvs/pvs/vgs report of the domain, kept up to date with this store's own changes (<see cref="ChangeAsync"/>).</summary>
-    private sealed record LvmView(long ExtentSize, IReadOnlyList<PhysicalVolume> Pvs, Dictionary<string, LogicalVolume> Lvs);
+    private sealed record LvmView(long ExtentSize, IReadOnlyList<PhysicalVolume> Pvs, ConcurrentDictionary<string, LogicalVolume> Lvs);
 }

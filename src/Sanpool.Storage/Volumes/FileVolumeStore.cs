@@ -1,6 +1,7 @@
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Leases;
+using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Journal;
 using Sanpool.Storage.Metadata;
@@ -214,6 +215,15 @@ public sealed class FileVolumeStore : IVolumeStore
         }
 
         return Task.FromResult(new PreparedVolumes(_layout.Image(image)));
+    }
+
+    public Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken) =>
+        Task.FromResult<LvExport?>(null);
+
+    public string? FilePathOf(StoredVolume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        return Path.Combine(DirOf(volume), volume.Volume.ToString());
     }
 
     public Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken) =>

@@ -83,6 +83,18 @@ public interface IVolumeStore : IAsyncDisposable
     /// </summary>
     Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How a host's qemu reaches a volume it runs (a VM's disk, DESIGN section 4): a block store
+    /// serves the LV over NBD (an <see cref="DataPath.LvExport"/> the caller adds to its NBD
+    /// server and disposes); a file store returns null and qemu opens <see cref="FilePathOf"/>.
+    /// Not fenced by the SPM lease: a VM's writes are not structural metadata.
+    /// </summary>
+    /// <param name="exportSize">The size clients see (a thin volume's maximum); never below the LV's size.</param>
+    Task<DataPath.LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken);
+
+    /// <summary>The file qemu opens for a volume of a file domain; null on a block domain.</summary>
+    string? FilePathOf(StoredVolume volume);
+
     /// <summary>The volume's bytes, sector-aligned, for native header reads and byte copies.</summary>
     Task<IBlockDevice> OpenVolumeAsync(StoredVolume volume, bool readOnly, CancellationToken cancellationToken);
 

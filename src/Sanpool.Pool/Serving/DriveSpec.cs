@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sanpool.Storage.Metadata;
+
+namespace Sanpool.Pool.Serving;
+
+/// <summary>
+/// The qemu block-device tree of a prepared chain, as one <c>json:</c> filename that
+/// <c>qemu-img</c>, <c>qemu-io</c> and <c>qemu-system-x86_64 -drive file=...</c> all accept:
+/// <code>
+/// {"driver":"qcow2",                                                     leaf (format node)
+///  "file":{"driver":"nbd","server":{"type":"unix","path":SOCK},"export":"SD/LEAF"},
+///  "backing":{"driver":"qcow2","file":{... "export":"SD/MID"},                  its parent
+///             "backing":{"driver":"raw","file":{... "export":"SD/BASE"}}}}      the base
+/// </code>
+/// Every link is given explicitly, so qemu never resolves the backing names in the qcow2
+/// headers (bare UUIDs) itself; a qcow2 base gets <c>"backing": null</c> for the same reason.
+/// On a file domain the protocol nodes are <c>{"driver":"file","filename":PATH}</c>.
+/// </summary>
+public static class DriveSpec
+{
+    public const string Prefix = "json:";
+
+    /// <summary>The tree for <paramref name="chain"/> (base first), as a JSON object.</summary>
+    public static JsonObject Tree(IReadOnlyList<PreparedVolume> chain, string nbdSocket)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentOutOfRangeException.ThrowIfZero(chain.Count);
+        JsonNode? below = null;
+        for (int i = 0; i < chain.Count; i++)
+        {
+            var volume = chain[i];
+            var node = new JsonObject
+            {
+                ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
+                ["file"] = Protocol(volume, nbdSocket),
+            };
+            if (volume.Format == VolumeFormat.COW)
+            {
+                node["backing"] = below;
+            }
+            else if (i > 0)
+            {
+                throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", nameof(chain));
+            }
+
+            below = node;
+        }
+
+        return (JsonObject)below!;
+    }
+
+    /// <summary>The <c>json:</c> filename of <paramref name="chain"/>.</summary>
+    public static string Of(IReadOnlyList<PreparedVolume> chain, string nbdSocket) =>
+        Prefix + Tree(chain, nbdSocket).ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    private static JsonObject Protocol(PreparedVolume volume, string nbdSocket) => volume.Export is { } export
+        ? new JsonObject
+        {
+            ["driver"] = "nbd",
+            ["server"] = new JsonObject { ["type"] = "unix", ["path"] = nbdSocket },
+            ["export"] = export.Name,
+        }
+        : new JsonObject
+        {
+            ["driver"] = "file",
+            ["filename"] = volume.FilePath ?? throw new ArgumentException($"volume {volume.Volume} has neither an export nor a file", nameof(volume)),
+        };
+}

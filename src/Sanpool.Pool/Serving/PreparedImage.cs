@@ -1,0 +1,11 @@
+namespace Sanpool.Pool.Serving;
+
+/// <summary>
+/// An image (disk) made usable on this host: its chain, base first, each volume served, and
+/// the qemu drive specification for the whole chain (<see cref="DriveSpec"/>).
+/// </summary>
+public sealed record PreparedImage(Guid Domain, Guid Image, IReadOnlyList<PreparedVolume> Chain, string DriveSpec, string NbdSocket)
+{
+    /// <summary>The chain's top: the volume a VM writes.</summary>
+    public PreparedVolume Leaf => Chain[^1];
+}

@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging;
+using Sanpool.Core;
+using Sanpool.Storage.Metadata;
+using Sanpool.Storage.Volumes;
+
+namespace Sanpool.Pool.Serving;
+
+/// <summary>
+/// Makes images usable on this host (VDSM's prepareImage / teardownImage): each volume of the
+/// chain is served — an LV over this host's NBD server, a file as itself — the leaf writable,
+/// its parents read-only, and a thin leaf handed to the thin watcher, which asks the SPM for
+/// space as it fills. Structure is only read here: any host may prepare, the SPM included.
+/// Preparing an image already prepared gives the same preparation; teardown of an image that
+/// is not prepared does nothing.
+/// </summary>
+public sealed partial class VolumeServer : IAsyncDisposable
+{
+    private readonly PoolHost _host;
+    private readonly IExportTable _exports;
+    private readonly IThinWatcher? _thin;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<(Guid Domain, Guid Image), PreparedImage> _prepared = [];
+
+    public VolumeServer(PoolHost host, IExportTable exports, IThinWatcher? thin, ILogger logger)
+    {
+        _host = host;
+        _exports = exports;
+        _thin = thin;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<PreparedImage> Prepared
+    {
+        get
+        {
+            lock (_prepared)
+            {
+                return [.. _prepared.Values];
+            }
+        }
+    }
+
+    public async Task<PreparedImage> PrepareAsync(Guid domain, Guid image, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Find(domain, image) is { } done)
+            {
+                return done;
+            }
+
+            var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+            // Another host (the SPM) changes the domain: read what it holds now, not a cached view.
+            store.Refresh();
+            var inventory = await DomainInventory.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+            var records = inventory.ChainOf(image);
+            var chain = new List<PreparedVolume>(records.Count);
+            try
+            {
+                foreach (var record in records)
+                {
+                    chain.Add(await ServeAsync(store, record, isLeaf: record == records[^1], cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch
+            {
+                await ReleaseAsync(chain).ConfigureAwait(false);
+                throw;
+            }
+
+            var prepared = new PreparedImage(domain, image, chain, DriveSpec.Of(chain, _exports.SocketPath), _exports.SocketPath);
+            lock (_prepared)
+            {
+                _prepared[(domain, image)] = prepared;
+            }
+
+            if (prepared.Leaf is { Thin: true, Export: { } leaf })
+            {
+                _thin?.Watch(leaf);
+            }
+
+            LogPrepared(_logger, _host.Options.HostId, domain, image, chain.Count, prepared.Leaf.Volume, prepared.Leaf.Thin);
+            return prepared;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops serving the image; false if it was not prepared.</summary>
+    public async Task<bool> TeardownAsync(Guid domain, Guid image, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PreparedImage? prepared;
+            lock (_prepared)
+            {
+                if (_prepared.Remove((domain, image), out prepared) is false)
+                {
+                    return false;
+                }
+            }
+
+            if (prepared.Leaf is { Thin: true, Export: { } leaf })
+            {
+                _thin?.Unwatch(leaf);
+            }
+
+            await ReleaseAsync(prepared.Chain).ConfigureAwait(false);
+            LogTornDown(_logger, _host.Options.HostId, domain, image);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var prepared in Prepared)
+        {
+            await TeardownAsync(prepared.Domain, prepared.Image, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private PreparedImage? Find(Guid domain, Guid image)
+    {
+        lock (_prepared)
+        {
+            return _prepared.GetValueOrDefault((domain, image));
+        }
+    }
+
+    private async Task<PreparedVolume> ServeAsync(IVolumeStore store, VolumeRecord record, bool isLeaf, CancellationToken cancellationToken)
+    {
+        var md = record.Md;
+        bool writable = isLeaf && md.Role == VolumeRole.LEAF;
+        // A sparse qcow2 LV grows on demand up to what a fully allocated one would get (VDSM: capacity x 1.1).
+        bool thin = writable && store.FixedSize && md.Format == VolumeFormat.COW && md.Type == AllocationType.SPARSE;
+        long exportSize = thin ? store.InitialSize(VolumeFormat.COW, AllocationType.PREALLOCATED, md.Capacity) : record.Stored.Size;
+        var export = await store.OpenExportAsync(record.Stored, exportSize, readOnly: !writable, cancellationToken).ConfigureAwait(false);
+        if (export is null)
+        {
+            return new PreparedVolume(record.Id, md.Format, writable, Thin: false, null,
+                store.FilePathOf(record.Stored) ?? throw new SanpoolException(CommonErrors.NotFound, $"volume {record.Stored} has neither an export nor a file"));
+        }
+
+        _exports.Add(export);
+        return new PreparedVolume(record.Id, md.Format, writable, thin, export, null);
+    }
+
+    private async Task ReleaseAsync(IEnumerable<PreparedVolume> chain)
+    {
+        foreach (var volume in chain.Reverse())
+        {
+            if (volume.Export is { } export)
+            {
+                await _exports.RemoveAsync(export.Name, CancellationToken.None).ConfigureAwait(false);
+                await export.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 850, Level = LogLevel.Information, Message = "host {HostId}: prepared image {Image} of domain {Domain}: {Count} volume(s), leaf {Leaf} (thin: {Thin})")]
+    private static partial void LogPrepared(ILogger logger, int hostId, Guid domain, Guid image, int count, Guid leaf, bool thin);
+
+    [LoggerMessage(EventId = 851, Level = LogLevel.Information, Message = "host {HostId}: tore down image {Image} of domain {Domain}")]
+    private static partial void LogTornDown(ILogger logger, int hostId, Guid domain, Guid image);
+}
