@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Sanpool.Core;
@@ -68,6 +69,13 @@ public sealed class DirectBlockDevice : IBlockDevice
     public async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         BlockIoChecks.Check(this, offset, buffer.Length);
+        if (IsAligned(buffer))
+        {
+            // The caller's memory is already fit for O_DIRECT (the NBD server's pooled buffers): no copy.
+            await FillAsync(buffer, offset).ConfigureAwait(false);
+            return;
+        }
+
         using var bounce = new AlignedBuffer(buffer.Length);
         int done = 0;
         while (done < buffer.Length)
@@ -88,10 +96,48 @@ public sealed class DirectBlockDevice : IBlockDevice
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         BlockIoChecks.Check(this, offset, data.Length);
+        if (IsAligned(data))
+        {
+            await RunIo(() => { RandomAccess.Write(_handle, data.Span, offset); return 0; }, "write", offset).ConfigureAwait(false);
+            return;
+        }
+
         using var bounce = new AlignedBuffer(data.Length);
         data.Span.CopyTo(bounce.GetSpan());
         await RunIo(() => { RandomAccess.Write(_handle, bounce.GetSpan(), offset); return 0; }, "write", offset)
             .ConfigureAwait(false);
+    }
+
+    /// <summary>Reads straight into <paramref name="buffer"/>, which <see cref="IsAligned"/> approved.</summary>
+    private async Task FillAsync(Memory<byte> buffer, long offset)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int n = await RunIo(() => RandomAccess.Read(_handle, buffer.Span[done..], offset + done), "read", offset).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new SanpoolException(BlockIoErrors.OutOfRange, $"short read at {offset + done} on {Path}");
+            }
+
+            done += n;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="memory"/> lives in native memory (it cannot move) at an
+    /// address O_DIRECT accepts; ordinary arrays are never taken, since the GC may move them
+    /// while the I/O runs on another thread.
+    /// </summary>
+    private static unsafe bool IsAligned(ReadOnlyMemory<byte> memory)
+    {
+        if (!MemoryMarshal.TryGetMemoryManager<byte, MemoryManager<byte>>(memory, out _))
+        {
+            return false;
+        }
+
+        using var pin = memory.Pin();
+        return ((nuint)pin.Pointer % AlignedBuffer.Alignment) == 0 && memory.Length % 512 == 0;
     }
 
     /// <summary>Makes every completed write stable (fdatasync); a no-op in effect when opened synchronous.</summary>

@@ -41,6 +41,28 @@ public sealed class DirectBlockDeviceTests
 
     [Theory]
     [MemberData(nameof(Targets))]
+    public async Task Aligned_native_buffers_unsynchronised_and_then_flushed_read_back_as_ordinary_arrays_do(string kind, int sectorSize)
+    {
+        await using var target = await DeviceTarget.CreateAsync(kind, sectorSize);
+        byte[] data = Pattern(4 * sectorSize, seed: 7);
+        using var aligned = new AlignedBuffer(data.Length);
+        data.CopyTo(aligned.GetSpan());
+
+        await using (var writer = DirectBlockDevice.Open(target.Path, synchronous: false))
+        {
+            await writer.WriteAsync(sectorSize, aligned.Memory[..(2 * sectorSize)]);
+            await writer.WriteAsync(3L * sectorSize, data.AsMemory(2 * sectorSize));
+            await writer.FlushAsync();
+        }
+
+        await using var reader = DirectBlockDevice.Open(target.Path);
+        using var back = new AlignedBuffer(data.Length);
+        await reader.ReadAsync(sectorSize, back.Memory);
+        Assert.Equal(data, back.GetSpan().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
     public async Task Two_open_handles_see_each_others_writes_at_once(string kind, int sectorSize)
     {
         await using var target = await DeviceTarget.CreateAsync(kind, sectorSize);
