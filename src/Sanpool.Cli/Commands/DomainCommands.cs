@@ -50,14 +50,37 @@ public static class DomainCommands
     private static Command Extend()
     {
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
-        var device = new Option<string>("--device") { Description = "The domain's LUNs, DEV[,DEV..] (at least the first).", Required = true };
+        var device = new Option<string?>("--device") { Description = "Without --agent: the domain's LUNs, DEV[,DEV..] (at least the first)." };
         var block = new Option<string>("--block") { Description = "The free LUN to add.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the domain as JSON instead of its UUID." };
-        var cmd = new Command("extend", "Add a LUN to a block domain (pvcreate, vgextend, a new PVn metadata line).") { sd, device, block, json };
+        var agent = new AgentOptions(required: false);
+        var cmd = new Command("extend",
+            "Add a LUN to a block domain (pvcreate, vgextend, a new PVn metadata line). With --agent the pool's SPM does it while the pool runs " +
+            "(--forward lets another host pass it on), and then extends every thin volume that was waiting for space, so VMs paused on ENOSPC resume; " +
+            "every host must see the new LUN (its config's \"devices\"). Without --agent the domain must not be in use.")
+        { sd, device, block, json };
+        agent.AddTo(cmd, structural: false);
+        cmd.Options.Add(agent.Forward);
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw new UsageException("give the domain's UUID");
-            var info = await BlockDomain.ExtendAsync(Devices(p.GetRequiredValue(device), "--device"), id, p.GetRequiredValue(block), ct);
+            if (agent.Given(p))
+            {
+                AgentOptions.RefuseWithAgent(p, device);
+                using var client = agent.Client(p);
+                var args = new Dictionary<string, string> { ["domain"] = id.ToString(), ["device"] = p.GetRequiredValue(block) };
+                if (p.GetValue(agent.Forward))
+                {
+                    args["forward"] = "true";
+                }
+
+                var answer = await AgentCall.InvokeAsync(client, "domain.extend", args, ct);
+                Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : (string?)answer["uuid"] ?? id.ToString());
+                return 0;
+            }
+
+            var devices = p.GetValue(device) ?? throw new UsageException("give --device DEV[,DEV..] (the domain's LUNs), or --agent to have the SPM do it");
+            var info = await BlockDomain.ExtendAsync(Devices(devices, "--device"), id, p.GetRequiredValue(block), ct);
             Print(info, p.GetValue(json));
             return 0;
         });

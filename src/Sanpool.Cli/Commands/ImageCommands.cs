@@ -16,6 +16,8 @@ public static class ImageCommands
         image.Subcommands.Add(List());
         image.Subcommands.Add(Merge());
         image.Subcommands.Add(Copy());
+        image.Subcommands.Add(ImageServeCommands.Prepare());
+        image.Subcommands.Add(ImageServeCommands.Teardown());
         return image;
     }
 

@@ -47,6 +47,13 @@ public sealed partial class SpmRole : IAsyncDisposable
     /// <summary>Cancelled when the role is lost or stopped: what runs for the SPM must stop writing.</summary>
     public CancellationToken Lost => _lost.Token;
 
+    /// <summary>
+    /// Raised once this host is SPM, with the token cancelled when the term ends (stop, step
+    /// down, master move, lease lost): what runs only on the SPM (the mailbox's server) starts
+    /// here and stops with it. Handlers must return at once.
+    /// </summary>
+    public event Action<CancellationToken>? Started;
+
     /// <summary>This host's role, with the pool's SPM as the master domain names it.</summary>
     public async Task<SpmStatus> StatusAsync(CancellationToken cancellationToken)
     {
@@ -171,6 +178,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         await Tasks.LoadAsync(recovered, cancellationToken).ConfigureAwait(false);
         _state = SpmState.Spm;
         _watch = WatchAsync(_lost.Token);
+        Started?.Invoke(_lost.Token);
         LogSpmStarted(_logger, options.Pool, options.HostId, lver, _writers.Count, recovered.Count);
     }
 

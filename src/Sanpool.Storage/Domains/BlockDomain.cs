@@ -136,6 +136,9 @@ public static class BlockDomain
         return DomainInfo.From(updated);
     }
 
+    /// <summary>True when both paths name the same device (after following symlinks such as /dev/disk/by-id).</summary>
+    public static bool IsSameDevice(string a, string b) => BlockDomainDevices.Same(a, b);
+
     /// <summary>Reads and verifies a block domain's metadata, as <see cref="DomainInfo"/>.</summary>
     public static async Task<DomainInfo> ReadInfoAsync(IReadOnlyList<string> devices, Guid uuid, CancellationToken cancellationToken) =>
         (await ReadInfoAndVgAsync(devices, uuid, cancellationToken).ConfigureAwait(false)).Info;
