@@ -51,6 +51,9 @@ public sealed partial class LocalPool : IAsyncDisposable
     /// <summary>Every LUN's device path: what a host sees unless told otherwise.</summary>
     public IReadOnlyList<string> Devices => [.. _luns.Select(l => l.Path)];
 
+    /// <summary>The spare LUNs (<see cref="LocalPoolOptions.SpareLuns"/>), in no domain yet; also among <see cref="Devices"/>.</summary>
+    public IReadOnlyList<LoopDevice> Spares => _luns[Options.Domains..];
+
     public IEnumerable<int> HostIds => Enumerable.Range(1, Options.Hosts);
 
     /// <summary>Hosts whose agent process was started and has not exited.</summary>
@@ -93,6 +96,11 @@ public sealed partial class LocalPool : IAsyncDisposable
         }
 
         Domains = domains;
+        for (int i = 0; i < Options.SpareLuns; i++)
+        {
+            _luns.Add(await LoopDevice.CreateAsync(Options.WorkDir, Options.LunSize, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+
         Pool = Guid.NewGuid();
         var setup = new WriterOptions { HostId = SetupHostId, HostName = "local-pool-setup", RunDirectory = Path.Combine(Options.WorkDir, "setup") };
         var locator = new DomainLocator([], Devices);

@@ -19,6 +19,12 @@ public sealed record LocalPoolOptions
     /// <summary>Each LUN's size; a block domain's special LVs take about 4.5 GiB. The files are sparse.</summary>
     public long LunSize { get; init; } = 8L << 30;
 
+    /// <summary>
+    /// LUNs made but left out of every domain, which every host sees (its config's devices):
+    /// what <c>sanpool domain extend --block</c> adds to a domain that ran out of space.
+    /// </summary>
+    public int SpareLuns { get; init; }
+
     /// <summary>Each host's SPM priority (-1 never, 0-10), by host id.</summary>
     public Func<int, int> SpmPriority { get; init; } = _ => 5;
 
