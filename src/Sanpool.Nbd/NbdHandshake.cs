@@ -20,9 +20,10 @@ internal sealed class NbdHandshake(Socket socket, NbdServer server)
     /// <exception cref="NbdProtocolException">The client broke the protocol; hard-disconnect it.</exception>
     public async Task<INbdExport?> RunAsync(CancellationToken cancellationToken)
     {
+        byte[] greeting = new byte[NbdWire.GreetingSize];
+        NbdWire.WriteGreeting(greeting, NbdProtocol.FlagFixedNewstyle | NbdProtocol.FlagNoZeroes);
+        await NbdSocketIo.SendAllAsync(socket, greeting, cancellationToken).ConfigureAwait(false);
         byte[] head = new byte[NbdWire.OptionHeaderSize];
-        int n = NbdWire.WriteGreeting(head, NbdProtocol.FlagFixedNewstyle | NbdProtocol.FlagNoZeroes);
-        await NbdSocketIo.SendAllAsync(socket, head.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
         if (!await NbdSocketIo.ReceiveExactlyAsync(socket, head.AsMemory(0, 4), cancellationToken).ConfigureAwait(false))
         {
             return null;

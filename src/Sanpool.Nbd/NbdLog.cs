@@ -33,4 +33,7 @@ internal static partial class NbdLog
 
     [LoggerMessage(EventId = 8208, Level = LogLevel.Warning, Message = "NBD accept on {Socket} failed: {Error}")]
     public static partial void AcceptFailed(ILogger logger, string socket, string error);
+
+    [LoggerMessage(EventId = 8209, Level = LogLevel.Error, Message = "NBD client {Connection} failed unexpectedly and was disconnected")]
+    public static partial void ClientFailed(ILogger logger, Exception error, long connection);
 }

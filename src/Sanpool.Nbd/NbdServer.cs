@@ -233,9 +233,15 @@ public sealed class NbdServer : IAsyncDisposable
             string reason = await connection.RunAsync().ConfigureAwait(false);
             NbdLog.ClientClosed(Logger, id, reason);
         }
-        catch (SocketException)
+        catch (SocketException e)
         {
             // The client vanished before it was served; nothing to undo.
+            NbdLog.ClientClosed(Logger, id, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A server bug must cost this one client, never the process (an unobserved task).
+            NbdLog.ClientFailed(Logger, e, id);
         }
         finally
         {
