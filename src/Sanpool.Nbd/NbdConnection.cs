@@ -22,12 +22,13 @@ internal sealed class NbdConnection
     private readonly Socket _socket;
     private readonly NbdServer _server;
     private readonly INbdExport _export;
-    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _stopReading;
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _inFlight;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly byte[] _replyHeader = new byte[NbdProtocol.SimpleReplySize];
     private readonly int _maxInFlight;
+    private readonly Lock _gate = new();
     private Task<string>? _run;
 
     public NbdConnection(long id, Socket socket, NbdServer server, INbdExport export)
@@ -37,6 +38,10 @@ internal sealed class NbdConnection
         _server = server;
         _export = export;
         _maxInFlight = server.Options.MaxInFlight;
+
+        // Linked to the server's shutdown, so that a connection that got past its handshake just
+        // as the server began to stop does not keep serving after disposal took its snapshot.
+        _stopReading = CancellationTokenSource.CreateLinkedTokenSource(server.ShutdownToken);
         _inFlight = new SemaphoreSlim(_maxInFlight, _maxInFlight);
     }
 
@@ -45,7 +50,14 @@ internal sealed class NbdConnection
     public string ExportName => _export.Name;
 
     /// <summary>Serves until the session ends; returns why it ended. The socket is closed on return.</summary>
-    public Task<string> RunAsync() => _run ??= RunCoreAsync();
+    public Task<string> RunAsync()
+    {
+        // The server's serving task and a concurrent stop may both ask; only one loop may run.
+        lock (_gate)
+        {
+            return _run ??= RunCoreAsync();
+        }
+    }
 
     /// <summary>Stops taking requests, finishes those taken; if <paramref name="cancellationToken"/> fires first, aborts them.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)

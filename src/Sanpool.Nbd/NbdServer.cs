@@ -51,6 +51,8 @@ public sealed class NbdServer : IAsyncDisposable
 
     internal NbdBufferPool Pool { get; }
 
+    internal CancellationToken ShutdownToken => _shutdown.Token;
+
     /// <summary>
     /// Listens on <paramref name="socketPath"/>. A stale socket file left by a dead server is
     /// replaced; a live one (something answers on it) or any other file is refused.
