@@ -199,6 +199,63 @@ public sealed class NbdBadRequestTests(ITestOutputHelper output)
         await WaitUntilAsync(() => f.Server.ConnectionCount == 0);
     }
 
+    [Fact]
+    public async Task No_more_than_max_in_flight_requests_reach_the_export_at_once_and_all_are_answered()
+    {
+        var disk = new MemoryExport("disk", Size) { Delay = TimeSpan.FromMilliseconds(30) };
+        await using var f = ServerFixture.Start(output, new NbdServerOptions { MaxInFlight = 4 }, disk);
+        await using var client = await OpenAsync(f.Socket, "disk");
+        for (ulong h = 0; h < 40; h++)
+        {
+            await client.SendAsync(Request(0, Read, h, h * 4096, 4096));
+        }
+
+        var handles = new HashSet<ulong>();
+        for (int i = 0; i < 40; i++)
+        {
+            var (error, handle) = await client.ReplyAsync();
+            Assert.Equal(0u, error);
+            Assert.True(handles.Add(handle));
+            await client.ReceiveAsync(4096);
+        }
+
+        Assert.Equal(4, disk.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task Garbage_after_the_handshake_on_many_connections_leaves_the_server_serving()
+    {
+        var disk = new MemoryExport("disk", Size);
+        await using var f = ServerFixture.Start(output, null, disk);
+        var random = new Random(5);
+        byte[][] junks = [.. Enumerable.Range(0, 20).Select(i => new byte[1000 + (i * 97)])];
+        foreach (byte[] j in junks)
+        {
+            random.NextBytes(j);
+            j[0] = 0xde; // never the request magic (0x25...)
+        }
+
+        await Task.WhenAll(junks.Select(async junk =>
+        {
+            await using var client = await OpenAsync(f.Socket, "disk");
+            try
+            {
+                await client.SendAsync(junk);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The server may hang up half way through; that is its right.
+            }
+
+            Assert.True(await client.ClosedByServerAsync());
+        }));
+
+        await WaitUntilAsync(() => f.Server.ConnectionCount == 0);
+        Assert.Equal(0, disk.Writes);
+        await using var good = await OpenAsync(f.Socket, "disk");
+        Assert.Equal(0u, (await good.CallAsync(Read, 0, 512)).Error);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
