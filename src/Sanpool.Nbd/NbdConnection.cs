@@ -203,41 +203,21 @@ internal sealed class NbdConnection
         return true;
     }
 
+    /// <summary>Runs one checked request in the export and answers it; owns (and returns) its buffer and its in-flight slot.</summary>
     private async Task HandleAsync(NbdRequest request, NbdBuffer? buffer)
     {
         try
         {
-            var token = _abort.Token;
             int length = (int)request.Length;
-            long offset = (long)request.Offset;
-            bool fua = (request.Flags & NbdProtocol.CmdFlagFua) != 0;
-            var data = ReadOnlyMemory<byte>.Empty;
             NbdErrno errno = NbdErrno.None;
             try
             {
-                switch (request.Type)
+                if (request.Type == NbdProtocol.CmdRead)
                 {
-                    case NbdProtocol.CmdRead:
-                        buffer = _server.Pool.Rent(length);
-                        await _export.ReadAsync(offset, buffer.Memory[..length], token).ConfigureAwait(false);
-                        data = buffer.Memory[..length];
-                        break;
-                    case NbdProtocol.CmdWrite:
-                        await _export.WriteAsync(offset, buffer!.Memory[..length], fua, token).ConfigureAwait(false);
-                        break;
-                    case NbdProtocol.CmdFlush:
-                        await _export.FlushAsync(token).ConfigureAwait(false);
-                        break;
-                    case NbdProtocol.CmdTrim:
-                        await _export.TrimAsync(offset, length, token).ConfigureAwait(false);
-                        await FlushIfAsync(fua, token).ConfigureAwait(false);
-                        break;
-                    default:
-                        bool mayTrim = (request.Flags & NbdProtocol.CmdFlagNoHole) == 0;
-                        await _export.WriteZeroesAsync(offset, length, mayTrim, token).ConfigureAwait(false);
-                        await FlushIfAsync(fua, token).ConfigureAwait(false);
-                        break;
+                    buffer = _server.Pool.Rent(length);
                 }
+
+                await ExecuteAsync(request, buffer, _abort.Token).ConfigureAwait(false);
             }
             catch (NbdExportException e)
             {
@@ -256,7 +236,9 @@ internal sealed class NbdConnection
                 }
             }
 
-            await ReplyAsync(request.Handle, errno, errno == NbdErrno.None ? data : ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            // A failed read sends no data: "it MUST NOT send any payload for this request".
+            var data = errno == NbdErrno.None && request.Type == NbdProtocol.CmdRead ? buffer!.Memory[..length] : ReadOnlyMemory<byte>.Empty;
+            await ReplyAsync(request.Handle, errno, data).ConfigureAwait(false);
         }
         finally
         {
@@ -266,6 +248,34 @@ internal sealed class NbdConnection
             }
 
             _inFlight.Release();
+        }
+    }
+
+    private async ValueTask ExecuteAsync(NbdRequest request, NbdBuffer? buffer, CancellationToken token)
+    {
+        int length = (int)request.Length;
+        long offset = (long)request.Offset;
+        bool fua = (request.Flags & NbdProtocol.CmdFlagFua) != 0;
+        switch (request.Type)
+        {
+            case NbdProtocol.CmdRead:
+                await _export.ReadAsync(offset, buffer!.Memory[..length], token).ConfigureAwait(false);
+                break;
+            case NbdProtocol.CmdWrite:
+                await _export.WriteAsync(offset, buffer!.Memory[..length], fua, token).ConfigureAwait(false);
+                break;
+            case NbdProtocol.CmdFlush:
+                await _export.FlushAsync(token).ConfigureAwait(false);
+                break;
+            case NbdProtocol.CmdTrim:
+                await _export.TrimAsync(offset, length, token).ConfigureAwait(false);
+                await FlushIfAsync(fua, token).ConfigureAwait(false);
+                break;
+            default:
+                bool mayTrim = (request.Flags & NbdProtocol.CmdFlagNoHole) == 0;
+                await _export.WriteZeroesAsync(offset, length, mayTrim, token).ConfigureAwait(false);
+                await FlushIfAsync(fua, token).ConfigureAwait(false);
+                break;
         }
     }
 

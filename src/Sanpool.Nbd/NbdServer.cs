@@ -70,8 +70,9 @@ public sealed class NbdServer : IAsyncDisposable
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
             listener.Listen(128);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
+            // ArgumentException: a path longer than sun_path's 107 bytes.
             listener.Dispose();
             throw new SanpoolException(NbdErrors.ListenFailed, $"cannot listen on {socketPath}: {e.Message}", innerException: e);
         }

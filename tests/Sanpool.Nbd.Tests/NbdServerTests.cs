@@ -98,6 +98,14 @@ public sealed class NbdServerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_socket_path_too_long_for_sun_path_is_refused_with_a_stable_code()
+    {
+        string path = "/tmp/" + new string('x', 120) + ".sock";
+        var e = Assert.Throws<SanpoolException>(() => NbdServer.Start(path, new TestLog(output)));
+        Assert.Equal(NbdErrors.ListenFailed, e.Code);
+    }
+
+    [Fact]
     public async Task Disposal_closes_every_client_and_every_handshake()
     {
         var f = ServerFixture.Start(output, null, new MemoryExport("disk", 4096));
