@@ -18,7 +18,7 @@ public sealed class FileExport : INbdExport, IDisposable
     private readonly Lazy<NbdBuffer> _zeroes = new(() => NewZeroBuffer(), LazyThreadSafetyMode.ExecutionAndPublication);
     private int _fallocateZeroUnsupported;
 
-    private FileExport(string name, string path, SafeFileHandle handle, long size, bool readOnly, bool direct)
+    private FileExport(string name, string path, SafeFileHandle handle, long size, bool readOnly, bool direct, int sectorSize)
     {
         Name = name;
         Path = path;
@@ -26,7 +26,7 @@ public sealed class FileExport : INbdExport, IDisposable
         Size = size;
         ReadOnly = readOnly;
         IsDirect = direct;
-        MinimumBlockSize = direct ? 512 : 1;
+        MinimumBlockSize = direct ? sectorSize : 1;
     }
 
     public string Name { get; }
@@ -37,13 +37,16 @@ public sealed class FileExport : INbdExport, IDisposable
 
     public bool ReadOnly { get; }
 
-    /// <summary>512 under O_DIRECT (the sector unit direct I/O needs), otherwise 1.</summary>
+    /// <summary>Under O_DIRECT the unit direct I/O needs: the device's logical sector size (512 or 4096), 512 for a file; otherwise 1.</summary>
     public int MinimumBlockSize { get; }
 
     /// <summary>False where the file system refuses O_DIRECT (tmpfs); then the page cache is used and flush does the rest.</summary>
     public bool IsDirect { get; }
 
-    /// <summary>Opens <paramref name="path"/>; its current size (rounded down to whole sectors under O_DIRECT) is the export's size.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/>, a file or a block device; its current size (rounded down to
+    /// whole sectors under O_DIRECT) is the export's size.
+    /// </summary>
     /// <exception cref="SanpoolException">NBD_OPEN_FAILED.</exception>
     public static FileExport Open(string name, string path, bool readOnly = false, bool direct = true)
     {
@@ -61,9 +64,18 @@ public sealed class FileExport : INbdExport, IDisposable
             throw new SanpoolException(NbdErrors.OpenFailed, $"cannot open {path} for export '{name}': {NbdLibc.Describe(errno)}");
         }
 
+        // lseek, not fstat: a block device's st_size is 0. BLKSSZGET answers only for block devices.
+        long size = NbdLibc.Lseek(fd, 0, NbdLibc.SEEK_END);
+        int sectorSize = NbdLibc.IoctlInt(fd, NbdLibc.BLKSSZGET, out int ss) == 0 && ss > 0 ? ss : 512;
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        long size = RandomAccess.GetLength(handle);
-        return new FileExport(name, path, handle, isDirect ? size & ~511L : size, readOnly, isDirect);
+        if (size < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw new SanpoolException(NbdErrors.OpenFailed, $"cannot size {path} for export '{name}': {NbdLibc.Describe(errno)}");
+        }
+
+        return new FileExport(name, path, handle, isDirect ? size / sectorSize * sectorSize : size, readOnly, isDirect, sectorSize);
     }
 
     public async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)

@@ -136,4 +136,26 @@ public sealed class NbdQemuInteropTests(ITestOutputHelper output)
         await ImgAsync("compare", "-f", "raw", "-F", "raw", f.Uri("file"), source);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(await File.ReadAllBytesAsync(backing)));
     }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(4096)]
+    public async Task A_file_export_of_a_loop_device_has_its_size_and_sector_size_and_serves_qemu_img(int sectorSize)
+    {
+        Sanpool.TestSupport.Requires.LoopDevices();
+        await using var f = ServerFixture.Start(output);
+        await using var loop = await Sanpool.BlockIO.LoopDevice.CreateAsync(f.Dir.Path, 32 * MiB, sectorSize);
+        using var export = FileExport.Open("lun", loop.Path);
+        Assert.Equal(32L * MiB, export.Size);
+        Assert.Equal(sectorSize, export.MinimumBlockSize);
+        f.Server.AddExport(export);
+
+        string source = f.Dir.File("source.raw");
+        byte[] data = new byte[32 * MiB];
+        RandomNumberGenerator.Fill(data.AsSpan(3 * MiB, 7 * MiB));
+        await File.WriteAllBytesAsync(source, data);
+        await ImgAsync("convert", "-n", "-f", "raw", "-O", "raw", source, f.Uri("lun"));
+        await IoAsync("raw", f.Uri("lun"), "write -z 20M 1M", "read -P 0 20M 1M", "flush");
+        await ImgAsync("compare", "-f", "raw", "-F", "raw", f.Uri("lun"), source);
+    }
 }
