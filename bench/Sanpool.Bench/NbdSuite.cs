@@ -26,6 +26,7 @@ internal static class NbdSuite
             new("tmpfs (page cache)", shm, Direct: false),
             new("ext4 /tmp (O_DIRECT)", Path.Combine(work, "direct"), Direct: true),
         ];
+        string loadBefore = LoadAverage();
         var results = new List<NbdResult>();
         try
         {
@@ -44,7 +45,8 @@ internal static class NbdSuite
 
         string qemu = (await ExternalTool.RunAsync(["qemu-nbd", "--version"], TimeSpan.FromSeconds(30), CancellationToken.None)).Stdout.Split('\n')[0];
         string setup = string.Create(CultureInfo.InvariantCulture,
-            $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} CPUs; {Environment.OSVersion}; {qemu.Trim()}; a {options.NbdSizeMiB} MiB file of random data");
+            $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} CPUs; {Environment.OSVersion}; {qemu.Trim()}; a {options.NbdSizeMiB} MiB file of random data; " +
+            $"load average (1, 5, 15 min) {loadBefore} before and {LoadAverage()} after (other work on the machine shares its CPUs)");
         string table = NbdReport.Format(setup, results);
         Console.WriteLine(table);
         string output = options.NbdOut ?? Path.Combine(root, "bench", "results", "nbd.md");
@@ -108,6 +110,18 @@ internal static class NbdSuite
         }
 
         stream.Flush(flushToDisk: true);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static double Median(List<double> values)

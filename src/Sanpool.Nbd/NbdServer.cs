@@ -200,7 +200,12 @@ public sealed class NbdServer : IAsyncDisposable
             }
 
             long id = Interlocked.Increment(ref _nextId);
-            _clients[id] = ServeAsync(id, client);
+            var serving = ServeAsync(id, client);
+            _clients[id] = serving;
+
+            // Removed by a continuation, not by ServeAsync itself: a client that comes and goes at
+            // once could otherwise be removed before it was added, and stay listed for ever.
+            _ = serving.ContinueWith(_ => _clients.TryRemove(id, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -258,7 +263,6 @@ public sealed class NbdServer : IAsyncDisposable
 
             _connections.TryRemove(id, out _);
             socket.Dispose();
-            _clients.TryRemove(id, out _);
         }
     }
 
