@@ -158,4 +158,21 @@ public sealed class NbdQemuInteropTests(ITestOutputHelper output)
         await IoAsync("raw", f.Uri("lun"), "write -z 20M 1M", "read -P 0 20M 1M", "flush");
         await ImgAsync("compare", "-f", "raw", "-F", "raw", f.Uri("lun"), source);
     }
+
+    [Fact]
+    public async Task Qemu_nbd_list_shows_every_export_with_its_size_and_block_sizes()
+    {
+        await using var f = ServerFixture.Start(output, null, new MemoryExport("alpha", 4 * MiB), new MemoryExport("beta", 8 * MiB, minimumBlockSize: 4096, readOnly: true));
+        var (code, text) = await TryAsync("qemu-nbd", "--list", "-k", f.Socket);
+        output.WriteLine(text);
+        Assert.Equal(0, code);
+        Assert.Contains("exports available: 2", text, StringComparison.Ordinal);
+        Assert.Contains("export: 'alpha'", text, StringComparison.Ordinal);
+        Assert.Contains("size:  4194304", text, StringComparison.Ordinal);
+        Assert.Contains("export: 'beta'", text, StringComparison.Ordinal);
+        Assert.Contains("size:  8388608", text, StringComparison.Ordinal);
+        Assert.Contains("min block: 4096", text, StringComparison.Ordinal);
+        Assert.Contains("flags: 0x16f ( readonly flush fua trim zeroes multi )", text, StringComparison.Ordinal);
+        Assert.Contains("max block: 33554432", text, StringComparison.Ordinal);
+    }
 }
