@@ -146,7 +146,7 @@ public sealed class FileExport : INbdExport, IDisposable
             Volatile.Write(ref _fallocateZeroUnsupported, 1);
         }
 
-        var zeroes = _zeroes.Value.Memory;
+        var zeroes = _zeroes.Value.Data;
         for (long done = 0; done < length; done += ZeroChunk)
         {
             await WriteAsync(offset + done, zeroes[..(int)Math.Min(ZeroChunk, length - done)], fua: false, cancellationToken).ConfigureAwait(false);

@@ -171,7 +171,7 @@ internal sealed class NbdConnection
                 var scratch = _server.Pool.Rent(64 * 1024);
                 try
                 {
-                    await NbdSocketIo.DiscardAsync(_socket, request.Length, scratch.Memory, token).ConfigureAwait(false);
+                    await NbdSocketIo.DiscardAsync(_socket, request.Length, scratch.Data, token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -183,7 +183,7 @@ internal sealed class NbdConnection
                 payload = _server.Pool.Rent((int)request.Length);
                 try
                 {
-                    await NbdSocketIo.ReceiveAllAsync(_socket, payload.Memory[..(int)request.Length], token).ConfigureAwait(false);
+                    await NbdSocketIo.ReceiveAllAsync(_socket, payload.Data[..(int)request.Length], token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -195,7 +195,7 @@ internal sealed class NbdConnection
 
         if (errno != NbdErrno.None)
         {
-            await ReplyAsync(request.Handle, errno, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            await ReplyAsync(request.Handle, errno).ConfigureAwait(false);
             return false;
         }
 
@@ -236,9 +236,18 @@ internal sealed class NbdConnection
                 }
             }
 
-            // A failed read sends no data: "it MUST NOT send any payload for this request".
-            var data = errno == NbdErrno.None && request.Type == NbdProtocol.CmdRead ? buffer!.Memory[..length] : ReadOnlyMemory<byte>.Empty;
-            await ReplyAsync(request.Handle, errno, data).ConfigureAwait(false);
+            if (errno == NbdErrno.None && request.Type == NbdProtocol.CmdRead)
+            {
+                // The header goes in the room just before the data: one send for both.
+                var framed = buffer!.Framed(NbdProtocol.SimpleReplySize, length);
+                NbdWire.WriteSimpleReply(framed.Span, errno, request.Handle);
+                await SendAsync(framed).ConfigureAwait(false);
+            }
+            else
+            {
+                // A failed read sends no data: "it MUST NOT send any payload for this request".
+                await ReplyAsync(request.Handle, errno).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -259,10 +268,10 @@ internal sealed class NbdConnection
         switch (request.Type)
         {
             case NbdProtocol.CmdRead:
-                await _export.ReadAsync(offset, buffer!.Memory[..length], token).ConfigureAwait(false);
+                await _export.ReadAsync(offset, buffer!.Data[..length], token).ConfigureAwait(false);
                 break;
             case NbdProtocol.CmdWrite:
-                await _export.WriteAsync(offset, buffer!.Memory[..length], fua, token).ConfigureAwait(false);
+                await _export.WriteAsync(offset, buffer!.Data[..length], fua, token).ConfigureAwait(false);
                 break;
             case NbdProtocol.CmdFlush:
                 await _export.FlushAsync(token).ConfigureAwait(false);
@@ -281,11 +290,16 @@ internal sealed class NbdConnection
 
     private ValueTask FlushIfAsync(bool fua, CancellationToken token) => fua ? _export.FlushAsync(token) : ValueTask.CompletedTask;
 
+    /// <summary>A simple reply without data, from the connection's own header buffer (under the send lock).</summary>
+    private Task ReplyAsync(ulong handle, NbdErrno errno) => SendAsync(ReadOnlyMemory<byte>.Empty, handle, errno);
+
     /// <summary>
-    /// One simple reply, and a read's data after it, under the send lock. A reply that cannot be
-    /// sent means the client is gone: the reader is stopped and the other replies fail the same way.
+    /// Sends one whole reply under the send lock: <paramref name="message"/> as it is, or when it
+    /// is empty a simple reply of <paramref name="errno"/> for <paramref name="handle"/>. A reply
+    /// that cannot be sent means the client is gone: the reader is stopped, and the other
+    /// replies fail the same way.
     /// </summary>
-    private async Task ReplyAsync(ulong handle, NbdErrno errno, ReadOnlyMemory<byte> data)
+    private async Task SendAsync(ReadOnlyMemory<byte> message, ulong handle = 0, NbdErrno errno = NbdErrno.None)
     {
         try
         {
@@ -298,12 +312,13 @@ internal sealed class NbdConnection
 
         try
         {
-            NbdWire.WriteSimpleReply(_replyHeader, errno, handle);
-            await NbdSocketIo.SendAllAsync(_socket, _replyHeader, _abort.Token).ConfigureAwait(false);
-            if (!data.IsEmpty)
+            if (message.IsEmpty)
             {
-                await NbdSocketIo.SendAllAsync(_socket, data, _abort.Token).ConfigureAwait(false);
+                NbdWire.WriteSimpleReply(_replyHeader, errno, handle);
+                message = _replyHeader;
             }
+
+            await NbdSocketIo.SendAllAsync(_socket, message, _abort.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -15,7 +15,7 @@ public sealed class NbdBufferPoolTests
         Assert.Equal(capacity, buffer.Capacity);
         unsafe
         {
-            using var pin = buffer.Memory.Pin();
+            using var pin = buffer.Data.Pin();
             Assert.Equal(0, (long)pin.Pointer % 4096);
         }
 
