@@ -5,13 +5,13 @@ namespace Sanpool.Bench;
 /// <summary>
 /// Command line: <c>[--suite all|leases|storage|pool] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
-/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE]</c>.
+/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage|pool] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
-        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE]";
+        "usage: [--suite all|leases|storage|pool|nbd] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE]";
 
     /// <summary>
     /// Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), pool
@@ -55,6 +55,16 @@ internal sealed record BenchOptions
 
     public bool RunsPool => Suite is "all" or "pool";
 
+    /// <summary>The NBD suite: rounds per backing and server, and the size of the served file.</summary>
+    public int NbdRounds { get; init; } = 3;
+
+    public int NbdSizeMiB { get; init; } = 1024;
+
+    /// <summary>Where the NBD table is written besides stdout (default: bench/results/nbd.md of the checkout).</summary>
+    public string? NbdOut { get; init; }
+
+    public bool RunsNbd => Suite is "all" or "nbd";
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -76,14 +86,17 @@ internal sealed record BenchOptions
                 "--storage-out" => o with { StorageOut = Value() },
                 "--failover" => o with { Failover = ParseFailover(Value()) },
                 "--pool-out" => o with { PoolOut = Value() },
+                "--nbd-rounds" => o with { NbdRounds = Int() },
+                "--nbd-size-mib" => o with { NbdSizeMiB = Int() },
+                "--nbd-out" => o with { NbdOut = Value() },
                 _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
-            || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1)
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+            || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536)
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|nbd, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 
