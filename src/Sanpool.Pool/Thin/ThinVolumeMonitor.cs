@@ -101,12 +101,12 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(volume);
         if (!_volumes.TryGetValue(volume, out var entry))
         {
-            throw new SanpoolException(ThinErrors.VolumeNotMonitored, $"host {_hostId}: volume {volume.Volume} on domain {volume.Domain} is not monitored here");
+            return Task.FromException(new SanpoolException(ThinErrors.VolumeNotMonitored, $"host {_hostId}: volume {volume.Volume} on domain {volume.Domain} is not monitored here"));
         }
 
         if (offset > volume.MaximumSize)
         {
-            throw new SanpoolException(ThinErrors.BeyondMaximum, $"volume {volume.Volume}: offset {offset} is past its maximum size {volume.MaximumSize}");
+            return Task.FromException(new SanpoolException(ThinErrors.BeyondMaximum, $"volume {volume.Volume}: offset {offset} is past its maximum size {volume.MaximumSize}"));
         }
 
         return volume.CurrentSize >= offset ? Task.CompletedTask : entry.AddWaiter(offset, cancellationToken);
