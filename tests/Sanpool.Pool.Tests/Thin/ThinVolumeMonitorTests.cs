@@ -113,6 +113,29 @@ public sealed class ThinVolumeMonitorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Repeated_failures_are_reported_each_time_but_logged_once_a_minute()
+    {
+        var volume = new MemoryThinVolume(128 * MiB, Maximum);
+        _monitor.Add(volume);
+        var call = await _spm.NextAsync();
+        for (int i = 0; i < 20; i++)
+        {
+            call.Fail(ExtendFailureKind.NoSpace);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(20, _failed.Count);
+        Assert.Equal(1, _log.Count(844));
+
+        _clock.Advance(TimeSpan.FromSeconds(41));
+        call.Fail(ExtendFailureKind.NoSpace);
+        Assert.Equal(2, _log.Count(844));
+        Assert.Contains(_log.Lines, l => l.EventId == 844 && l.Message.Contains("19 more since the last log", StringComparison.Ordinal));
+        Assert.Contains(volume.Volume.ToString(), _log.Lines.Last(l => l.EventId == 844).Message, StringComparison.Ordinal);
+        Assert.Equal(1, _spm.Count);
+    }
+
+    [Fact]
     public async Task A_request_that_throws_is_retried_after_a_backoff()
     {
         _spm.ThrowNext = new IOException("mailbox write failed (injected)");
