@@ -7,8 +7,12 @@ internal sealed class ManualTimeProvider : TimeProvider
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
     private long _ticks;
+    private int _created;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>Timers created so far (a monitor loop that parks again creates one).</summary>
+    public int Created => Volatile.Read(ref _created);
 
     public int ActiveTimers
     {
@@ -33,6 +37,7 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        Interlocked.Increment(ref _created);
         var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;

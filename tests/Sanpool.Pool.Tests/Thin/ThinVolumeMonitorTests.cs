@@ -270,7 +270,7 @@ public sealed class ThinVolumeMonitorTests : IAsyncLifetime
         _monitor = NewMonitor(new ExtensionPolicyOptions { Mode = ExtensionMode.Predictive, InitialLatency = TimeSpan.FromSeconds(2) });
         var volume = new MemoryThinVolume(8064 * MiB, 40 * 1024 * MiB);
         _monitor.Add(volume);
-        await Until(() => volume.ArmedThreshold == 6016 * MiB);
+        await Until(() => volume.ArmedThreshold == 6016 * MiB && _clock.ActiveTimers == 1);
 
         // 1 GiB/s, sampled every 0.5 s: lead = 2 x 2 + 1 = 5 s, free wanted 5 GiB, so the
         // threshold moves to 8064 - 5120 = 2944 MiB, long before VDSM's 6016 MiB.
@@ -279,7 +279,9 @@ public sealed class ThinVolumeMonitorTests : IAsyncLifetime
         {
             Assert.True(volume.Write(step * 512 * MiB, 512 * MiB));
             _clock.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(50);
+
+            // The sample timer fired; the loop has looked when it parks on a new one (or asked).
+            await Until(() => _clock.ActiveTimers == 1 || _spm.Count > 0);
             _spm.TryNext(out call);
         }
 
