@@ -61,15 +61,21 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(volume);
         var entry = new MonitoredVolume(volume, new ThinVolumeTracker(Policy, _options));
+
+        // The loop task exists before the entry is published, so a RemoveAsync racing this Add
+        // awaits the real loop (started just below), never a placeholder.
+        var loop = new Task<Task>(() => RunAsync(entry, entry.Stopping.Token));
+        entry.Loop = loop.Unwrap();
         if (!_volumes.TryAdd(volume, entry))
         {
+            entry.Stopping.Dispose();
             return;
         }
 
         volume.ThresholdCrossed += OnThresholdCrossed;
         volume.OutOfSpace += OnOutOfSpace;
         LogAdded(_logger, _hostId, volume.Volume, volume.Image, volume.Domain, volume.CurrentSize, volume.MaximumSize, Policy.Options.Mode);
-        entry.Loop = Task.Run(() => RunAsync(entry, entry.Stopping.Token));
+        loop.Start(TaskScheduler.Default);
     }
 
     /// <summary>Stops watching <paramref name="volume"/> (teardown): a request in flight is cancelled, waiters fail with <see cref="ThinErrors.VolumeRemoved"/>.</summary>
