@@ -3,15 +3,15 @@ using System.Globalization;
 namespace Sanpool.Bench;
 
 /// <summary>
-/// Command line: <c>[--suite all|leases|storage|pool] [--io SECONDS] [--rounds N] [--warmup N]
+/// Command line: <c>[--suite all|leases|storage|pool|nbd|thin|mailbox] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
-/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE]</c>.
+/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage|pool|nbd] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
-        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE]";
+        "usage: [--suite all|leases|storage|pool|nbd|thin|mailbox] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE]";
 
     /// <summary>
     /// Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), pool
@@ -48,6 +48,14 @@ internal sealed record BenchOptions
 
     /// <summary>Where the pool tables are written besides stdout (default: bench/results/pool.md of the checkout).</summary>
     public string? PoolOut { get; init; }
+
+    /// <summary>Measured extension latencies (ms, one per line) the thin simulation also draws from.</summary>
+    public string? ThinLatencies { get; init; }
+
+    /// <summary>Where the thin table is written besides stdout (default: bench/results/thin.md of the checkout).</summary>
+    public string? ThinOut { get; init; }
+
+    public bool RunsThin => Suite is "all" or "thin";
 
     public bool RunsLeases => Suite is "all" or "leases";
 
@@ -89,14 +97,16 @@ internal sealed record BenchOptions
                 "--nbd-rounds" => o with { NbdRounds = Int() },
                 "--nbd-size-mib" => o with { NbdSizeMiB = Int() },
                 "--nbd-out" => o with { NbdOut = Value() },
+                "--thin-latencies" => o with { ThinLatencies = Value() },
+                "--thin-out" => o with { ThinOut = Value() },
                 _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
             || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536)
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool|nbd, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 

@@ -7,6 +7,8 @@ using Sanpool.Bench;
 //   pool    - SPM failover after kill -9 against host_dead, and snapshot create through the agent
 //             against the library, the CLI and bare lvm + qemu-img, on a local pool (PoolSuite);
 //   nbd     - Sanpool's NBD server against qemu-nbd serving the same file to qemu-img bench (NbdSuite).
+//   thin    - the highest guest write rate with no ENOSPC pause, VDSM's extension policy against
+//             the predictive one, simulated (ThinSuite; no root).
 // Needs root (loop devices, sanlock, lvm). Each suite prints Markdown and writes it under bench/results/.
 var options = BenchOptions.Parse(args);
 string root = Checkout.Root();
@@ -32,6 +34,11 @@ try
     if (options.RunsNbd)
     {
         await NbdSuite.RunAsync(options, root, Path.Combine(work, "nbd"));
+    }
+
+    if (options.RunsThin)
+    {
+        await ThinSuite.RunAsync(options, root);
     }
 
     return 0;
