@@ -299,6 +299,12 @@ public sealed class BlockVolumeStore : IVolumeStore
     public async Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken) =>
         await OpenLvAsync(BlockDomainLayout.LeasesLv, false, cancellationToken).ConfigureAwait(false);
 
+    public async Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken) =>
+        await OpenLvAsync(
+            area == Mailbox.MailboxArea.Inbox ? BlockDomainLayout.InboxLv : BlockDomainLayout.OutboxLv,
+            false,
+            cancellationToken).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         if (_metadata is not null)
