@@ -3,14 +3,14 @@ using System.Globalization;
 namespace Sanpool.Bench;
 
 /// <summary>
-/// Command line: <c>[--suite all|leases|storage|pool] [--io SECONDS] [--rounds N] [--warmup N]
+/// Command line: <c>[--suite all|leases|storage|pool|mailbox] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
 /// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage|pool] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "usage: [--suite all|leases|storage|pool|mailbox] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
         "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE]";
 
     /// <summary>
@@ -55,6 +55,8 @@ internal sealed record BenchOptions
 
     public bool RunsPool => Suite is "all" or "pool";
 
+    public bool RunsMailbox => Suite is "all" or "mailbox";
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -80,10 +82,10 @@ internal sealed record BenchOptions
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "mailbox") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
             || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1)
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|mailbox, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 

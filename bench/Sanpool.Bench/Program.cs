@@ -5,7 +5,9 @@ using Sanpool.Bench;
 //   storage - snapshot create, dump-volume-chains and domain check on a block domain against
 //             bare lvm and qemu-img (StorageSuite);
 //   pool    - SPM failover after kill -9 against host_dead, and snapshot create through the agent
-//             against the library, the CLI and bare lvm + qemu-img, on a local pool (PoolSuite).
+//             against the library, the CLI and bare lvm + qemu-img, on a local pool (PoolSuite);
+//   mailbox - the storage mailbox's extension round trip for 1, 10 and 100 hosts against bare
+//             lvextend (MailboxSuite).
 // Needs root (loop devices, sanlock, lvm). Each suite prints Markdown and writes it under bench/results/.
 var options = BenchOptions.Parse(args);
 string root = Checkout.Root();
@@ -26,6 +28,11 @@ try
     if (options.RunsPool)
     {
         await PoolSuite.RunAsync(options, root, Path.Combine(work, "pool"));
+    }
+
+    if (options.RunsMailbox)
+    {
+        await MailboxSuite.RunAsync(options, root, Path.Combine(work, "mailbox"));
     }
 
     return 0;

@@ -39,7 +39,7 @@ public sealed partial class MailboxClient
                 }
 
                 bool progress = await PollAsync(stop).ConfigureAwait(false);
-                period = progress || hinted ? _options.ClientFirstPoll : _options.Next(period, _options.ClientMaxPoll);
+                period = progress || hinted ? _options.ClientFirstPoll : MailboxOptions.Next(period, _options.ClientMaxPoll, _options.ClientPollGrowth);
             }
             catch (Exception e) when (e is SanpoolException or IOException)
             {
@@ -64,7 +64,7 @@ public sealed partial class MailboxClient
         HostMailbox replies;
         try
         {
-            replies = HostMailbox.Read(raw.Span, HostId);
+            replies = HostMailbox.ReadReply(raw.Span, HostId);
         }
         catch (SanpoolException e) when (e.Code == MailboxErrors.ChecksumMismatch)
         {

@@ -8,8 +8,8 @@ namespace Sanpool.Pool.Mailbox;
 /// event block write.
 ///
 /// <code>
-///  host:  write request, event --1ms--2ms--3ms--...--100ms--100ms-- (until the reply)
-///  SPM:   read event --1ms--...--20ms--20ms-- ... full scan every 2 s regardless
+///  host:  write request, event --1ms--1.2ms--1.4ms--...--100ms--100ms-- (until the reply)
+///  SPM:   read event --1ms--1.5ms--...--20ms--20ms-- ... full scan every 2 s regardless
 ///         a changed event or Wake(): scan at once, polling restarts at 1 ms
 /// </code>
 /// </summary>
@@ -33,8 +33,15 @@ public sealed record MailboxOptions
     /// <summary>The SPM's event-block poll once idle.</summary>
     public TimeSpan ServerIdlePoll { get; init; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Each idle poll waits this much longer than the one before, up to the cap.</summary>
-    public double PollGrowth { get; init; } = 1.5;
+    /// <summary>Each quiet poll of the SPM waits this much longer than the one before, up to <see cref="ServerIdlePoll"/>.</summary>
+    public double ServerPollGrowth { get; init; } = 1.5;
+
+    /// <summary>
+    /// Each quiet poll of a host waits this much longer than the one before, up to
+    /// <see cref="ClientMaxPoll"/>. Slower growth than the SPM's: a host polls only while it
+    /// waits, and a reply a few ms away should be seen within about a fifth of its delay.
+    /// </summary>
+    public double ClientPollGrowth { get; init; } = 1.2;
 
     /// <summary>VDSM's monitor interval: the SPM reads every mailbox at least this often.</summary>
     public TimeSpan FullScanInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -46,6 +53,6 @@ public sealed record MailboxOptions
     public TimeSpan ComplaintInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The next poll period after <paramref name="current"/>, growing towards <paramref name="cap"/>.</summary>
-    internal TimeSpan Next(TimeSpan current, TimeSpan cap) =>
-        TimeSpan.FromTicks(Math.Min(cap.Ticks, Math.Max(current.Ticks + 1, (long)(current.Ticks * PollGrowth))));
+    internal static TimeSpan Next(TimeSpan current, TimeSpan cap, double growth) =>
+        TimeSpan.FromTicks(Math.Min(cap.Ticks, Math.Max(current.Ticks + 1, (long)(current.Ticks * growth))));
 }

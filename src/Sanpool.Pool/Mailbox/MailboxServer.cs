@@ -154,11 +154,11 @@ public sealed partial class MailboxServer
             {
                 quickRescan = await ScanAsync(cancellationToken).ConfigureAwait(false);
                 lastScan = _time.GetTimestamp();
-                period = hinted || changed || quickRescan ? _options.ServerFirstPoll : _options.Next(period, _options.ServerIdlePoll);
+                period = hinted || changed || quickRescan ? _options.ServerFirstPoll : MailboxOptions.Next(period, _options.ServerIdlePoll, _options.ServerPollGrowth);
             }
             else
             {
-                period = _options.Next(period, _options.ServerIdlePoll);
+                period = MailboxOptions.Next(period, _options.ServerIdlePoll, _options.ServerPollGrowth);
             }
         }
     }

@@ -14,8 +14,10 @@ namespace Sanpool.Storage.Mailbox;
 /// survives a read-modify-write unchanged, and a changed slot is found by comparing bytes, as
 /// the SPM does. <see cref="With"/> returns a copy with one slot replaced.
 ///
-/// VDSM's SPM writes its outbox without recomputing the checksum (its hosts never check it);
-/// Sanpool writes the checksum on both areas, and verifies it on every read.
+/// VDSM's SPM writes its outbox without ever setting the checksum (its hosts never check it);
+/// Sanpool writes the checksum on both areas and verifies it on every read, except that a host
+/// accepts an outbox mailbox whose checksum field is 0 (<see cref="ReadReply"/>), so a Sanpool
+/// host can still be served by a VDSM SPM.
 /// </summary>
 public sealed class HostMailbox
 {
@@ -83,6 +85,24 @@ public sealed class HostMailbox
         }
 
         return new HostMailbox(mailbox.ToArray());
+    }
+
+    /// <summary>
+    /// Reads an outbox mailbox the way a host must accept VDSM's SPM's: VDSM never writes the
+    /// outbox checksum, so it reads 0 there. A stored 0 is accepted unverified (and resealed);
+    /// any other stored value must match, as in <see cref="Read"/>.
+    /// </summary>
+    public static HostMailbox ReadReply(ReadOnlySpan<byte> mailbox, int hostId = -1)
+    {
+        if (mailbox.Length >= MailboxLayout.MailboxSize
+            && BinaryPrimitives.ReadUInt32LittleEndian(mailbox[MailboxLayout.ChecksumOffset..]) == 0)
+        {
+            var bytes = mailbox[..MailboxLayout.MailboxSize].ToArray();
+            Seal(bytes);
+            return new HostMailbox(bytes);
+        }
+
+        return Read(mailbox, hostId);
     }
 
     /// <summary>The raw 64 bytes of <paramref name="slot"/>.</summary>

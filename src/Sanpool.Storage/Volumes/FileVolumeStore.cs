@@ -241,7 +241,7 @@ public sealed class FileVolumeStore : IVolumeStore
         Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(_layout.Leases));
 
     public Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken) =>
-        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(area == Mailbox.MailboxArea.Inbox ? _layout.Inbox : _layout.Outbox));
+        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(area == Mailbox.MailboxArea.Inbox ? _layout.Inbox : _layout.Outbox, sync: false));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -97,8 +97,9 @@ public interface IVolumeStore : IAsyncDisposable
 
     /// <summary>
     /// One of the storage mailbox's areas ("inbox" / "outbox", 16 MiB each, zeroed at domain
-    /// creation; see <see cref="Mailbox.MailboxLayout"/>), opened for direct I/O. Only the master
-    /// domain's are used.
+    /// creation; see <see cref="Mailbox.MailboxLayout"/>), opened for direct I/O without O_SYNC, as
+    /// VDSM's <c>dd oflag=direct</c> writes them (visibility to other hosts, not durability: a
+    /// lost message is re-sent). Only the master domain's are used.
     /// </summary>
     Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken);
 

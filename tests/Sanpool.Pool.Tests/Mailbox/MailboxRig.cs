@@ -50,8 +50,8 @@ internal sealed class MailboxRig : IAsyncDisposable
                     rig.Outbox = new MemoryDisk(MailboxLayout.AreaSize, 512, "outbox").Open();
                     break;
                 case "file":
-                    rig.Inbox = DirectBlockDevice.Open(rig._dir!.CreateSparseFile("inbox", MailboxLayout.AreaSize));
-                    rig.Outbox = DirectBlockDevice.Open(rig._dir!.CreateSparseFile("outbox", MailboxLayout.AreaSize));
+                    rig.Inbox = DirectBlockDevice.Open(rig._dir!.CreateSparseFile("inbox", MailboxLayout.AreaSize), sync: false);
+                    rig.Outbox = DirectBlockDevice.Open(rig._dir!.CreateSparseFile("outbox", MailboxLayout.AreaSize), sync: false);
                     break;
                 default:
                     Requires.LoopDevices();
@@ -59,8 +59,8 @@ internal sealed class MailboxRig : IAsyncDisposable
                     rig._loops.Add(inbox);
                     var outbox = await LoopDevice.CreateAsync(rig._dir!.Path, MailboxLayout.AreaSize);
                     rig._loops.Add(outbox);
-                    rig.Inbox = DirectBlockDevice.Open(inbox.Path);
-                    rig.Outbox = DirectBlockDevice.Open(outbox.Path);
+                    rig.Inbox = DirectBlockDevice.Open(inbox.Path, sync: false);
+                    rig.Outbox = DirectBlockDevice.Open(outbox.Path, sync: false);
                     break;
             }
 

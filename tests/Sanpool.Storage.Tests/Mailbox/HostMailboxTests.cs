@@ -89,6 +89,18 @@ public sealed class HostMailboxTests
     }
 
     [Fact]
+    public void A_reply_mailbox_without_checksum_as_vdsms_spm_writes_it_is_accepted_but_a_wrong_one_is_not()
+    {
+        var bytes = Sample().ToBytes();
+        bytes.AsSpan(4092).Clear();
+
+        Assert.Equal(MailboxGolden.SizeMiB, HostMailbox.ReadReply(bytes).Message(0)!.SizeMiB);
+        Assert.Throws<SanpoolException>(() => HostMailbox.Read(bytes));
+        bytes[4092] = 1;
+        Assert.Equal(MailboxErrors.ChecksumMismatch, Assert.Throws<SanpoolException>(() => HostMailbox.ReadReply(bytes)).Code);
+    }
+
+    [Fact]
     public void With_leaves_the_original_unchanged()
     {
         var a = Sample();
