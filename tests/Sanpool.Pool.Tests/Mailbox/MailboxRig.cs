@@ -9,7 +9,8 @@ namespace Sanpool.Pool.Tests.Mailbox;
 /// <summary>
 /// An inbox and an outbox (16 MiB each) with one server and any number of clients. "memory"
 /// areas are for logic tests; "file" areas are real O_DIRECT files on ext4 under /tmp; "loop"
-/// areas are two loop devices (root), detached on dispose even after a failure.
+/// and "loop4096" areas are two loop devices of 512- or 4096-byte sectors (root), detached on
+/// dispose even after a failure.
 /// </summary>
 internal sealed class MailboxRig : IAsyncDisposable
 {
@@ -55,9 +56,10 @@ internal sealed class MailboxRig : IAsyncDisposable
                     break;
                 default:
                     Requires.LoopDevices();
-                    var inbox = await LoopDevice.CreateAsync(rig._dir!.Path, MailboxLayout.AreaSize);
+                    int sectorSize = kind == "loop4096" ? 4096 : 512;
+                    var inbox = await LoopDevice.CreateAsync(rig._dir!.Path, MailboxLayout.AreaSize, sectorSize);
                     rig._loops.Add(inbox);
-                    var outbox = await LoopDevice.CreateAsync(rig._dir!.Path, MailboxLayout.AreaSize);
+                    var outbox = await LoopDevice.CreateAsync(rig._dir!.Path, MailboxLayout.AreaSize, sectorSize);
                     rig._loops.Add(outbox);
                     rig.Inbox = DirectBlockDevice.Open(inbox.Path, sync: false);
                     rig.Outbox = DirectBlockDevice.Open(outbox.Path, sync: false);

@@ -12,6 +12,7 @@ public sealed class MailboxRoundTripTests
     [InlineData("memory")]
     [InlineData("file")]
     [InlineData("loop")]
+    [InlineData("loop4096")]
     public async Task A_request_is_answered_with_the_size_the_handler_extended_to(string kind)
     {
         await using var rig = await MailboxRig.CreateAsync(kind);
@@ -73,7 +74,9 @@ public sealed class MailboxRoundTripTests
         var pending = client.ExtendAsync(new ExtendRequest(Guid.NewGuid(), Guid.NewGuid(), 2048), progress, CancellationToken.None);
 
         await MailboxRig.EventuallyAsync(() => Task.FromResult(progress.Count > 0), Patience, "the failure reaches the host");
-        await Task.Delay(200);
+        // Two full scans (every 500 ms here) see the unchanged slot again: it is not handed over again.
+        await Task.Delay(1200);
+        Assert.True(rig.Server!.Scans >= 3, $"{rig.Server.Scans} scans");
         Assert.False(pending.IsCompleted);
         Assert.Equal(0, failures[0].SizeMiB);
         Assert.Single(rig.Handler.Calls);

@@ -57,12 +57,12 @@ public sealed class HostMailboxTests
     }
 
     [Theory]
-    [InlineData(0)] // the version byte of slot 0
-    [InlineData(40)] // a size digit
-    [InlineData(64 * 62 + 10)] // inside the last message slot
-    [InlineData(4032)] // the reserved bytes
-    [InlineData(4092)] // the checksum itself
-    [InlineData(4095)] // the checksum's high byte
+    [InlineData(MailboxMessage.Offsets.Version)] // slot 0's version byte
+    [InlineData(MailboxMessage.Offsets.Size + 3)] // one of slot 0's size digits
+    [InlineData((62 * MailboxLayout.MessageSize) + MailboxMessage.Offsets.Domain)] // inside the last (empty) message slot
+    [InlineData(MailboxLayout.MetadataOffset)] // the reserved bytes
+    [InlineData(MailboxLayout.ChecksumOffset)] // the checksum's low byte
+    [InlineData(MailboxLayout.ChecksumOffset + 3)] // the checksum's high byte
     public void A_flipped_byte_anywhere_is_a_checksum_mismatch(int offset)
     {
         var bytes = Sample().ToBytes();
