@@ -41,7 +41,7 @@ public sealed partial class MailboxClient
                 bool progress = await PollAsync(stop).ConfigureAwait(false);
                 period = progress || hinted ? _options.ClientFirstPoll : MailboxOptions.Next(period, _options.ClientMaxPoll, _options.ClientPollGrowth);
             }
-            catch (Exception e) when (e is SanpoolException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Complain(_outbox.Path, e);
                 period = _options.ClientMaxPoll;
