@@ -73,6 +73,8 @@ internal sealed record BenchOptions
 
     public bool RunsNbd => Suite is "all" or "nbd";
 
+    public bool RunsMailbox => Suite is "all" or "mailbox";
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -103,10 +105,10 @@ internal sealed record BenchOptions
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin" or "mailbox") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
             || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536)
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin|mailbox, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 

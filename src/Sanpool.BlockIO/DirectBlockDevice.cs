@@ -8,7 +8,7 @@ namespace Sanpool.BlockIO;
 /// <summary>
 /// The real device: a file or block device opened O_RDWR | O_DIRECT | O_SYNC, as sanlock opens
 /// its disks, so that reads see other hosts' writes and a completed write is on the storage.
-/// The data path opens PVs without O_SYNC (<c>synchronous: false</c>), as qemu's cache=none does:
+/// The data path opens PVs without O_SYNC (<c>sync: false</c>), as qemu's cache=none does:
 /// O_DIRECT still bypasses the page cache, and a client's flush or FUA becomes
 /// <see cref="FlushAsync"/> (fdatasync) instead of a flush after every write.
 /// Every I/O goes through a 4096-aligned bounce buffer, because O_DIRECT needs aligned memory
@@ -43,11 +43,16 @@ public sealed class DirectBlockDevice : IBlockDevice
     }
 
     /// <summary>Opens <paramref name="path"/> for direct I/O.</summary>
+    /// <param name="sync">
+    /// O_SYNC as well (the default): a completed write is durable, not only visible. The storage
+    /// mailbox passes false, as VDSM's <c>dd oflag=direct</c> does: O_DIRECT alone already makes
+    /// a write visible to every host reading the storage, a lost message is re-sent, and the
+    /// flush O_SYNC adds to each write would dominate the mailbox's round trip.
+    /// </param>
     /// <exception cref="SanpoolException">OPEN_FAILED with the errno text.</exception>
-    /// <param name="synchronous">O_SYNC: every write is stable when it returns (leases, metadata); false for the data path, which flushes on request.</param>
-    public static DirectBlockDevice Open(string path, bool readOnly = false, bool synchronous = true)
+    public static DirectBlockDevice Open(string path, bool readOnly = false, bool sync = true)
     {
-        int access = (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC | (synchronous ? Libc.O_SYNC : 0);
+        int access = (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_CLOEXEC | (sync ? Libc.O_SYNC : 0);
         bool isDirect = true;
         int fd = Libc.Open(path, access | Libc.O_DIRECT, 0);
         if (fd < 0 && Marshal.GetLastPInvokeError() == Libc.EINVAL)

@@ -48,7 +48,7 @@ public sealed class DirectBlockDeviceTests
         using var aligned = new AlignedBuffer(data.Length);
         data.CopyTo(aligned.GetSpan());
 
-        await using (var writer = DirectBlockDevice.Open(target.Path, synchronous: false))
+        await using (var writer = DirectBlockDevice.Open(target.Path, sync: false))
         {
             await writer.WriteAsync(sectorSize, aligned.Memory[..(2 * sectorSize)]);
             await writer.WriteAsync(3L * sectorSize, data.AsMemory(2 * sectorSize));

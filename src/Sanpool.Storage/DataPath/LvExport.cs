@@ -278,7 +278,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         {
             if (!_pvs.ContainsKey(pv))
             {
-                _pvs[pv] = DirectBlockDevice.Open(pv, ReadOnly, synchronous: false);
+                _pvs[pv] = DirectBlockDevice.Open(pv, ReadOnly, sync: false);
             }
         }
     }

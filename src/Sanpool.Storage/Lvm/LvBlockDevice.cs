@@ -74,7 +74,8 @@ public sealed class LvBlockDevice : IBlockDevice
     }
 
     /// <summary>Opens the PVs <paramref name="map"/> names, with direct I/O, and an LV device over them.</summary>
-    public static LvBlockDevice Open(LvByteMap map, string vg, bool readOnly)
+    /// <param name="sync">O_SYNC on the PVs too (see <see cref="DirectBlockDevice.Open"/>); false only for the storage mailbox.</param>
+    public static LvBlockDevice Open(LvByteMap map, string vg, bool readOnly, bool sync = true)
     {
         ArgumentNullException.ThrowIfNull(map);
         var opened = new List<IBlockDevice>();
@@ -82,7 +83,7 @@ public sealed class LvBlockDevice : IBlockDevice
         {
             foreach (var pv in map.Ranges.Select(r => r.PvName).Distinct(StringComparer.Ordinal))
             {
-                opened.Add(DirectBlockDevice.Open(pv, readOnly));
+                opened.Add(DirectBlockDevice.Open(pv, readOnly, sync));
             }
 
             return new LvBlockDevice($"{vg}/{map.LvName}", map, opened);

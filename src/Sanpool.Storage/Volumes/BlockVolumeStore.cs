@@ -310,6 +310,13 @@ public sealed class BlockVolumeStore : IVolumeStore
     public async Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken) =>
         await OpenLvAsync(BlockDomainLayout.LeasesLv, false, cancellationToken).ConfigureAwait(false);
 
+    public async Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken) =>
+        await OpenLvAsync(
+            area == Mailbox.MailboxArea.Inbox ? BlockDomainLayout.InboxLv : BlockDomainLayout.OutboxLv,
+            false,
+            cancellationToken,
+            sync: false).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         if (_metadata is not null)
@@ -541,7 +548,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     private async Task<LvBlockDevice> MetadataLvAsync(CancellationToken cancellationToken) =>
         _metadata ??= await OpenLvAsync(BlockDomainLayout.MetadataLv, false, cancellationToken).ConfigureAwait(false);
 
-    private async Task<LvBlockDevice> OpenLvAsync(string name, bool readOnly, CancellationToken cancellationToken)
+    private async Task<LvBlockDevice> OpenLvAsync(string name, bool readOnly, CancellationToken cancellationToken, bool sync = true)
     {
         var view = await ViewAsync(cancellationToken).ConfigureAwait(false);
         if (!view.Lvs.TryGetValue(name, out var lv))
@@ -549,7 +556,7 @@ public sealed class BlockVolumeStore : IVolumeStore
             throw new SanpoolException(LvmErrors.LvNotFound, $"no LV {_vg}/{name}");
         }
 
-        return LvBlockDevice.Open(LvByteMap.Create(lv, view.ExtentSize, view.Pvs), _vg, readOnly);
+        return LvBlockDevice.Open(LvByteMap.Create(lv, view.ExtentSize, view.Pvs), _vg, readOnly, sync);
     }
 
     private async Task<LvmView> ViewAsync(CancellationToken cancellationToken)

@@ -250,6 +250,9 @@ public sealed class FileVolumeStore : IVolumeStore
     public Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(_layout.Leases));
 
+    public Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken) =>
+        Task.FromResult<IBlockDevice>(DirectBlockDevice.Open(area == Mailbox.MailboxArea.Inbox ? _layout.Inbox : _layout.Outbox, sync: false));
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>VDSM's prefix for an image directory being removed.</summary>

@@ -108,6 +108,14 @@ public interface IVolumeStore : IAsyncDisposable
     Task<IBlockDevice> OpenLeasesAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// One of the storage mailbox's areas ("inbox" / "outbox", 16 MiB each, zeroed at domain
+    /// creation; see <see cref="Mailbox.MailboxLayout"/>), opened for direct I/O without O_SYNC, as
+    /// VDSM's <c>dd oflag=direct</c> writes them (visibility to other hosts, not durability: a
+    /// lost message is re-sent). Only the master domain's are used.
+    /// </summary>
+    Task<IBlockDevice> OpenMailboxAsync(Mailbox.MailboxArea area, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The storage a new volume starts with: a file domain gives RAW its capacity and lets
     /// qcow2 files grow; a block domain rounds to extents and starts sparse qcow2 small.
     /// </summary>
