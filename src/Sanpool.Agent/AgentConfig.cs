@@ -18,7 +18,8 @@ namespace Sanpool.Agent;
 ///   "socket": "/run/sanpool/host1/agent.sock",
 ///   "tcp": "127.0.0.1:7410", "token": "...",   optional TCP API, with a bearer token
 ///   "spm_priority": 5,                 0-10, higher contends first; -1: never SPM
-///   "election": true                   contend by itself when no SPM is alive
+///   "election": true,                  contend by itself when no SPM is alive
+///   "thin": { "mode": "predictive" }   optional: how thin volumes are extended (<see cref="ThinConfig"/>)
 /// }
 /// </code>
 /// </summary>
@@ -57,6 +58,8 @@ public sealed record AgentConfig
 
     public bool Election { get; init; } = true;
 
+    public ThinConfig Thin { get; init; } = new();
+
     public static async Task<AgentConfig> LoadAsync(string path, CancellationToken cancellationToken)
     {
         AgentConfig? config;
@@ -87,6 +90,20 @@ public sealed record AgentConfig
             Tcp is not null && string.IsNullOrEmpty(Token) ? "a tcp endpoint needs a token" :
             SpmPriority is < -1 or > 10 ? $"spm_priority {SpmPriority} is not -1 (never) or 0-10" :
             null;
-        return problem is null ? this : throw CommonErrors.Invalid($"agent config {path}: {problem}");
+        if (problem is not null)
+        {
+            throw CommonErrors.Invalid($"agent config {path}: {problem}");
+        }
+
+        try
+        {
+            Thin.ToPolicyOptions();
+        }
+        catch (SanpoolException e)
+        {
+            throw CommonErrors.Invalid($"agent config {path}: thin: {e.Message}");
+        }
+
+        return this;
     }
 }

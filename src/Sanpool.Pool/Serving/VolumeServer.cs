@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Nbd;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Volumes;
 
@@ -11,24 +12,27 @@ namespace Sanpool.Pool.Serving;
 /// its parents read-only, and a thin leaf handed to the thin watcher, which asks the SPM for
 /// space as it fills. Structure is only read here: any host may prepare, the SPM included.
 /// Preparing an image already prepared gives the same preparation; teardown of an image that
-/// is not prepared does nothing.
+/// is not prepared does nothing. Preparations outlive the host's connection to the pool (a
+/// master move reconnects it): <c>host</c> gives the connection of the moment.
 /// </summary>
 public sealed partial class VolumeServer : IAsyncDisposable
 {
-    private readonly PoolHost _host;
-    private readonly IExportTable _exports;
+    private readonly Func<PoolHost> _host;
+    private readonly NbdServer _exports;
     private readonly IThinWatcher? _thin;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(Guid Domain, Guid Image), PreparedImage> _prepared = [];
 
-    public VolumeServer(PoolHost host, IExportTable exports, IThinWatcher? thin, ILogger logger)
+    public VolumeServer(Func<PoolHost> host, NbdServer exports, IThinWatcher? thin, ILogger logger)
     {
         _host = host;
         _exports = exports;
         _thin = thin;
         _logger = logger;
     }
+
+    private int HostId => _host().Options.HostId;
 
     public IReadOnlyList<PreparedImage> Prepared
     {
@@ -51,7 +55,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
                 return done;
             }
 
-            var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
+            var store = await _host().StoreAsync(domain, cancellationToken).ConfigureAwait(false);
             // Another host (the SPM) changes the domain: read what it holds now, not a cached view.
             store.Refresh();
             var inventory = await DomainInventory.LoadAsync(store, cancellationToken).ConfigureAwait(false);
@@ -81,7 +85,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
                 _thin?.Watch(leaf);
             }
 
-            LogPrepared(_logger, _host.Options.HostId, domain, image, chain.Count, prepared.Leaf.Volume, prepared.Leaf.Thin);
+            LogPrepared(_logger, HostId, domain, image, chain.Count, prepared.Leaf.Volume, prepared.Leaf.Thin);
             return prepared;
         }
         finally
@@ -111,7 +115,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
             }
 
             await ReleaseAsync(prepared.Chain).ConfigureAwait(false);
-            LogTornDown(_logger, _host.Options.HostId, domain, image);
+            LogTornDown(_logger, HostId, domain, image);
             return true;
         }
         finally
@@ -150,7 +154,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
                 store.FilePathOf(record.Stored) ?? throw new SanpoolException(CommonErrors.NotFound, $"volume {record.Stored} has neither an export nor a file"));
         }
 
-        _exports.Add(export);
+        _exports.AddExport(export);
         return new PreparedVolume(record.Id, md.Format, writable, thin, export, null);
     }
 
@@ -160,7 +164,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
         {
             if (volume.Export is { } export)
             {
-                await _exports.RemoveAsync(export.Name, CancellationToken.None).ConfigureAwait(false);
+                await _exports.RemoveExportAsync(export.Name, CancellationToken.None).ConfigureAwait(false);
                 await export.DisposeAsync().ConfigureAwait(false);
             }
         }

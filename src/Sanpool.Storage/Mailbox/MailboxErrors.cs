@@ -19,4 +19,7 @@ public static class MailboxErrors
 
     /// <summary>A mailbox area smaller than the host ids it must hold.</summary>
     public static readonly ErrorCode AreaTooSmall = new(-804, "MAILBOX_AREA_TOO_SMALL");
+
+    /// <summary>A request cut off because the host left the master whose mailbox carried it (a reconnect); it is sent again.</summary>
+    public static readonly ErrorCode Disconnected = new(-805, "MAILBOX_DISCONNECTED");
 }

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Sanpool.Agent.Events;
+using Sanpool.Pool.Mailbox;
+using Sanpool.Pool.Spm;
+using Sanpool.Storage.Mailbox;
+
+namespace Sanpool.Agent.DataPath;
+
+/// <summary>
+/// The SPM's mailbox service (VDSM's SPM_MailMonitor): while this host is SPM, it reads the
+/// master domain's inbox and answers extension requests with <see cref="VolumeExtender"/>.
+/// It starts with each SPM term and stops with it (<see cref="SpmRole.Started"/>). A request
+/// that found no space is published as an <c>extend.nospace</c> event, and is extended when
+/// the domain gets a LUN (<see cref="RetryFailedAsync"/>).
+/// </summary>
+internal sealed partial class SpmMailService : IMailHandler
+{
+    private readonly SpmRole _role;
+    private readonly AgentEvents _events;
+    private readonly MailHints _hints;
+    private readonly ILogger _logger;
+    private volatile MailboxServer? _server;
+
+    public SpmMailService(SpmRole role, AgentEvents events, MailHints hints, ILogger logger)
+    {
+        _role = role;
+        _events = events;
+        _hints = hints;
+        _logger = logger;
+        Extender = new VolumeExtender(role, logger);
+        Extender.NoSpace += w => _events.Publish("extend.nospace", new Dictionary<string, JsonNode?>
+        {
+            ["host_id"] = w.HostId,
+            ["domain"] = w.Domain.ToString(),
+            ["volume"] = w.Volume.ToString(),
+            ["size_mib"] = w.SizeMiB,
+            ["message"] = $"domain {w.Domain} has no room to extend volume {w.Volume} to {w.SizeMiB} MiB for host {w.HostId}; add a LUN (sanpool domain extend)",
+        });
+        role.Started += term => _ = RunAsync(term);
+    }
+
+    public VolumeExtender Extender { get; }
+
+    /// <summary>The server of the current term; null while this host is not SPM.</summary>
+    public MailboxServer? Server => _server;
+
+    public Task<long> ExtendAsync(int hostId, ExtendRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Extender.ExtendAsync(hostId, request.Domain, request.Volume, request.NewSizeMiB, cancellationToken);
+    }
+
+    /// <summary>Hands every request that failed back to the extender (after a LUN was added); no-op when not SPM.</summary>
+    public async Task RetryFailedAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            await server.RetryFailedAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken term)
+    {
+        Extender.Reset();
+        var master = _role.Host.Master;
+        try
+        {
+            await using var inbox = await master.OpenMailboxAsync(MailboxArea.Inbox, term).ConfigureAwait(false);
+            await using var outbox = await master.OpenMailboxAsync(MailboxArea.Outbox, term).ConfigureAwait(false);
+            var server = new MailboxServer(inbox, outbox, this, new MailboxOptions(), TimeProvider.System, _logger)
+            {
+                Replied = _hints.Wake,
+            };
+            _server = server;
+            await server.RunAsync(term).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (term.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is Core.SanpoolException or IOException)
+        {
+            LogServerFailed(_logger, _role.Host.Options.HostId, master.Info.Uuid, e.Message);
+        }
+        finally
+        {
+            _server = null;
+        }
+    }
+
+    [LoggerMessage(EventId = 858, Level = LogLevel.Error, Message = "SPM host {HostId}: the mailbox of master {Master} stopped: {Error}; hosts' extension requests wait for the next SPM term")]
+    private static partial void LogServerFailed(ILogger logger, int hostId, Guid master, string error);
+}
