@@ -78,6 +78,24 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
         loop.Start(TaskScheduler.Default);
     }
 
+    /// <summary>A snapshot of every monitored volume, for the agent's API.</summary>
+    public IReadOnlyList<ThinVolumeStatus> Status()
+    {
+        var all = new List<ThinVolumeStatus>();
+        foreach (var entry in _volumes.Values)
+        {
+            IThinVolume v = entry.Volume;
+            lock (entry.Gate)
+            {
+                var t = entry.Tracker;
+                all.Add(new ThinVolumeStatus(v, v.CurrentSize, v.MaximumSize, v.HighestWrite, entry.Armed, t.State.Rate,
+                    Policy.LatencyEstimate(t.State), t.InFlight, t.InFlight ? t.RequestedSize : 0, t.Failures, t.Requests));
+            }
+        }
+
+        return all;
+    }
+
     /// <summary>Stops watching <paramref name="volume"/> (teardown): a request in flight is cancelled, waiters fail with <see cref="ThinErrors.VolumeRemoved"/>.</summary>
     public async Task RemoveAsync(IThinVolume volume)
     {

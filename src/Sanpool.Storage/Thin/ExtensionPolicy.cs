@@ -8,10 +8,10 @@ namespace Sanpool.Storage.Thin;
 ///
 /// <para><b>VDSM mode</b> (vdsm lib/vdsm/virt/thinp.py and vmdevices/storage.py, read to check):
 /// <c>limit = (100 - utilization%) x chunk / 100</c> (2048 MiB with the defaults);
-/// <c>threshold = max(1, physical - limit)</c>; extend when the watermark reaches the threshold
-/// (qemu's block-threshold event) or the free space <c>physical - watermark</c> is below the
-/// limit (VDSM's periodic check, which also extends a volume smaller than the limit before its
-/// first write); <c>next = min(round_up(physical + chunk, 1 MiB), maximum)</c>, then whole
+/// <c>threshold = max(1, physical - limit)</c>; extend when the watermark passes the threshold
+/// (qemu's block-threshold event), that is when the free space <c>physical - watermark</c> is
+/// below the limit (VDSM's periodic check, which also extends a volume smaller than the limit
+/// before its first write); <c>next = min(round_up(physical + chunk, 1 MiB), maximum)</c>, then whole
 /// extents (lvextend rounds up). A volume at its maximum stops asking. A steady writer at rate
 /// R pauses whenever one round trip takes longer than limit / R: with the defaults and VDSM's
 /// 2-4 s round trip, above ~512-1024 MiB/s.</para>
@@ -26,7 +26,7 @@ namespace Sanpool.Storage.Thin;
 /// <item>lead time T = L x SafetyFactor + SafetyMargin: how long the free space must last once
 /// we ask.</item>
 /// <item>free wanted F = max(MinimumFree (default: VDSM's limit), r x T); threshold = max(1,
-/// physical - F); extend when the watermark reaches it or the free space is below F.</item>
+/// physical - F); extend when the watermark passes it (the free space is below F).</item>
 /// <item>new size = max(physical + chunk, watermark + F + r x H), H = max(MinimumHorizon,
 /// HorizonLeadTimes x T), to extents, capped at the maximum. With H >= 2T the next request is
 /// not due until at least one more latency after this extension lands, so a writer never
@@ -40,7 +40,7 @@ namespace Sanpool.Storage.Thin;
 /// writes 600 MiB/s steadily; the last extensions took 2.5 s at the 90th percentile. T = 2.5 x 2
 /// + 1 = 6 s; F = max(2048, 600 x 6 = 3600) = 3600 MiB, so the threshold is 8064 - 3600 = 4464
 /// MiB (VDSM's: 8064 - 2048 = 6016 MiB, whose 2048 MiB last 3.4 s, less than a slow 4 s round
-/// trip). At the watermark 4464 MiB: H = max(5, 12) = 12 s; target = 4464 + 3600 + 600 x 12 =
+/// trip). When a write passes 4464 MiB: H = max(5, 12) = 12 s; target = 4464 + 3600 + 600 x 12 =
 /// 15264 MiB, more than the maximum: ask for 11264 MiB.</para>
 /// </summary>
 public sealed class ExtensionPolicy
@@ -68,9 +68,10 @@ public sealed class ExtensionPolicy
         long free = FreeWanted(state);
         long threshold = Math.Max(1, currentSize - free);
 
-        // VDSM's two tests: the block-threshold event fires when allocation >= threshold, and
-        // the periodic check extends when physical - allocation < limit.
-        bool needs = highestWrite >= threshold || currentSize - highestWrite < free;
+        // VDSM's periodic check: physical - allocation < limit. qemu's threshold event fires
+        // when a write ends past the threshold, the same test for any threshold above 1; for a
+        // volume smaller than the limit the check is true before any write.
+        bool needs = currentSize - highestWrite < free;
         if (!needs)
         {
             return new ExtensionDecision(ExtensionAction.Arm, threshold, currentSize, free, rate);

@@ -107,9 +107,16 @@ public sealed class ThinVolumeMonitorTests : IAsyncLifetime
         Assert.Equal([1, 2], _failed.Select(f => f.Attempt));
         Assert.Equal(1, _log.Count(844));
 
+        var status = Assert.Single(_monitor.Status());
+        Assert.True(status.Extending);
+        Assert.Equal((2688 * MiB, 2, 1), (status.RequestedSize, status.Failures, status.Requests));
+
         call.Grant();
         await Until(() => !_extended.IsEmpty);
         Assert.Equal(1, _spm.Count);
+        await Until(() => _monitor.Status()[0].ArmedThreshold == 640 * MiB);
+        status = _monitor.Status()[0];
+        Assert.Equal((2688 * MiB, 0, false), (status.CurrentSize, status.Failures, status.Extending));
     }
 
     [Fact]

@@ -29,13 +29,14 @@ public sealed class ExtensionPolicyTests
     public void Vdsm_threshold_is_physical_minus_limit_and_fires_at_it()
     {
         long physical = 2688 * MiB;
-        var below = Vdsm.Decide(physical, 11264 * MiB, (640 * MiB) - 1, ThinVolumeState.Empty);
-        Assert.Equal(ExtensionAction.Arm, below.Action);
-        Assert.Equal(640 * MiB, below.Threshold);
-
         var at = Vdsm.Decide(physical, 11264 * MiB, 640 * MiB, ThinVolumeState.Empty);
-        Assert.Equal(ExtensionAction.Extend, at.Action);
-        Assert.Equal(5248 * MiB, at.NewSize);
+        Assert.Equal(ExtensionAction.Arm, at.Action);
+        Assert.Equal(640 * MiB, at.Threshold);
+
+        // One byte past it, the free space is below the limit.
+        var past = Vdsm.Decide(physical, 11264 * MiB, (640 * MiB) + 1, ThinVolumeState.Empty);
+        Assert.Equal(ExtensionAction.Extend, past.Action);
+        Assert.Equal(5248 * MiB, past.NewSize);
     }
 
     [Fact]
@@ -161,12 +162,12 @@ public sealed class ExtensionPolicyTests
         Assert.Equal(ExtensionAction.Arm, armed.Action);
         Assert.Equal(4464 * MiB, armed.Threshold);
 
-        var capped = Predictive.Decide(8064 * MiB, 11264 * MiB, 4464 * MiB, s);
+        var capped = Predictive.Decide(8064 * MiB, 11264 * MiB, (4464 * MiB) + 1, s);
         Assert.Equal(ExtensionAction.Extend, capped.Action);
         Assert.Equal(11264 * MiB, capped.NewSize);
 
         // Without the cap: 4464 + 3600 + 600 x 12 = 15264 MiB, up to 120 extents.
-        var free = Predictive.Decide(8064 * MiB, 40 * GiB, 4464 * MiB, s);
+        var free = Predictive.Decide(8064 * MiB, 40 * GiB, (4464 * MiB) + 1, s);
         Assert.Equal(15360 * MiB, free.NewSize);
     }
 

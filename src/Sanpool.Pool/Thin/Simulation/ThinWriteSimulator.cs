@@ -165,9 +165,10 @@ public static class ThinWriteSimulator
             if (Writing)
             {
                 double limit = Math.Min(_current, _s.Total);
-                if (_armed >= 0 && _armed > _written && _armed < limit)
+                // qemu's threshold event fires on the first write that ends past it.
+                if (_armed >= 0 && _armed + 1 > _written && _armed + 1 < limit)
                 {
-                    limit = _armed;
+                    limit = _armed + 1;
                 }
 
                 double reach = _t + (ActiveTimeAt(limit) - _active);
@@ -207,7 +208,7 @@ public static class ThinWriteSimulator
                 _lookNow = true;
             }
 
-            if (_armed >= 0 && _written >= _armed - 0.5)
+            if (_armed >= 0 && _written >= _armed + 0.5)
             {
                 _armed = -1;
                 _lookNow = true;
