@@ -64,6 +64,10 @@ public sealed class VmProcess : IAsyncDisposable
     public static VmProcess Create(VmOptions options, ILogger? logger = null, TimeProvider? time = null) =>
         new(options, logger ?? NullLogger.Instance, time ?? TimeProvider.System);
 
+    /// <summary>A VM over a monitor connected elsewhere, without a process of ours (tests with a fake monitor).</summary>
+    internal static VmProcess ForMonitor(VmOptions options, QmpClient qmp, ILogger? logger = null, TimeProvider? time = null) =>
+        new(options, logger ?? NullLogger.Instance, time ?? TimeProvider.System) { _qmp = qmp };
+
     /// <summary>The drive with id <paramref name="id"/>.</summary>
     public VmDrive Drive(string id) =>
         Options.Drives.FirstOrDefault(d => d.Id == id) ?? throw new ArgumentException($"VM {Name} has no drive {id}", nameof(id));
