@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -49,8 +48,11 @@ public sealed class VmWatcher : IAsyncDisposable
     private QmpSubscription? _subscription;
     private Task<bool>? _pendingRead;
     private Task _loop = Task.CompletedTask;
+    private readonly long _origin;
     private long _episodeStart;
-    private long _nextAttempt;
+
+    /// <summary>When to ask again (or cont again), on the monotonic clock since <see cref="_origin"/>; zero: now.</summary>
+    private TimeSpan _nextAttempt;
     private bool _resumeNeeded;
     private int _disposed;
 
@@ -62,6 +64,7 @@ public sealed class VmWatcher : IAsyncDisposable
         _extend = extend;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _origin = _time.GetTimestamp();
     }
 
     /// <summary>How long to wait before asking again for a drive that got no space.</summary>
@@ -109,6 +112,7 @@ public sealed class VmWatcher : IAsyncDisposable
         {
             do
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 Drain(reader);
                 if (_waiting.Count > 0 && Due())
                 {
@@ -154,7 +158,7 @@ public sealed class VmWatcher : IAsyncDisposable
             return await ConsumeReadAsync().ConfigureAwait(false);
         }
 
-        TimeSpan untilDue = TimeSpan.FromTicks(Math.Max(0, _nextAttempt - _time.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+        TimeSpan untilDue = _nextAttempt - Now;
         if (untilDue <= TimeSpan.Zero)
         {
             return true;
@@ -169,7 +173,7 @@ public sealed class VmWatcher : IAsyncDisposable
         if (first == poke)
         {
             _poke = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _nextAttempt = 0;
+            _nextAttempt = TimeSpan.Zero;
         }
 
         return first != _pendingRead || await ConsumeReadAsync().ConfigureAwait(false);
@@ -182,7 +186,9 @@ public sealed class VmWatcher : IAsyncDisposable
         return more;
     }
 
-    private bool Due() => _time.GetTimestamp() >= _nextAttempt;
+    private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    private bool Due() => Now >= _nextAttempt;
 
     private void Apply(QmpEvent e)
     {
@@ -249,7 +255,7 @@ public sealed class VmWatcher : IAsyncDisposable
 
         _waiting.Add(drive.Id);
         _resumeNeeded = true;
-        _nextAttempt = 0;
+        _nextAttempt = TimeSpan.Zero;
         VmLog.Paused(_logger, _vm.Name, drive.Id, drive.NodeName, pauses, seenIn);
         Raise(drive.Id, VmDriveEventKind.Paused);
     }
@@ -324,7 +330,7 @@ public sealed class VmWatcher : IAsyncDisposable
 
         if (_waiting.Count > 0)
         {
-            _nextAttempt = _time.GetTimestamp() + (long)(RetryInterval.TotalSeconds * Stopwatch.Frequency);
+            _nextAttempt = Now + RetryInterval;
         }
     }
 
@@ -352,7 +358,7 @@ public sealed class VmWatcher : IAsyncDisposable
                 VmLog.ContFailed(_logger, _vm.Name, e.OneLine, RetryInterval.TotalSeconds);
             }
 
-            _nextAttempt = _time.GetTimestamp() + (long)(RetryInterval.TotalSeconds * Stopwatch.Frequency);
+            _nextAttempt = Now + RetryInterval;
         }
     }
 
