@@ -34,7 +34,7 @@ public sealed record VmDrive
 
     public string Id { get; }
 
-    /// <summary>The qemu arguments, e.g. <c>["-drive", "file=...,if=virtio,..."]</c>.</summary>
+    /// <summary>The qemu arguments, e.g. <c>["-drive", "file=...,if=none,id=vda", "-device", "virtio-blk-pci,drive=vda,..."]</c>.</summary>
     public IReadOnlyList<string> Arguments { get; }
 
     public string NodeName { get; }
@@ -47,7 +47,7 @@ public sealed record VmDrive
     public bool ReadOnly { get; }
 
     /// <summary>
-    /// A <c>-drive</c> on a file, a block device, or a <c>json:{...}</c> pseudo-filename (for
+    /// A <c>-drive</c> (with its virtio device) on a file, a block device, or a <c>json:{...}</c> pseudo-filename (for
     /// example the block-device tree <c>sanpool image prepare</c> prints, pointing at NBD exports).
     /// Commas in the file name are doubled, as qemu's option syntax wants, so any JSON passes.
     /// For a plain file the nodes are named <c>{id}-fmt</c> and <c>{id}-proto</c>; a json: tree
@@ -85,8 +85,9 @@ public sealed record VmDrive
             options.Append(",node-name=").Append(nodeName).Append(",file.node-name=").Append(thresholdNode);
         }
 
-        options.Append(",if=virtio,id=").Append(id);
-        AppendErrorPolicy(options, thin);
+        // if=none and an explicit device: qemu creates if=virtio devices after every -device,
+        // so mixing the two forms would reorder the disks in the guest (vda would not be first).
+        options.Append(",if=none,id=").Append(id);
         if (readOnly)
         {
             options.Append(",readonly=on");
@@ -97,7 +98,7 @@ public sealed record VmDrive
             options.Append(',').Append(extraOptions);
         }
 
-        return new VmDrive(id, ["-drive", options.ToString()], nodeName, thresholdNode, thin, readOnly);
+        return new VmDrive(id, ["-drive", options.ToString(), "-device", Device(id, id, thin)], nodeName, thresholdNode, thin, readOnly);
     }
 
     /// <summary>
@@ -113,18 +114,16 @@ public sealed record VmDrive
                           ?? throw new SanpoolException(VmErrors.VmBadDrive, $"drive {id}: a -blockdev tree needs a top-level node-name");
         string thresholdNode = (tree["file"] as JsonObject)?["node-name"]?.GetValue<string>() ?? nodeName;
         bool readOnly = tree["read-only"]?.GetValue<bool>() ?? false;
-        var device = new StringBuilder("virtio-blk-pci,drive=").Append(nodeName).Append(",id=").Append(id);
-        AppendErrorPolicy(device, thin);
-
         // Compact JSON on one argument: qemu parses -blockdev values starting with '{' as JSON.
-        return new VmDrive(id, ["-blockdev", tree.ToJsonString(), "-device", device.ToString()], nodeName, thresholdNode, thin, readOnly);
+        return new VmDrive(id, ["-blockdev", tree.ToJsonString(), "-device", Device(id, nodeName, thin)], nodeName, thresholdNode, thin, readOnly);
     }
 
     /// <summary>A value inside a qemu option string: commas are doubled (<c>a,b</c> becomes <c>a,,b</c>).</summary>
     public static string EscapeOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 
-    private static void AppendErrorPolicy(StringBuilder options, bool thin) =>
-        options.Append(thin ? ",werror=enospc" : ",werror=report").Append(",rerror=report");
+    /// <summary>The virtio disk on <paramref name="drive"/> (a -drive id or a node name), with the error policy.</summary>
+    private static string Device(string id, string drive, bool thin) =>
+        $"virtio-blk-pci,drive={drive},id={id},werror={(thin ? "enospc" : "report")},rerror=report";
 
     private static JsonObject ParseTree(string json, string id)
     {

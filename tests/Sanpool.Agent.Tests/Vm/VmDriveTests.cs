@@ -16,7 +16,8 @@ public sealed class VmDriveTests
         var drive = VmDrive.FromFile("thin", "/dev/loop7", "qcow2", thin: true);
 
         Assert.Equal(
-            ["-drive", "file=/dev/loop7,format=qcow2,node-name=thin-fmt,file.node-name=thin-proto,if=virtio,id=thin,werror=enospc,rerror=report,cache=none"],
+            ["-drive", "file=/dev/loop7,format=qcow2,node-name=thin-fmt,file.node-name=thin-proto,if=none,id=thin,cache=none",
+             "-device", "virtio-blk-pci,drive=thin,id=thin,werror=enospc,rerror=report"],
             drive.Arguments);
         Assert.Equal("thin-fmt", drive.NodeName);
         Assert.Equal("thin-proto", drive.ThresholdNode);
@@ -29,7 +30,8 @@ public sealed class VmDriveTests
         var drive = VmDrive.FromFile("src", "/tmp/x/src.raw", "raw", thin: false, readOnly: true, extraOptions: null);
 
         Assert.Equal(
-            ["-drive", "file=/tmp/x/src.raw,format=raw,node-name=src-fmt,file.node-name=src-proto,if=virtio,id=src,werror=report,rerror=report,readonly=on"],
+            ["-drive", "file=/tmp/x/src.raw,format=raw,node-name=src-fmt,file.node-name=src-proto,if=none,id=src,readonly=on",
+             "-device", "virtio-blk-pci,drive=src,id=src,werror=report,rerror=report"],
             drive.Arguments);
         Assert.True(drive.ReadOnly);
     }
@@ -42,10 +44,11 @@ public sealed class VmDriveTests
         string option = drive.Arguments[1];
         Assert.StartsWith("file=json:{", option, StringComparison.Ordinal);
         // Undoing qemu's escaping gives back the exact tree: nothing was cut at a comma.
-        string file = option["file=".Length..option.IndexOf("}},if=virtio", StringComparison.Ordinal)] + "}}";
+        string file = option["file=".Length..option.IndexOf("}},if=none", StringComparison.Ordinal)] + "}}";
         Assert.Equal("json:" + NbdTree, file.Replace(",,", ",", StringComparison.Ordinal));
         Assert.DoesNotContain("node-name=vda", option, StringComparison.Ordinal);
-        Assert.EndsWith(",if=virtio,id=vda,werror=enospc,rerror=report,cache=none", option, StringComparison.Ordinal);
+        Assert.EndsWith(",if=none,id=vda,cache=none", option, StringComparison.Ordinal);
+        Assert.Equal(["-device", "virtio-blk-pci,drive=vda,id=vda,werror=enospc,rerror=report"], drive.Arguments.Skip(2));
         Assert.Equal("img-fmt", drive.NodeName);
         Assert.Equal("img-proto", drive.ThresholdNode);
     }
@@ -130,6 +133,6 @@ public sealed class VmDriveTests
         Assert.Equal("console=ttyS0 sanpool.mode=copy", argv[argv.ToList().IndexOf("-append") + 1]);
         Assert.Contains("socket,id=qmp0,path=/run/vms/vm1.qmp,server=on,wait=off", argv);
         Assert.Contains("file,id=serial0,path=/run/vms/vm1.serial", argv);
-        Assert.Equal(options.Drives[0].Arguments, argv.Skip(argv.Count - 2));
+        Assert.Equal(options.Drives[0].Arguments, argv.Skip(argv.Count - 4));
     }
 }
