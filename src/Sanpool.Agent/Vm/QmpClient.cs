@@ -180,6 +180,11 @@ public sealed class QmpClient : IAsyncDisposable
         {
             throw new SanpoolException(VmErrors.QmpProtocol, $"VM {Name}: the monitor did not greet within {GreetingTimeout.TotalSeconds} s", isTransient: true);
         }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // qemu that refuses its command line creates the socket, then exits: the connection resets.
+            throw new SanpoolException(VmErrors.QmpDisconnected, $"VM {Name}: the monitor closed before greeting: {e.Message}", isTransient: true, e);
+        }
 
         if (line is null)
         {

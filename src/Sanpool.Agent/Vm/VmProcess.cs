@@ -210,6 +210,7 @@ public sealed class VmProcess : IAsyncDisposable
 
             if (exited)
             {
+                await DrainOutputAsync().ConfigureAwait(false);
                 throw new SanpoolException(VmErrors.VmExited, $"VM {Name} exited before its console showed /{pattern}/; {Tail(text)}{StderrText()}");
             }
 
@@ -293,6 +294,7 @@ public sealed class VmProcess : IAsyncDisposable
         {
             if (_process!.HasExited)
             {
+                await DrainOutputAsync().ConfigureAwait(false);
                 throw new SanpoolException(VmErrors.VmStartFailed,
                     $"VM {Name}: qemu exited with {SafeExitCode(_process)} before its monitor came up{StderrText()}; command: {ExternalCommandLine()}");
             }
@@ -303,9 +305,10 @@ public sealed class VmProcess : IAsyncDisposable
                 {
                     return await QmpClient.ConnectAsync(QmpSocketPath, Name, _logger, cancellationToken).ConfigureAwait(false);
                 }
-                catch (SanpoolException e) when (e.Code == VmErrors.QmpConnectFailed)
+                catch (SanpoolException e) when (e.Code == VmErrors.QmpConnectFailed || e.Code == VmErrors.QmpDisconnected)
                 {
-                    // The socket file exists a moment before qemu listens on it: try again.
+                    // The socket file exists a moment before qemu listens on it, and a qemu that
+                    // refuses its command line closes it again: look at the process, then retry.
                 }
             }
 
@@ -316,6 +319,20 @@ public sealed class VmProcess : IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After exit: waits (briefly) until qemu's stderr has been read to its end, so errors can quote it.</summary>
+    private async Task DrainOutputAsync()
+    {
+        try
+        {
+            using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _process!.WaitForExitAsync(drained.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A child holding the pipe open: quote what has come so far.
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class VmEnospcTests(ITestOutputHelper output)
             return true;
         }, log.Factory.CreateLogger("watcher"));
         watcher.DriveEvent += events.Enqueue;
+        using var qemuEvents = guest.Vm.Qmp.Subscribe();
         await watcher.StartAsync(CancellationToken.None);
         await guest.Vm.SetWriteThresholdAsync(guest.Thin.ThresholdNode!, 4 * ThinGuest.MiB, CancellationToken.None);
         await guest.Vm.ContAsync(CancellationToken.None);
@@ -42,6 +43,7 @@ public sealed class VmEnospcTests(ITestOutputHelper output)
         var compare = await guest.CompareWithSourceAsync();
 
         Report(events, total.Elapsed, guest);
+        var resumes = ReportQemuClock(qemuEvents);
         Assert.Equal("RESULT PASS", result);
         Assert.Equal(0, compare.ExitCode);
         Assert.Contains("Images are identical", compare.StandardOutput, StringComparison.Ordinal);
@@ -50,6 +52,7 @@ public sealed class VmEnospcTests(ITestOutputHelper output)
         Assert.InRange(pauses, 2, 6);
         Assert.Equal(pauses, events.Count(e => e.Kind == VmDriveEventKind.Paused));
         Assert.Equal(pauses, events.Count(e => e.Kind == VmDriveEventKind.Resumed));
+        Assert.Equal(pauses + 1, resumes); // the first cont, then exactly one per pause
         Assert.Equal(0, watcher.PauseCount("src"));
         Assert.Contains(events, e => e.Kind == VmDriveEventKind.ThresholdCrossed && e.Offset == 4 * ThinGuest.MiB);
         Assert.InRange(highest, CopyMiB * ThinGuest.MiB, guest.DeviceSize);
@@ -116,6 +119,34 @@ public sealed class VmEnospcTests(ITestOutputHelper output)
         }
 
         output.WriteLine("console: " + guest.Vm.ReadSerial().Replace("\n", " | ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Prints each pause as qemu's own clock saw it (first BLOCK_IO_ERROR to RESUME); returns the RESUME count.</summary>
+    private int ReportQemuClock(QmpSubscription qemuEvents)
+    {
+        var pauses = new List<double>();
+        DateTimeOffset? firstError = null;
+        int resumes = 0;
+        while (qemuEvents.Reader.TryRead(out var e))
+        {
+            if (e.Name == "BLOCK_IO_ERROR")
+            {
+                firstError ??= e.Timestamp;
+            }
+            else if (e.Name == "RESUME")
+            {
+                resumes++;
+                if (firstError is { } start)
+                {
+                    pauses.Add((e.Timestamp - start).TotalMilliseconds);
+                }
+
+                firstError = null;
+            }
+        }
+
+        output.WriteLine("qemu's clock, BLOCK_IO_ERROR -> RESUME: " + string.Join(", ", pauses.Select(ms => ms.ToString("0.0", CultureInfo.InvariantCulture))) + " ms");
+        return resumes;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
