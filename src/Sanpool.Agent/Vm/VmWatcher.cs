@@ -26,7 +26,7 @@ namespace Sanpool.Agent.Vm;
 /// If the space given is not enough, the retried write fails again after RESUME: a new pause.
 /// </para>
 /// All state lives on one loop task that reads the QMP events in order; nothing is locked but
-/// the pause counts, which callers may read.
+/// the pause counts and times, which callers may read.
 /// </summary>
 public sealed class VmWatcher : IAsyncDisposable
 {
@@ -41,6 +41,7 @@ public sealed class VmWatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, int> _pauses = [];
+    private readonly Dictionary<string, TimeSpan> _pausedTime = [];
     private readonly HashSet<string> _episode = [];
     private readonly HashSet<string> _waiting = [];
     private readonly Dictionary<string, long> _lastLogged = [];
@@ -82,6 +83,15 @@ public sealed class VmWatcher : IAsyncDisposable
         lock (_pauses)
         {
             return _pauses.GetValueOrDefault(driveId);
+        }
+    }
+
+    /// <summary>How long the drive's ENOSPC pauses have kept the VM stopped in all (from the error to the resume).</summary>
+    public TimeSpan PausedTime(string driveId)
+    {
+        lock (_pauses)
+        {
+            return _pausedTime.GetValueOrDefault(driveId);
         }
     }
 
@@ -271,6 +281,11 @@ public sealed class VmWatcher : IAsyncDisposable
         VmLog.Resumed(_logger, _vm.Name, string.Join(",", _episode), pausedFor.TotalMilliseconds);
         foreach (string id in _episode)
         {
+            lock (_pauses)
+            {
+                _pausedTime[id] = _pausedTime.GetValueOrDefault(id) + pausedFor;
+            }
+
             Raise(id, VmDriveEventKind.Resumed, pausedFor: pausedFor);
         }
 

@@ -73,6 +73,8 @@ public sealed class VmWatcherTests : IAsyncLifetime
         var resumed = _events.Last();
         Assert.Equal(("vm1", "thin", 1), (resumed.Vm, resumed.Drive, resumed.Pauses));
         Assert.NotNull(resumed.PausedFor);
+        Assert.Equal(resumed.PausedFor, watcher.PausedTime("thin"));
+        Assert.Equal(TimeSpan.Zero, watcher.PausedTime("src"));
     }
 
     [Fact]
