@@ -7,6 +7,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Debian packages the tests and the demo drive (lvm, qemu-img, the real sanlock, losetup).
 SANPOOL_PACKAGES=(lvm2 qemu-utils sanlock mount)
 
+# What the VM tests need (qemu-system-x86_64 under TCG, a static busybox for the guest's
+# initramfs). Installed without recommends: qemu-system-x86 would otherwise pull in a
+# desktop's worth of display and audio libraries.
+SANPOOL_VM_PACKAGES=(qemu-system-x86 busybox-static)
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -16,17 +21,32 @@ is_installed() {
 
 # Installs the packages above if any is missing (apt-get update only then). Needs root.
 ensure_packages() {
-    local missing=() pkg
+    local missing=() missing_vm=() pkg
     for pkg in "${SANPOOL_PACKAGES[@]}"; do
         is_installed "$pkg" || missing+=("$pkg")
     done
-    [[ ${#missing[@]} -eq 0 ]] && return 0
+    for pkg in "${SANPOOL_VM_PACKAGES[@]}"; do
+        is_installed "$pkg" || missing_vm+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 && ${#missing_vm[@]} -eq 0 ]] && return 0
 
-    command -v apt-get >/dev/null || die "missing packages (${missing[*]}) and no apt-get to install them"
-    [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}); run as root so they can be installed"
-    log "installing ${SANPOOL_PACKAGES[*]} (missing: ${missing[*]})"
+    command -v apt-get >/dev/null || die "missing packages (${missing[*]} ${missing_vm[*]}) and no apt-get to install them"
+    [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]} ${missing_vm[*]}); run as root so they can be installed"
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${SANPOOL_PACKAGES[@]}"
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        log "installing ${SANPOOL_PACKAGES[*]} (missing: ${missing[*]})"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "${SANPOOL_PACKAGES[@]}"
+    fi
+    if [[ ${#missing_vm[@]} -gt 0 ]]; then
+        log "installing ${SANPOOL_VM_PACKAGES[*]} without recommends (missing: ${missing_vm[*]})"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${SANPOOL_VM_PACKAGES[@]}"
+    fi
+}
+
+# The kernel, modules and initramfs the VM tests boot, cached in .cache/vm (downloads once).
+ensure_vm_kit() {
+    log "VM kit"
+    "$SANPOOL_ROOT/scripts/vm-kit.sh"
 }
 
 ensure_dotnet() {
@@ -47,6 +67,7 @@ build_solution() {
 # Everything a fresh machine needs before running the tests or the demo.
 prepare() {
     ensure_packages
+    ensure_vm_kit
     ensure_dotnet
     build_solution
 }

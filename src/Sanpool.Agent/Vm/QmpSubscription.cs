@@ -1,0 +1,44 @@
+using System.Threading.Channels;
+
+namespace Sanpool.Agent.Vm;
+
+/// <summary>
+/// The events of one <see cref="QmpClient"/> from the moment of subscribing, in order, buffered
+/// without bound (qemu sends few: a pause or a threshold is one event). The reader completes
+/// when the connection closes. Dispose to stop receiving.
+/// </summary>
+public sealed class QmpSubscription : IDisposable
+{
+    private readonly Channel<QmpEvent> _channel =
+        Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    private readonly Action<QmpSubscription> _unsubscribe;
+
+    internal QmpSubscription(Action<QmpSubscription> unsubscribe) => _unsubscribe = unsubscribe;
+
+    public ChannelReader<QmpEvent> Reader => _channel.Reader;
+
+    /// <summary>Waits for the next event named <paramref name="name"/> that <paramref name="match"/> accepts, skipping others.</summary>
+    public async Task<QmpEvent> WaitForAsync(string name, Func<QmpEvent, bool>? match, CancellationToken cancellationToken)
+    {
+        await foreach (var e in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (e.Name == name && (match is null || match(e)))
+            {
+                return e;
+            }
+        }
+
+        throw new Core.SanpoolException(VmErrors.QmpDisconnected, $"the QMP connection closed before a {name} event came");
+    }
+
+    internal void Publish(QmpEvent e) => _channel.Writer.TryWrite(e);
+
+    internal void Complete() => _channel.Writer.TryComplete();
+
+    public void Dispose()
+    {
+        _unsubscribe(this);
+        Complete();
+    }
+}
