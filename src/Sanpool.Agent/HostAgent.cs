@@ -4,6 +4,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Agent.Api;
+using Sanpool.Agent.DataPath;
+using Sanpool.Agent.Events;
+using Sanpool.Agent.Vm;
 using Sanpool.Pool;
 using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
@@ -22,7 +25,7 @@ namespace Sanpool.Agent;
 public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 {
     private static readonly FrozenSet<string> AllVerbs = new[] { "status", "pool.info", "domain.info", "pool.move-master", "pool.attach", "pool.detach", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }
-        .Concat(StructuralVerbs.Names).ToFrozenSet(StringComparer.Ordinal);
+        .Concat(StructuralVerbs.Names).Concat(DataPathVerbs.Names).ToFrozenSet(StringComparer.Ordinal);
     private readonly AgentConfig _config;
     private readonly ILogger _logger;
     private PoolHost? _host;
@@ -31,6 +34,9 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
     private DomainMonitor? _monitor;
     private CancellationTokenSource? _session;
     private Guid? _moveTo;
+    private HostDataPath? _dataPath;
+    private VmManager? _vms;
+    private DataPathVerbs? _dataVerbs;
 
     public HostAgent(AgentConfig config, ILogger logger)
     {
@@ -42,6 +48,9 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     public SpmRole? Spm => _spm;
 
+    /// <summary>What the manager is told: VMs paused for space, extensions that found none (the <c>events</c> verb).</summary>
+    public AgentEvents Events { get; } = new(TimeProvider.System);
+
     /// <summary>
     /// Connects (retrying while the storage is not there yet) and runs the domain monitor and
     /// the election until <paramref name="stop"/>. When the master role moves to another domain
@@ -52,6 +61,10 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         Directory.CreateDirectory(_config.RunDir);
+        // The data path outlives connections to the pool: prepared images and VMs stay up across a reconnect.
+        _dataPath = HostDataPath.Start(_config, Events, _logger);
+        _vms = new VmManager(_config, _dataPath, Events, _logger);
+        _dataVerbs = new DataPathVerbs(_config, _dataPath, _vms, Events);
         var options = new PoolHostOptions
         {
             Pool = _config.Pool,
@@ -110,6 +123,8 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
         _election = new SpmElection(_spm, _monitor, _config.Election ? _config.SpmPriority : -1, _logger);
         try
         {
+            // Before the election can make this host SPM: the SPM's mailbox service starts with its first term.
+            await _dataPath!.ConnectAsync(_host, spm, _monitor, session.Token).ConfigureAwait(false);
             await Task.WhenAll(_monitor.RunAsync(session.Token), _election.RunAsync(session.Token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (session.IsCancellationRequested)
@@ -185,6 +200,11 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             throw CommonErrors.Invalid($"unknown verb '{VerbArgs.Printable(verb)}'; known: {string.Join(", ", Verbs.Order(StringComparer.Ordinal))}");
         }
 
+        if (DataPathVerbs.Names.Contains(verb))
+        {
+            return await DataPathAsync(verb, args, cancellationToken).ConfigureAwait(false);
+        }
+
         if (StructuralVerbs.IsStructural(verb))
         {
             var (forward, verbArgs) = SplitForward(args);
@@ -219,6 +239,25 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             "task.clear" => await ClearAsync(a.Uuid("task"), cancellationToken).ConfigureAwait(false),
             _ => throw CommonErrors.Invalid($"unknown verb '{VerbArgs.Printable(verb)}'; known: {string.Join(", ", Verbs.Order(StringComparer.Ordinal))}"),
         };
+    }
+
+    /// <summary>A data-path verb; domain.extend is the SPM's, and may be forwarded to it like a structural verb.</summary>
+    private async Task<JsonNode> DataPathAsync(string verb, IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken)
+    {
+        var verbs = _dataVerbs ?? throw new SanpoolException(PoolErrors.PoolNotFound, $"host {_config.HostId} is not running yet", true);
+        if (verb == "domain.extend")
+        {
+            var (forward, verbArgs) = SplitForward(args);
+            if (forward && Role.State != SpmState.Spm)
+            {
+                return await ForwardAsync(verb, verbArgs, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Role.RequireSpmAsync(cancellationToken).ConfigureAwait(false);
+            args = verbArgs;
+        }
+
+        return await verbs.InvokeAsync(verb, args, _spm, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The client's "forward" argument (true/false), and the verb's own arguments.</summary>
@@ -390,6 +429,16 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_vms is not null)
+        {
+            await _vms.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_dataPath is not null)
+        {
+            await _dataPath.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_monitor is not null)
         {
             await _monitor.DisposeAsync().ConfigureAwait(false);

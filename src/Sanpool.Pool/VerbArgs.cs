@@ -44,6 +44,18 @@ public sealed class VerbArgs
 
     public string Text(string name, string fallback = "") => _values.GetValueOrDefault(name, fallback);
 
+    /// <summary>A required, non-empty text argument.</summary>
+    public string Required(string name) => _values.TryGetValue(name, out var text) && text.Length > 0
+        ? text
+        : throw CommonErrors.Invalid($"{_verb}: argument '{name}' is required");
+
+    public string? Optional(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public int Int(string name, int min, int max, int fallback) => !_values.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
+        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
+
     public bool Flag(string name) => _values.TryGetValue(name, out var text)
         ? bool.TryParse(text, out bool v) ? v : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not true or false")
         : false;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent.Events;
+using Sanpool.BlockIO;
 using Sanpool.Pool.Mailbox;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Mailbox;
@@ -68,7 +69,9 @@ internal sealed partial class SpmMailService : IMailHandler
         {
             await using var inbox = await master.OpenMailboxAsync(MailboxArea.Inbox, term).ConfigureAwait(false);
             await using var outbox = await master.OpenMailboxAsync(MailboxArea.Outbox, term).ConfigureAwait(false);
-            var server = new MailboxServer(inbox, outbox, this, new MailboxOptions(), TimeProvider.System, _logger)
+            // A deposed SPM must not answer: every reply write asks the lease first.
+            var fenced = new FencedBlockDevice(outbox, _role.CheckLease);
+            var server = new MailboxServer(inbox, fenced, this, new MailboxOptions(), TimeProvider.System, _logger)
             {
                 Replied = _hints.Wake,
             };

@@ -163,6 +163,7 @@ public sealed partial class LocalPool : IAsyncDisposable
             Socket = Path.Combine(dir, "agent.sock"),
             SpmPriority = Options.SpmPriority(host),
             Election = Options.Election,
+            Thin = Options.Thin,
         };
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJson());
         _configs[host] = config;

@@ -31,6 +31,9 @@ public sealed record LocalPoolOptions
     /// <summary>Environment variables every agent gets (for instance SANPOOL_VERBOSE).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How every host extends its thin volumes (the config's "thin" section).</summary>
+    public ThinConfig Thin { get; init; } = new();
+
     /// <summary>Whether the agents elect an SPM by themselves.</summary>
     public bool Election { get; init; } = true;
 }

@@ -8,8 +8,8 @@ namespace Sanpool.Pool.Serving;
 /// The qemu block-device tree of a prepared chain, as one <c>json:</c> filename that
 /// <c>qemu-img</c>, <c>qemu-io</c> and <c>qemu-system-x86_64 -drive file=...</c> all accept:
 /// <code>
-/// {"driver":"qcow2",                                                     leaf (format node)
-///  "file":{"driver":"nbd","server":{"type":"unix","path":SOCK},"export":"SD/LEAF"},
+/// {"driver":"qcow2","node-name":"f&lt;leaf&gt;",                              leaf (format node)
+///  "file":{"driver":"nbd","server":{"type":"unix","path":SOCK},"export":"SD/LEAF","node-name":"p&lt;leaf&gt;"},
 ///  "backing":{"driver":"qcow2","file":{... "export":"SD/MID"},                  its parent
 ///             "backing":{"driver":"raw","file":{... "export":"SD/BASE"}}}}      the base
 /// </code>
@@ -30,10 +30,13 @@ public static class DriveSpec
         for (int i = 0; i < chain.Count; i++)
         {
             var volume = chain[i];
+            var file = Protocol(volume, nbdSocket);
+            file["node-name"] = ProtocolNode(volume.Volume);
             var node = new JsonObject
             {
                 ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
-                ["file"] = Protocol(volume, nbdSocket),
+                ["node-name"] = FormatNode(volume.Volume),
+                ["file"] = file,
             };
             if (volume.Format == VolumeFormat.COW)
             {
@@ -49,6 +52,16 @@ public static class DriveSpec
 
         return (JsonObject)below!;
     }
+
+    /// <summary>
+    /// The format node's name of a volume: qemu's events and statistics (BLOCK_IO_ERROR,
+    /// query-blockstats) name nodes, so every node is named after its volume (qemu allows 31
+    /// characters, a letter first).
+    /// </summary>
+    public static string FormatNode(Guid volume) => ("f" + volume.ToString("N"))[..31];
+
+    /// <summary>The protocol (NBD or file) node's name of a volume: where the watermark is seen.</summary>
+    public static string ProtocolNode(Guid volume) => ("p" + volume.ToString("N"))[..31];
 
     /// <summary>The <c>json:</c> filename of <paramref name="chain"/>.</summary>
     public static string Of(IReadOnlyList<PreparedVolume> chain, string nbdSocket) =>

@@ -7,5 +7,5 @@ public interface IThinWatcher
 {
     void Watch(IThinVolume volume);
 
-    void Unwatch(IThinVolume volume);
+    Task UnwatchAsync(IThinVolume volume);
 }

@@ -111,7 +111,10 @@ public sealed partial class VolumeServer : IAsyncDisposable
 
             if (prepared.Leaf is { Thin: true, Export: { } leaf })
             {
-                _thin?.Unwatch(leaf);
+                if (_thin is not null)
+                {
+                    await _thin.UnwatchAsync(leaf).ConfigureAwait(false);
+                }
             }
 
             await ReleaseAsync(prepared.Chain).ConfigureAwait(false);

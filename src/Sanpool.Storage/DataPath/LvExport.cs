@@ -40,6 +40,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile LvByteMap _map;
     private long _highestWrite;
+    private long _highestRefused;
     private long _threshold = Disarmed;
     private volatile bool _disposed;
 
@@ -81,6 +82,9 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     public long MaximumSize { get; }
 
     public long HighestWrite => Interlocked.Read(ref _highestWrite);
+
+    /// <summary>The end of the highest write refused for lack of space (0 if none): where a paused VM needs room up to.</summary>
+    public long HighestRefused => Interlocked.Read(ref _highestRefused);
 
     public event Action<IThinVolume, long>? ThresholdCrossed;
 
@@ -229,6 +233,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         long end = offset + length;
         if (end > map.Size)
         {
+            RaiseTo(ref _highestRefused, end);
             OutOfSpace?.Invoke(this, end);
             throw new NbdExportException(NbdErrno.ENOSPC, $"write of {length} bytes at {offset} ends past LV {_vg}/{Volume} ({map.Size} bytes); waiting for an extension");
         }
@@ -247,10 +252,16 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
 
     private void Written(long end)
     {
-        long seen = Interlocked.Read(ref _highestWrite);
-        while (end > seen)
+        RaiseTo(ref _highestWrite, end);
+        Crossed(end);
+    }
+
+    private static void RaiseTo(ref long field, long value)
+    {
+        long seen = Interlocked.Read(ref field);
+        while (value > seen)
         {
-            long was = Interlocked.CompareExchange(ref _highestWrite, end, seen);
+            long was = Interlocked.CompareExchange(ref field, value, seen);
             if (was == seen)
             {
                 break;
@@ -258,8 +269,6 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
 
             seen = was;
         }
-
-        Crossed(end);
     }
 
     /// <summary>Fires the armed threshold once, if <paramref name="end"/> is past it.</summary>

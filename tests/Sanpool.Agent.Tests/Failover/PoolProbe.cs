@@ -27,7 +27,7 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
     public LocalPool Pool => pool;
 
     /// <summary>The devices of domain <paramref name="d"/> (one LUN per domain in a local pool).</summary>
-    public IReadOnlyList<string> DevicesOf(int d) => [pool.Luns[d].Path];
+    public IReadOnlyList<string> DevicesOf(int d) => [pool.Luns[d].Path, .. pool.Spares.Select(s => s.Path)];
 
     public void Say(string line) => output.WriteLine($"[{DateTime.Now:HH:mm:ss.f}] {line}");
 

@@ -30,7 +30,7 @@ internal sealed class TestPool : IAsyncDisposable
     public LocalPool Pool { get; }
 
     public static async Task<TestPool> CreateAsync(ITestOutputHelper output, int hosts = 3, int domains = 2, Func<int, int>? priority = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, Func<LocalPoolOptions, LocalPoolOptions>? tune = null)
     {
         Requires.LoopDevices();
         Requires.Tool("lvm", "lvm2");
@@ -38,7 +38,7 @@ internal sealed class TestPool : IAsyncDisposable
         var log = new TestLog(output);
         try
         {
-            var pool = await LocalPool.CreateAsync(new LocalPoolOptions
+            var options = new LocalPoolOptions
             {
                 WorkDir = dir.Path,
                 Command = [SanpoolCli.Path],
@@ -47,7 +47,8 @@ internal sealed class TestPool : IAsyncDisposable
                 IoTimeout = 1,
                 SpmPriority = priority ?? (_ => 5),
                 Environment = environment ?? new Dictionary<string, string>(),
-            }, log.Factory.CreateLogger("local-pool"), CancellationToken.None);
+            };
+            var pool = await LocalPool.CreateAsync(tune?.Invoke(options) ?? options, log.Factory.CreateLogger("local-pool"), CancellationToken.None);
             return new TestPool(dir, log, output, pool);
         }
         catch

@@ -22,8 +22,10 @@ public sealed class DriveSpecTests
         string spec = DriveSpec.Of(chain, "/unused.sock");
 
         Assert.Equal(
-            "json:{\"driver\":\"qcow2\",\"file\":{\"driver\":\"file\",\"filename\":\"/sd/images/i/" + Top + "\"}," +
-            "\"backing\":{\"driver\":\"raw\",\"file\":{\"driver\":\"file\",\"filename\":\"/sd/images/i/" + Base + "\"}}}",
+            "json:{\"driver\":\"qcow2\",\"node-name\":\"f222222222222222222222222222222\"," +
+            "\"file\":{\"driver\":\"file\",\"filename\":\"/sd/images/i/" + Top + "\",\"node-name\":\"p222222222222222222222222222222\"}," +
+            "\"backing\":{\"driver\":\"raw\",\"node-name\":\"f111111111111111111111111111111\"," +
+            "\"file\":{\"driver\":\"file\",\"filename\":\"/sd/images/i/" + Base + "\",\"node-name\":\"p111111111111111111111111111111\"}}}",
             spec);
     }
 
