@@ -21,7 +21,7 @@ internal sealed class NbdServerUnderTest : IAsyncDisposable
 
     public string Socket { get; }
 
-    public string Uri => $"nbd+unix:///{Export}?socket={Socket}";
+    public string Uri => new NbdExportAddress(Socket, Export).Uri;
 
     /// <summary>Sanpool's server in this process, a <see cref="FileExport"/> over the file.</summary>
     public static NbdServerUnderTest StartSanpool(NbdBacking backing, string file, string socket)

@@ -40,7 +40,7 @@ public sealed class FileExport : INbdExport, IDisposable
     /// <summary>Under O_DIRECT the unit direct I/O needs: the device's logical sector size (512 or 4096), 512 for a file; otherwise 1.</summary>
     public int MinimumBlockSize { get; }
 
-    /// <summary>False where the file system refuses O_DIRECT (tmpfs); then the page cache is used and flush does the rest.</summary>
+    /// <summary>False when asked so, or where the file system refuses O_DIRECT (tmpfs before Linux 6.6); then the page cache is used and flush does the rest.</summary>
     public bool IsDirect { get; }
 
     /// <summary>
@@ -78,34 +78,55 @@ public sealed class FileExport : INbdExport, IDisposable
         return new FileExport(name, path, handle, isDirect ? size / sectorSize * sectorSize : size, readOnly, isDirect, sectorSize);
     }
 
-    public async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A plain pread: the server calls exports on thread-pool threads, one per request in flight,
+    /// and RandomAccess's async path on a synchronous handle would block a pool thread the same
+    /// way, only after one more hop.
+    /// </remarks>
+    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var span = buffer.Span;
         int done = 0;
-        while (done < buffer.Length)
+        while (done < span.Length)
         {
-            int n = await Io(() => RandomAccess.ReadAsync(_handle, buffer[done..], offset + done, cancellationToken)).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = RandomAccess.Read(_handle, span[done..], offset + done);
+            }
+            catch (IOException e)
+            {
+                throw Translate(e);
+            }
+
             if (n == 0)
             {
                 // The file shrank under us; what is past its end reads as zeroes, as a hole would.
-                buffer.Span[done..].Clear();
-                return;
+                span[done..].Clear();
+                break;
             }
 
             done += n;
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken cancellationToken)
+    /// <remarks>A plain pwrite, for the reason <see cref="ReadAsync"/> gives.</remarks>
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken cancellationToken)
     {
-        await Io(async () =>
+        cancellationToken.ThrowIfCancellationRequested();
+        try
         {
-            await RandomAccess.WriteAsync(_handle, data, offset, cancellationToken).ConfigureAwait(false);
-            return 0;
-        }).ConfigureAwait(false);
-        if (fua)
-        {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            RandomAccess.Write(_handle, data.Span, offset);
         }
+        catch (IOException e)
+        {
+            throw Translate(e);
+        }
+
+        return fua ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;
     }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken)
@@ -169,20 +190,13 @@ public sealed class FileExport : INbdExport, IDisposable
         return buffer;
     }
 
-    /// <summary>Runs one pread/pwrite, turning the OS error into the NBD errno the client should see.</summary>
-    private async ValueTask<int> Io(Func<ValueTask<int>> io)
+    /// <summary>The NBD errno for a failed pread/pwrite: ENOSPC for the out-of-space family (as proto.md asks), else EIO.</summary>
+    private NbdExportException Translate(IOException e)
     {
-        try
-        {
-            return await io().ConfigureAwait(false);
-        }
-        catch (IOException e) when (e is not NbdExportException)
-        {
-            int errno = e.HResult & 0xffff;
-            throw errno is NbdLibc.ENOSPC or NbdLibc.EDQUOT or NbdLibc.EFBIG
-                ? new NbdExportException(NbdErrno.ENOSPC, $"{Path}: {e.Message}", e)
-                : new NbdExportException(NbdErrno.EIO, $"{Path}: {e.Message}", e);
-        }
+        int errno = e.HResult & 0xffff;
+        return errno is NbdLibc.ENOSPC or NbdLibc.EDQUOT or NbdLibc.EFBIG
+            ? new NbdExportException(NbdErrno.ENOSPC, $"{Path}: {e.Message}", e)
+            : new NbdExportException(NbdErrno.EIO, $"{Path}: {e.Message}", e);
     }
 
     private NbdExportException ErrnoException(string call, int errno) =>

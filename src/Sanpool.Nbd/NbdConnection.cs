@@ -22,7 +22,7 @@ internal sealed class NbdConnection
     private readonly Socket _socket;
     private readonly NbdServer _server;
     private readonly INbdExport _export;
-    private readonly CancellationTokenSource _stopReading;
+    private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _inFlight;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -38,10 +38,6 @@ internal sealed class NbdConnection
         _server = server;
         _export = export;
         _maxInFlight = server.Options.MaxInFlight;
-
-        // Linked to the server's shutdown, so that a connection that got past its handshake just
-        // as the server began to stop does not keep serving after disposal took its snapshot.
-        _stopReading = CancellationTokenSource.CreateLinkedTokenSource(server.ShutdownToken);
         _inFlight = new SemaphoreSlim(_maxInFlight, _maxInFlight);
     }
 
@@ -91,6 +87,11 @@ internal sealed class NbdConnection
     private async Task<string> RunCoreAsync()
     {
         await Task.Yield();
+
+        // Tied to the server's shutdown, so that a connection that got past its handshake just as
+        // the server began to stop does not keep serving after disposal took its snapshot. Undone
+        // at the end: a registration left behind would keep every closed connection alive.
+        using var onShutdown = _server.ShutdownToken.Register(() => _stopReading.Cancel());
         string reason;
         try
         {

@@ -219,8 +219,11 @@ public sealed class NbdServer : IAsyncDisposable
             socket.SendBufferSize = Options.SocketBufferSize;
             socket.ReceiveBufferSize = Options.SocketBufferSize;
             var export = await HandshakeAsync(id, socket).ConfigureAwait(false);
-            if (export is null || !_exports.TryGetValue(export.Name, out entry))
+            // The entry must still be this export's: it may have been removed, even replaced by a
+            // new export of the same name, while the handshake finished.
+            if (export is null || !_exports.TryGetValue(export.Name, out entry) || !ReferenceEquals(entry.Export, export))
             {
+                entry = null;
                 return;
             }
 
@@ -241,9 +244,9 @@ public sealed class NbdServer : IAsyncDisposable
             string reason = await connection.RunAsync().ConfigureAwait(false);
             NbdLog.ClientClosed(Logger, id, reason);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The client vanished before it was served; nothing to undo.
+            // The client vanished before it was served, or the server is stopping; nothing to undo.
             NbdLog.ClientClosed(Logger, id, e.Message);
         }
         catch (Exception e)

@@ -85,12 +85,13 @@ public sealed class NbdQemuInteropTests(ITestOutputHelper output)
         await ImgAsync("create", "-q", "-f", "qcow2", f.Uri("vol"), "1G");
         Assert.Equal("QFI\xfb", System.Text.Encoding.Latin1.GetString(disk.Bytes[..4]));
 
-        string json = $$$"""{"driver":"qcow2","file":{"driver":"nbd","server":{"type":"unix","path":"{{{f.Socket}}}"},"export":"vol"}}""";
-        await IoJsonAsync(json, "write -P 0x5a 0 4M", "write -P 0x33 900M 1M", "flush");
-        await IoJsonAsync(json, "read -P 0x5a 0 4M", "read -P 0x33 900M 1M", "read -P 0 4M 1M");
-        string check = await ImgAsync("check", $"json:{json}");
+        string spec = new NbdExportAddress(f.Socket, "vol").ToJsonSpec("qcow2");
+        Assert.Equal($$$"""json:{"driver":"qcow2","file":{"driver":"nbd","server":{"type":"unix","path":"{{{f.Socket}}}"},"export":"vol"}}""", spec);
+        await IoJsonAsync(spec, "write -P 0x5a 0 4M", "write -P 0x33 900M 1M", "flush");
+        await IoJsonAsync(spec, "read -P 0x5a 0 4M", "read -P 0x33 900M 1M", "read -P 0 4M 1M");
+        string check = await ImgAsync("check", spec);
         Assert.Contains("No errors were found", check, StringComparison.Ordinal);
-        string info = await ImgAsync("info", "--output=json", $"json:{json}");
+        string info = await ImgAsync("info", "--output=json", spec);
         Assert.Contains("\"virtual-size\": 1073741824", info, StringComparison.Ordinal);
     }
 

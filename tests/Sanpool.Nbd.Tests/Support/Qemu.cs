@@ -19,10 +19,10 @@ internal static class Qemu
     }
 
     /// <summary>qemu-io on a <c>json:</c> block-device spec (no -f: the spec names the drivers).</summary>
-    public static async Task<string> IoJsonAsync(string json, params string[] commands)
+    public static async Task<string> IoJsonAsync(string spec, params string[] commands)
     {
         Requires.Tool("qemu-io", "qemu-utils");
-        var args = new List<string> { $"json:{json}" };
+        var args = new List<string> { spec };
         foreach (string c in commands)
         {
             args.Add("-c");

@@ -25,7 +25,7 @@ internal sealed class ServerFixture : IAsyncDisposable
     public TempDir Dir => _dir;
 
     /// <summary>nbd+unix URI of <paramref name="export"/>, as qemu takes it.</summary>
-    public string Uri(string export) => $"nbd+unix:///{export}?socket={Socket}";
+    public string Uri(string export) => new NbdExportAddress(Socket, export).Uri;
 
     public static ServerFixture Start(ITestOutputHelper? output, NbdServerOptions? options = null, params INbdExport[] exports)
     {
