@@ -39,13 +39,15 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     private readonly ConcurrentDictionary<string, DirectBlockDevice> _pvs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile LvByteMap _map;
+    private IReadOnlyList<PhysicalVolume> _knownPvs;
     private long _highestWrite;
     private long _highestRefused;
     private long _threshold = Disarmed;
     private volatile bool _disposed;
 
-    private LvExport(LvmCommand lvm, string vg, long extentSize, LvByteMap map, VolumeIdentity identity, long exportSize, bool readOnly, Action? fence)
+    private LvExport(LvmCommand lvm, string vg, long extentSize, LvByteMap map, IReadOnlyList<PhysicalVolume> pvs, VolumeIdentity identity, long exportSize, bool readOnly, Action? fence)
     {
+        _knownPvs = pvs;
         _lvm = lvm;
         _vg = vg;
         _extentSize = extentSize;
@@ -106,8 +108,9 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         var lv = (await lvRun.ConfigureAwait(false)).SingleOrDefault()
                  ?? throw new SanpoolException(LvmErrors.LvNotFound, $"no LV {vg}/{identity.Volume}");
         long extentSize = (await groupRun.ConfigureAwait(false)).Single().ExtentSize;
-        var map = LvByteMap.Create(lv, extentSize, (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == vg));
-        var export = new LvExport(lvm, vg, extentSize, map, identity, exportSize, readOnly, fence);
+        var pvs = (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == vg).ToList();
+        var map = LvByteMap.Create(lv, extentSize, pvs);
+        var export = new LvExport(lvm, vg, extentSize, map, pvs, identity, exportSize, readOnly, fence);
         try
         {
             export.OpenPvs(map);
@@ -196,8 +199,14 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var lv = (await _lvm.LvsAsync(_vg, Volume.ToString(), cancellationToken).ConfigureAwait(false)).SingleOrDefault()
                      ?? throw new SanpoolException(LvmErrors.LvNotFound, $"no LV {_vg}/{Volume} (removed while prepared?)");
-            var pvs = await _lvm.PvsAsync(cancellationToken).ConfigureAwait(false);
-            var map = LvByteMap.Create(lv, _extentSize, pvs.Where(p => p.VgName == _vg));
+            // A PV's pe_start and size never change while it is in the VG: the pvs report is read
+            // again only when a segment lies on a PV not seen yet (the domain got a LUN).
+            if (lv.Segments.Any(seg => !_knownPvs.Any(p => p.Name == seg.PvName)))
+            {
+                _knownPvs = [.. (await _lvm.PvsAsync(cancellationToken).ConfigureAwait(false)).Where(p => p.VgName == _vg)];
+            }
+
+            var map = LvByteMap.Create(lv, _extentSize, _knownPvs);
             if (map.Size < _map.Size)
             {
                 throw new SanpoolException(LvmErrors.BadReport, $"LV {_vg}/{Volume} shrank from {_map.Size} to {map.Size} bytes while served; keeping the old map");
