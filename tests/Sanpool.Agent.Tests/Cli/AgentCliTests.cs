@@ -347,6 +347,45 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Empty(_agent.Calls);
     }
 
+    [Fact]
+    public async Task Image_prepare_prints_the_drive_specification_and_teardown_says_what_it_did()
+    {
+        var prepare = await CliAsync("image", "prepare", Domain, Image, "--agent", Socket);
+        var teardown = await CliAsync("image", "teardown", Domain, Image, "--agent", Socket);
+        var notPrepared = await CliAsync("image", "teardown", Domain, Guid.Empty.ToString(), "--agent", Socket);
+
+        Assert.Equal((0, $"json:{{\"driver\":\"qcow2\",\"export\":\"{Image}\"}}"), (prepare.ExitCode, prepare.StandardOutput.Trim()));
+        Assert.Equal((0, $"image {Image} torn down"), (teardown.ExitCode, teardown.StandardOutput.Trim()));
+        Assert.Equal((0, $"image {Guid.Empty} was not prepared"), (notPrepared.ExitCode, notPrepared.StandardOutput.Trim()));
+        Assert.Equal(["image.prepare", "image.teardown", "image.teardown"], _agent.Calls.Select(c => c.Verb));
+        Assert.Equal(new Dictionary<string, string> { ["domain"] = Domain, ["image"] = Image }, _agent.Calls.First().Args);
+    }
+
+    [Fact]
+    public async Task Domain_extend_through_the_agent_sends_the_domain_and_the_LUN_and_forward_when_asked()
+    {
+        var run = await CliAsync("domain", "extend", Domain, "--block", "/dev/loop99", "--agent", Socket, "--forward");
+
+        Assert.Equal((0, Domain), (run.ExitCode, run.StandardOutput.Trim()));
+        var call = Assert.Single(_agent.Calls);
+        Assert.Equal(new Dictionary<string, string> { ["domain"] = Domain, ["device"] = "/dev/loop99", ["forward"] = "true" }, call.Args);
+    }
+
+    [Theory]
+    [InlineData("image", "prepare", Domain, Image)]
+    [InlineData("image", "prepare", "not-a-uuid", Image, "--agent", "SOCKET")]
+    [InlineData("image", "teardown", Domain, "not-a-uuid", "--agent", "SOCKET")]
+    [InlineData("domain", "extend", Domain, "--block", "/dev/loop99")]
+    [InlineData("domain", "extend", Domain, "--block", "/dev/loop99", "--device", "/dev/loop1", "--agent", "SOCKET")]
+    [InlineData("domain", "extend", Domain, "--device", "/dev/loop1", "--block", "/dev/loop99", "--forward")]
+    public async Task Bad_usage_of_prepare_teardown_and_extend_exits_2_and_sends_nothing(params string[] args)
+    {
+        var run = await CliAsync([.. args.Select(a => a == "SOCKET" ? Socket : a)]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(_agent.Calls);
+    }
+
     private async Task<ToolResult> CliAsync(params string[] args)
     {
         var run = await SanpoolCli.RunAsync(args);

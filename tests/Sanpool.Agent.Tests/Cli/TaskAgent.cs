@@ -35,7 +35,7 @@ internal sealed class TaskAgent : IAgentVerbs
     private long _clock = 1_760_000_000;
 
     public IReadOnlyCollection<string> Verbs { get; } =
-        [.. new[] { "status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear" }.Concat(Structural.Keys)];
+        [.. new[] { "status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear", "image.prepare", "image.teardown", "domain.extend" }.Concat(Structural.Keys)];
 
     /// <summary>Every call that reached the agent, in order, arguments as sent.</summary>
     public ConcurrentQueue<(string Verb, Dictionary<string, string> Args)> Calls { get; } = new();
@@ -76,6 +76,13 @@ internal sealed class TaskAgent : IAgentVerbs
             "task.list" => new JsonArray([.. _tasks.Values.Select(t => t.Record.DeepClone())]),
             "task.status" => Advance(new VerbArgs(verb, args, ["task"]).Uuid("task")),
             "task.clear" => Clear(new VerbArgs(verb, args, ["task"]).Uuid("task")),
+            "image.prepare" => new JsonObject
+            {
+                ["domain"] = new VerbArgs(verb, args, ["domain", "image"]).Uuid("domain").ToString(),
+                ["drive"] = $"json:{{\"driver\":\"qcow2\",\"export\":\"{args["image"]}\"}}",
+            },
+            "image.teardown" => new JsonObject { ["torn_down"] = args["image"] != Guid.Empty.ToString() },
+            "domain.extend" => new JsonObject { ["uuid"] = new VerbArgs(verb, rest, ["domain", "device"]).Uuid("domain").ToString(), ["waiting_volumes"] = 2 },
             _ => throw CommonErrors.Invalid($"the fake does not answer {verb}"),
         };
         return Task.FromResult(answer);
