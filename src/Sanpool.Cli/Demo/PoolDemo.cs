@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Sanpool.Agent;
 using Sanpool.Agent.Local;
 using Sanpool.Cli.Commands;
 using Sanpool.Core;
@@ -65,6 +66,8 @@ internal sealed class PoolDemo(PoolDemoOptions options)
             Hosts = options.Hosts,
             Domains = options.Domains,
             IoTimeout = options.IoTimeout,
+            // A small chunk, so the demo's few hundred MiB take several extensions.
+            Thin = new ThinConfig { ChunkMib = 256 },
         }, logger, cancellationToken);
         for (int i = 0; i < pool.Domains.Count; i++)
         {
@@ -95,6 +98,11 @@ internal sealed class PoolDemo(PoolDemoOptions options)
 
         await PoolReport.PrintStatusAsync(pool, cancellationToken);
         await PoolReport.PrintChainsAsync(pool, domain, image, 1 + options.Snapshots, cancellationToken);
+        if (options.Hosts > 1)
+        {
+            await new DemoThin(pool, _out).RunAsync(spm, domain, image, cancellationToken);
+        }
+
         if (options.Crash)
         {
             await CrashAsync(pool, spm, domain, image, cancellationToken);

@@ -15,7 +15,10 @@ namespace Sanpool.Pool.Serving;
 /// </code>
 /// Every link is given explicitly, so qemu never resolves the backing names in the qcow2
 /// headers (bare UUIDs) itself; a qcow2 base gets <c>"backing": null</c> for the same reason.
-/// On a file domain the protocol nodes are <c>{"driver":"file","filename":PATH}</c>.
+/// On a file domain the protocol nodes are <c>{"driver":"file","filename":PATH}</c>. On a block
+/// domain only the top is an NBD node: qemu 7.2 refuses a backing link whose protocol node is
+/// not named by a file (it would need a directory to resolve the header's relative name in, and
+/// NBD nodes have none), so the read-only parents are given as files of the host's FUSE mount.
 /// </summary>
 public static class DriveSpec
 {
@@ -30,7 +33,7 @@ public static class DriveSpec
         for (int i = 0; i < chain.Count; i++)
         {
             var volume = chain[i];
-            var file = Protocol(volume, nbdSocket);
+            var file = Protocol(volume, nbdSocket, top: i == chain.Count - 1);
             file["node-name"] = ProtocolNode(volume.Volume);
             var node = new JsonObject
             {
@@ -67,7 +70,8 @@ public static class DriveSpec
     public static string Of(IReadOnlyList<PreparedVolume> chain, string nbdSocket) =>
         Prefix + Tree(chain, nbdSocket).ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 
-    private static JsonObject Protocol(PreparedVolume volume, string nbdSocket) => volume.Export is { } export
+    /// <summary>The top is reached over NBD when it is exported; a parent by file name when it has one (see the class comment).</summary>
+    private static JsonObject Protocol(PreparedVolume volume, string nbdSocket, bool top) => (top || volume.FilePath is null) && volume.Export is { } export
         ? new JsonObject
         {
             ["driver"] = "nbd",

@@ -6,6 +6,9 @@ namespace Sanpool.Pool.Serving;
 /// </summary>
 public sealed record PreparedImage(Guid Domain, Guid Image, IReadOnlyList<PreparedVolume> Chain, string DriveSpec, string NbdSocket)
 {
+    /// <summary>The read-only parents of a block chain as files (a FUSE mount), for the drive spec; null otherwise.</summary>
+    public Storage.Volumes.PreparedVolumes? Files { get; init; }
+
     /// <summary>The chain's top: the volume a VM writes.</summary>
     public PreparedVolume Leaf => Chain[^1];
 }

@@ -74,7 +74,31 @@ public sealed partial class VolumeServer : IAsyncDisposable
                 throw;
             }
 
-            var prepared = new PreparedImage(domain, image, chain, DriveSpec.Of(chain, _exports.SocketPath), _exports.SocketPath);
+            PreparedVolumes? files = null;
+            if (store.FixedSize && chain.Count > 1)
+            {
+                // qemu (7.2) opens a backing chain from one json: tree only if every backing link
+                // names a file: an NBD node has no directory to resolve the bare UUIDs of the
+                // qcow2 headers against, and qemu asks for one unless the backing's protocol node
+                // is given by file name. So the read-only parents are also files of a FUSE mount
+                // over their LVs; the leaf, the one volume written and grown, is the NBD export.
+                try
+                {
+                    files = await store.PrepareAsync([.. records.Take(records.Count - 1).Select(r => r.Stored)], cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ReleaseAsync(chain).ConfigureAwait(false);
+                    throw;
+                }
+
+                for (int i = 0; i < chain.Count - 1; i++)
+                {
+                    chain[i] = chain[i] with { FilePath = files.PathOf(chain[i].Volume) };
+                }
+            }
+
+            var prepared = new PreparedImage(domain, image, chain, DriveSpec.Of(chain, _exports.SocketPath), _exports.SocketPath) { Files = files };
             lock (_prepared)
             {
                 _prepared[(domain, image)] = prepared;
@@ -118,6 +142,11 @@ public sealed partial class VolumeServer : IAsyncDisposable
             }
 
             await ReleaseAsync(prepared.Chain).ConfigureAwait(false);
+            if (prepared.Files is { } files)
+            {
+                await files.DisposeAsync().ConfigureAwait(false);
+            }
+
             LogTornDown(_logger, HostId, domain, image);
             return true;
         }
