@@ -85,7 +85,38 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
         Hints.Use(() => monitor);
         _spmMail = new SpmMailService(role, _events, Hints, _logger);
         _requester.Requested = () => Hints.Wake(host.Pool.SpmId);
-        await _requester.ConnectAsync(host, session).ConfigureAwait(false);
+        try
+        {
+            await _requester.ConnectAsync(host, session).ConfigureAwait(false);
+        }
+        catch (Core.SanpoolException e)
+        {
+            // The master's mailbox is unreadable now (lost storage): the pool connection goes on,
+            // and extension requests wait until the mailbox opens.
+            LogMailboxRetry(_logger, _config.HostId, host.Options.Master, e.OneLine);
+            _ = RetryConnectAsync(host, session);
+        }
+    }
+
+    private async Task RetryConnectAsync(PoolHost host, CancellationToken session)
+    {
+        while (!session.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), session).ConfigureAwait(false);
+                await _requester.ConnectAsync(host, session).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Core.SanpoolException e)
+            {
+                LogMailboxRetry(_logger, _config.HostId, host.Options.Master, e.OneLine);
+            }
+        }
     }
 
     /// <summary>A hint from another host's agent: mail may be waiting (on the SPM) or answered (here).</summary>
@@ -133,4 +164,7 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
             ["message"] = e.Failure.Message,
         });
     }
+
+    [LoggerMessage(EventId = 859, Level = LogLevel.Warning, Message = "host {HostId}: cannot open the storage mailbox of master {Master}: {Error}; extension requests wait, retrying in 5 s")]
+    private static partial void LogMailboxRetry(ILogger logger, int hostId, Guid master, string error);
 }

@@ -61,36 +61,42 @@ internal sealed partial class SpmMailService : IMailHandler
         }
     }
 
+    /// <summary>Serves the mailbox for the whole term; if its storage fails, opens it again every 2 s (the hosts' requests wait in the inbox meanwhile).</summary>
     private async Task RunAsync(CancellationToken term)
     {
         Extender.Reset();
         var master = _role.Host.Master;
-        try
+        while (!term.IsCancellationRequested)
         {
-            await using var inbox = await master.OpenMailboxAsync(MailboxArea.Inbox, term).ConfigureAwait(false);
-            await using var outbox = await master.OpenMailboxAsync(MailboxArea.Outbox, term).ConfigureAwait(false);
-            // A deposed SPM must not answer: every reply write asks the lease first.
-            var fenced = new FencedBlockDevice(outbox, _role.CheckLease);
-            var server = new MailboxServer(inbox, fenced, this, new MailboxOptions(), TimeProvider.System, _logger)
+            try
             {
-                Replied = _hints.Wake,
-            };
-            _server = server;
-            await server.RunAsync(term).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (term.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is Core.SanpoolException or IOException)
-        {
-            LogServerFailed(_logger, _role.Host.Options.HostId, master.Info.Uuid, e.Message);
-        }
-        finally
-        {
-            _server = null;
+                await using var inbox = await master.OpenMailboxAsync(MailboxArea.Inbox, term).ConfigureAwait(false);
+                await using var outbox = await master.OpenMailboxAsync(MailboxArea.Outbox, term).ConfigureAwait(false);
+                // A deposed SPM must not answer: every reply write asks the lease first.
+                var fenced = new FencedBlockDevice(outbox, _role.CheckLease);
+                var server = new MailboxServer(inbox, fenced, this, new MailboxOptions(), TimeProvider.System, _logger)
+                {
+                    Replied = _hints.Wake,
+                };
+                _server = server;
+                await server.RunAsync(term).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (term.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is Core.SanpoolException or IOException)
+            {
+                LogServerFailed(_logger, _role.Host.Options.HostId, master.Info.Uuid, e.Message);
+                _server = null;
+                await Task.Delay(TimeSpan.FromSeconds(2), term).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            finally
+            {
+                _server = null;
+            }
         }
     }
 
-    [LoggerMessage(EventId = 858, Level = LogLevel.Error, Message = "SPM host {HostId}: the mailbox of master {Master} stopped: {Error}; hosts' extension requests wait for the next SPM term")]
+    [LoggerMessage(EventId = 858, Level = LogLevel.Error, Message = "SPM host {HostId}: the mailbox of master {Master} failed: {Error}; opening it again in 2 s (hosts' requests wait in the inbox)")]
     private static partial void LogServerFailed(ILogger logger, int hostId, Guid master, string error);
 }
