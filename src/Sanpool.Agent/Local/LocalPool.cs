@@ -345,6 +345,7 @@ public sealed partial class LocalPool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAllAsync().ConfigureAwait(false);
+        KillOrphanedVms();
 
         // An agent killed with -9 leaves its qemu FUSE mounts behind, and they pin the LUNs.
         try
@@ -363,6 +364,37 @@ public sealed partial class LocalPool : IAsyncDisposable
 
         _luns.Clear();
     }
+
+    /// <summary>
+    /// An agent killed with -9 leaves its VMs running (qemu outlives its parent); each VM's
+    /// qemu wrote its pid file under the host's run directory, and only a qemu-system process
+    /// with that pid is killed.
+    /// </summary>
+    private void KillOrphanedVms()
+    {
+        foreach (int host in HostIds)
+        {
+            string vms = Path.Combine(HostDirectory(host), "run", "vms");
+            if (!Directory.Exists(vms))
+            {
+                continue;
+            }
+
+            foreach (var pidFile in Directory.EnumerateFiles(vms, "qemu.pid", SearchOption.AllDirectories))
+            {
+                if (int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                    && File.Exists($"/proc/{pid}/cmdline")
+                    && File.ReadAllText($"/proc/{pid}/cmdline").Contains("qemu-system", StringComparison.Ordinal))
+                {
+                    _ = Signals.Kill(pid, Signals.SIGKILL);
+                    LogOrphanKilled(_logger, host, pid);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 795, Level = LogLevel.Warning, Message = "local pool: killed host {HostId}'s VM (qemu pid {Pid}), which outlived its agent")]
+    private static partial void LogOrphanKilled(ILogger logger, int hostId, int pid);
 
     [LoggerMessage(EventId = 790, Level = LogLevel.Information, Message = "local pool: block domain {Domain} ({Role}) on {Device}")]
     private static partial void LogDomainCreated(ILogger logger, Guid domain, string device, string role);
