@@ -24,7 +24,9 @@ internal static partial class SpmExtensionLog
             var m = Extended().Match(text);
             if (m.Success && m.Groups["volume"].Value == volume)
             {
-                lines.Add(new Line(int.Parse(m.Groups["host"].Value, CultureInfo.InvariantCulture), Mib(m, "from"), Mib(m, "to"), Mib(m, "asked"), text));
+                var end = TimeSpan.ParseExact(m.Groups["time"].Value, @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture);
+                var took = TimeSpan.FromMilliseconds(Mib(m, "ms"));
+                lines.Add(new Line(int.Parse(m.Groups["host"].Value, CultureInfo.InvariantCulture), Mib(m, "from"), Mib(m, "to"), Mib(m, "asked"), end - took, end, text));
             }
         }
 
@@ -58,9 +60,12 @@ internal static partial class SpmExtensionLog
 
     private static long Mib(Match m, string group) => long.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"SPM: extended volume (?<volume>[0-9a-f-]{36}) of domain [0-9a-f-]{36} for host (?<host>\d+): (?<from>\d+) -> (?<to>\d+) MiB \(asked (?<asked>\d+) MiB\)")]
+    [GeneratedRegex(@"^(?<time>\d\d:\d\d:\d\d\.\d{3}) .*SPM: extended volume (?<volume>[0-9a-f-]{36}) of domain [0-9a-f-]{36} for host (?<host>\d+): (?<from>\d+) -> (?<to>\d+) MiB \(asked (?<asked>\d+) MiB\) in (?<ms>\d+) ms")]
     private static partial Regex Extended();
 
-    /// <summary>One "extended volume" line: who asked, the LV's size before and after, the size asked for.</summary>
-    internal sealed record Line(int Host, long FromMiB, long ToMiB, long AskedMiB, string Text);
+    /// <summary>
+    /// One "extended volume" line: who asked, the LV's size before and after, the size asked
+    /// for, and when the extension ran (time of day: the log's stamp, less the time it took).
+    /// </summary>
+    internal sealed record Line(int Host, long FromMiB, long ToMiB, long AskedMiB, TimeSpan Started, TimeSpan Ended, string Text);
 }

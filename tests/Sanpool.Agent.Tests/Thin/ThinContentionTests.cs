@@ -52,6 +52,12 @@ public sealed class ThinContentionTests(ITestOutputHelper output)
 
         await AssertHostAsync(pool, thin, 2, volume2, 0x22, initial / MiB, drive2);
         await AssertHostAsync(pool, thin, 3, volume3, 0x33, initial / MiB, drive3);
+
+        // How often the SPM really had both hosts' extensions in hand at once (reported, not asserted: it depends on timing).
+        var of2 = await SpmExtensionLog.ReadAsync(pool.LogOf(1), volume2);
+        var of3 = await SpmExtensionLog.ReadAsync(pool.LogOf(1), volume3);
+        int overlapping = of2.Sum(a => of3.Count(b => a.Started < b.Ended && b.Started < a.Ended));
+        thin.Say($"MEASURED the SPM ran {overlapping} pair(s) of host 2's and host 3's extensions at the same time ({of2.Count} and {of3.Count} extensions)");
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         Assert.True(old.Count >= DoneBeforeKill, $"host 1 logged {old.Count} extensions of {volume}, fewer than the {DoneBeforeKill} host 2 saw before the kill");
         Assert.NotEmpty(@new);
         Assert.Empty(await SpmExtensionLog.ReadAsync(pool.LogOf(2), volume));
-        AssertOneChain(old, @new, initial, done);
+        AssertOneChain(old, @new, initial, done, pool.Domains[1].ToString(), volume, await File.ReadAllLinesAsync(pool.LogOf(3)));
         Assert.Equal(lv, @new[^1].ToMiB);
     }
 
@@ -108,17 +108,22 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
     /// <summary>
     /// The two SPMs' lines are one chain (host 1's, then host 3's), except that host 1 may have
     /// extended the LV and been killed before its log line left the process: then host 3's
-    /// first line starts at a size host 2 saw as the end of an extension (host 3 found that
-    /// request already satisfied and answered it without extending), and only that one gap.
+    /// first line starts at a size host 2 saw as the end of an extension, and host 3's mailbox
+    /// log shows it answered that request with that size (it found the LV already that large and
+    /// did not extend it: no "extended volume" line), and only that one gap.
     /// </summary>
-    private void AssertOneChain(IReadOnlyList<SpmExtensionLog.Line> old, IReadOnlyList<SpmExtensionLog.Line> @new, long initial, IReadOnlyList<(long From, long To, double LatencyMs)> done)
+    private void AssertOneChain(IReadOnlyList<SpmExtensionLog.Line> old, IReadOnlyList<SpmExtensionLog.Line> @new, long initial, IReadOnlyList<(long From, long To, double LatencyMs)> done,
+        string domain, string volume, string[] newLog)
     {
         SpmExtensionLog.AssertChain(old, initial, "host 1's log");
         long before = old.Count > 0 ? old[^1].ToMiB : initial;
         if (@new[0].FromMiB != before)
         {
-            output.WriteLine($"host 3's first extension starts at {@new[0].FromMiB} MiB, host 1's last ended at {before} MiB: host 1's last line was lost with the kill");
+            output.WriteLine($"host 3's first extension starts at {@new[0].FromMiB} MiB, host 1's last ended at {before} MiB: host 1 extended the LV and was killed before it logged that");
             Assert.Contains(done, d => d.From == before && d.To == @new[0].FromMiB);
+            // Host 3 read that request again (non-empty slot, new term) and answered it with the LV's size, without extending.
+            string answered = $"mailbox SPM: host 2 asked to extend {domain}/{volume} to {@new[0].FromMiB} MiB";
+            Assert.Contains(newLog, l => l.Contains(answered, StringComparison.Ordinal) && l.EndsWith($"extended to {@new[0].FromMiB} MiB", StringComparison.Ordinal));
             before = @new[0].FromMiB;
         }
 
