@@ -80,6 +80,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         Assert.Empty(await SpmExtensionLog.ReadAsync(pool.LogOf(2), volume));
         AssertOneChain(old, @new, initial, done, pool.Domains[1].ToString(), volume, await File.ReadAllLinesAsync(pool.LogOf(3)));
         Assert.Equal(lv, @new[^1].ToMiB);
+        PoolProbe.AssertWithinBound([("kill -9 of the SPM during extension requests, host 3 takes over", took)], bound);
     }
 
     /// <summary>
