@@ -11,11 +11,10 @@ namespace Sanpool.Bench;
 internal sealed class MailboxBench(MailboxBenchRig rig, CancellationToken stop)
 {
     public static readonly TimeSpan Gap = TimeSpan.FromMilliseconds(100);
-    private const int WarmupRounds = 1;
+    public const int WarmupRounds = 1;
     private const long ExtentMiB = MailboxBenchRig.ExtentSize / (1024 * 1024);
 
     private static readonly Guid Domain = Guid.NewGuid();
-    private readonly Dictionary<int, Guid> _volumes = [];
     private readonly Dictionary<int, long> _lvSizeMiB = [];
     private long _fakeSizeMiB = ExtentMiB;
 
@@ -96,14 +95,12 @@ internal sealed class MailboxBench(MailboxBenchRig rig, CancellationToken stop)
     public static long ExtentsFor(IEnumerable<(int Hosts, int Rounds)> lvextendSeries, int anchorRounds) =>
         lvextendSeries.Sum(s => (long)s.Hosts * (s.Rounds + WarmupRounds)) + anchorRounds + WarmupRounds + 1;
 
+    /// <summary>The domain every request names (the rig has one VG).</summary>
+    public static Guid DomainId => Domain;
+
     private ExtendRequest Next(int host, bool lvextend)
     {
-        if (!_volumes.TryGetValue(host, out var volume))
-        {
-            volume = Guid.NewGuid();
-            _volumes[host] = volume;
-        }
-
+        var volume = rig.VolumeOf(host);
         long size;
         if (lvextend)
         {

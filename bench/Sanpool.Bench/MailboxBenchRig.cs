@@ -9,8 +9,9 @@ namespace Sanpool.Bench;
 /// <summary>
 /// What the mailbox suite runs on: an inbox and an outbox, each a loop device of 16 MiB over a
 /// sparse file (O_DIRECT, 512-byte sectors) as a master domain's mailbox LVs would be, and a VG
-/// of 128 MiB extents (VDSM's) on a third loop device, with one LV per requesting host
-/// (<c>mbx-H</c>) and one for the bare <c>lvextend</c> anchor. Disposing removes the VG and
+/// of 128 MiB extents (VDSM's) on a third loop device, with one LV per requesting host (named
+/// by its volume's UUID, as a block domain names a volume's LV, so <see cref="Storage.DataPath.LvExport"/>
+/// maps it) and one for the bare <c>lvextend</c> anchor. Disposing removes the VG and
 /// detaches exactly the loop devices it attached.
 /// </summary>
 internal sealed class MailboxBenchRig : IAsyncDisposable
@@ -19,6 +20,8 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
     public const string AnchorLv = "mbx-anchor";
 
     private readonly List<LoopDevice> _loops = [];
+
+    private readonly List<Guid> _volumes = [];
 
     private MailboxBenchRig(string vg) => Vg = vg;
 
@@ -30,7 +33,8 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
 
     public IBlockDevice Outbox { get; private set; } = null!;
 
-    public static string LvName(int hostId) => $"mbx-{hostId}";
+    /// <summary>The volume host <paramref name="hostId"/> asks to extend; its LV is named by this UUID.</summary>
+    public Guid VolumeOf(int hostId) => _volumes[hostId - 1];
 
     public static async Task<MailboxBenchRig> CreateAsync(string dir, int hosts, long extents)
     {
@@ -49,7 +53,9 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
             await rig.Lvm.LvCreateAsync(rig.Vg, AnchorLv, ExtentSize, []);
             for (int host = 1; host <= hosts; host++)
             {
-                await rig.Lvm.LvCreateAsync(rig.Vg, LvName(host), ExtentSize, []);
+                var volume = Guid.NewGuid();
+                rig._volumes.Add(volume);
+                await rig.Lvm.LvCreateAsync(rig.Vg, volume.ToString(), ExtentSize, []);
             }
 
             return rig;
