@@ -56,11 +56,11 @@ internal static class MailboxReport
         s.AppendLine("- Each host serves its LV through an `LvExport` (the NBD data path's map of the LV, named by the volume's UUID as on a block domain) and asks for one extent more than the export maps. " +
                      "A sample is one request: mailbox = request written -> the SPM's handler entered, plus handler done -> reply read (both directions, scans and polls included); " +
                      "`lvextend` = the handler's real `lvextend` (up to 32 handlers at once; lvm serialises them on the VG lock, so with many hosts most of it is the wait for the lock); " +
-                     "refresh = the host's `LvExport.RefreshAsync` after the reply (`lvs` of the LV and `pvs`, then the new map swapped in), as the thin monitor runs it after every reply; total = request -> export refreshed.");
+                     "refresh = the host's `LvExport.RefreshAsync` after the reply (`lvs` of the LV, and `pvs` only when a segment lies on a PV not seen before; then the new map swapped in), as the thin monitor runs it after every reply; total = request -> export refreshed.");
         s.AppendLine("- With many hosts the mailbox part also holds the wait for one of the SPM's 32 handler slots (`MaxConcurrentHandlers`): a request read in the first scan waits there while up to 32 handlers queue on the VG lock. " +
                      "So at 100 hosts mailbox and `lvextend` are both mostly lvm's serialisation; the mailbox's own transit is the no-op rows of the table above.");
         s.AppendLine("- Hints as in the agent: `MailboxClient.Requested` -> `MailboxServer.Wake`, `MailboxServer.Replied` -> the host's `MailboxClient.Wake` (in-process here; in the agent a hint is one call over the API socket).");
-        s.AppendLine("- Every host's refresh runs here, on the SPM's machine and its lvm lock files: with 10 or 100 hosts the hosts' `lvs`/`pvs` run at once on 2 CPUs and wait on the VG lock behind the SPM's `lvextend`s. " +
+        s.AppendLine("- Every host's refresh runs here, on the SPM's machine and its lvm lock files: with 10 or 100 hosts the hosts' `lvs` run at once on 2 CPUs and wait on the VG lock behind the SPM's `lvextend`s. " +
                      "In a cluster each host runs its own lvm on its own machine, without the SPM's lock, so the refresh rows for 10 and 100 hosts are an upper bound; the 1-host row is what one host pays.");
     }
 }

@@ -14,7 +14,7 @@ internal sealed class MailboxSplit
     [
         LatencyStats.From("mailbox (request -> handler entered, handler done -> reply read)", [.. _samples.Select(s => s.Mailbox)]),
         LatencyStats.From("`lvextend` (in the SPM's handler)", [.. _samples.Select(s => s.LvExtend)]),
-        LatencyStats.From("refresh (`LvExport.RefreshAsync`: lvs + pvs, new map)", [.. _samples.Select(s => s.Refresh)]),
+        LatencyStats.From("refresh (`LvExport.RefreshAsync`: lvs of the LV, new map)", [.. _samples.Select(s => s.Refresh)]),
         LatencyStats.From("total (request -> export refreshed)", [.. _samples.Select(s => s.Total)]),
     ];
 
