@@ -40,7 +40,7 @@ public sealed class VmExhaustionTests(ITestOutputHelper output)
         await using var vms = new AgentVms(pool, output);
         using var dir = new TempDir("vmfull");
         pool.Start(1);
-        await probe.WaitSpmAsync(TimeSpan.FromSeconds(60), [1], Stopwatch.StartNew());
+        await probe.WaitSpmAsync(TimeSpan.FromSeconds(120), [1], Stopwatch.StartNew());
         foreach (int host in Writers)
         {
             pool.Start(host);

@@ -19,8 +19,8 @@ public sealed class VmThinTests(ITestOutputHelper output)
 {
     private const long MiB = AgentVms.MiB;
 
-    /// <summary>What the guest copies (MiB): ~8 extents, several extensions at any chunk but VDSM's default.</summary>
-    private const int CopyMiB = 1024;
+    /// <summary>What the guest copies (MiB): 16 extents, several extensions under every policy; ~15-20 s of writing under TCG.</summary>
+    private const int CopyMiB = 2048;
 
     private const int GuestChunkMiB = 16;
 
@@ -31,15 +31,16 @@ public sealed class VmThinTests(ITestOutputHelper output)
     [
         (2, "vdsm defaults (chunk 2560)", new ThinConfig()),
         (3, "vdsm chunk 128", new ThinConfig { ChunkMib = 128 }),
-        (4, "predictive chunk 256", new ThinConfig { Mode = "predictive", ChunkMib = 256 }),
+        (4, "vdsm chunk 128, utilization 90", new ThinConfig { ChunkMib = 128, UtilizationPercent = 90 }),
+        (5, "predictive chunk 256", new ThinConfig { Mode = "predictive", ChunkMib = 256 }),
     ];
 
     [Fact]
     public async Task A_steady_writer_in_a_VM_fills_a_thin_disk_through_the_mailbox_and_never_pauses_in_predictive_mode()
     {
-        // 16 GiB LUNs: the data domain has ~11 GiB free, enough for VDSM's first 2688 MiB step of every writer.
+        // 24 GiB LUNs: the data domain has ~19 GiB free, room for every writer's image at its 4608 MiB maximum.
         await using var test = await TestPool.CreateAsync(output, hosts: 1 + Writers.Length, priority: h => h == 1 ? 10 : 0,
-            tune: o => o with { LunSize = 16L << 30 });
+            tune: o => o with { LunSize = 24L << 30 });
         var pool = test.Pool;
         foreach (var (host, _, thin) in Writers)
         {
@@ -51,7 +52,7 @@ public sealed class VmThinTests(ITestOutputHelper output)
         await using var vms = new AgentVms(pool, output);
         using var dir = new Sanpool.TestSupport.TempDir("vmthin");
         pool.Start(1);
-        await probe.WaitSpmAsync(TimeSpan.FromSeconds(60), [1], Stopwatch.StartNew());
+        await probe.WaitSpmAsync(TimeSpan.FromSeconds(120), [1], Stopwatch.StartNew());
         foreach (var (host, _, _) in Writers)
         {
             pool.Start(host);
