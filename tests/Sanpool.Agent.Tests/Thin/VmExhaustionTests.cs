@@ -110,6 +110,14 @@ public sealed class VmExhaustionTests(ITestOutputHelper output)
             return resumedAt.Count == Writers.Length;
         }, TimeSpan.FromSeconds(60), period: TimeSpan.FromMilliseconds(50));
         thin.Say($"domain extend took {cliTook.TotalMilliseconds:0} ms (CLI process included); VMs resumed after {string.Join(", ", resumedAt.Select(r => $"host {r.Key}: {r.Value.TotalMilliseconds:0} ms"))}");
+        // The same on the agents' clock (one machine): the SPM's domain.extended to each vm.resumed.
+        var extended = Time((await thin.EventsAsync(1)).Single(e => (string?)e!["kind"] == "domain.extended")!);
+        foreach (int host in Writers)
+        {
+            var resumed = Time((await thin.EventsAsync(host)).First(e => (string?)e!["kind"] == "vm.resumed")!);
+            thin.Say($"host {host}: VM resumed {(resumed - extended).TotalMilliseconds:0} ms after the SPM added the LUN");
+            Assert.InRange(resumed - extended, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+        }
 
         foreach (int host in Writers)
         {
@@ -127,6 +135,8 @@ public sealed class VmExhaustionTests(ITestOutputHelper output)
 
         thin.Say($"whole scenario {clock.Elapsed.TotalSeconds:0.0} s");
     }
+
+    private static DateTimeOffset Time(JsonNode e) => DateTimeOffset.Parse((string)e["time"]!, CultureInfo.InvariantCulture);
 
     private static string Name(int host) => $"fill{host}";
 

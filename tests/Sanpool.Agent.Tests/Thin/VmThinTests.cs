@@ -78,8 +78,20 @@ public sealed class VmThinTests(ITestOutputHelper output)
             await vms.AssertIdenticalAsync(source, drive);
             Assert.Equal(drive, await thinProbe.PrepareAsync(host, 1, image));
 
-            var mine = (await thinProbe.EventsAsync(host, 0)).Where(e => (string?)e!["kind"] == "extend.done" && (string?)e["volume"] == volume).ToList();
+            var events = await thinProbe.EventsAsync(host, 0);
+            var mine = events.Where(e => (string?)e!["kind"] == "extend.done" && (string?)e["volume"] == volume).ToList();
             long lv = await thinProbe.LvSizeAsync(1, volume);
+            // Each extension starts where the one before ended, and the last is the LV's size: none lost, none twice.
+            Assert.Equal(128L, (long)mine[0]!["from_mib"]!);
+            for (int i = 1; i < mine.Count; i++)
+            {
+                Assert.Equal((long)mine[i - 1]!["to_mib"]!, (long)mine[i]!["from_mib"]!);
+            }
+
+            Assert.Equal(lv / MiB, (long)mine[^1]!["to_mib"]!);
+            Assert.InRange(lv, CopyMiB * MiB, 4096 * MiB * 11 / 10 + 128 * MiB);
+            // The agent's pause count and its vm.paused events agree.
+            Assert.Equal((long)status["pauses"]!, events.Count(e => (string?)e!["kind"] == "vm.paused" && (string?)e["vm"] == name));
             pauses[host] = (long)status["pauses"]!;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {label} | {(long)status["pauses"]!} | {status["paused_ms"]} | {mine.Count} | {lv / MiB} | {AgentVms.GuestRate(status):0.0} | {cycle.TotalSeconds:0.0} |"));
