@@ -120,7 +120,9 @@ public static class BlockDomain
 
         if (pv is null || pv.VgName != vg)
         {
-            BlockDomainDevices.CheckNotInOtherVg(pvs, vg);
+            // Only the device being added must be free: the caller may see other domains' LUNs
+            // too (the SPM passes every device its host sees), and those are not ours to judge.
+            BlockDomainDevices.CheckNotInOtherVg(pvs.Where(p => BlockDomainDevices.Same(p.Name, newDevice)), vg);
             if (group.PvCount >= BlockDomainLayout.MaxPvs)
             {
                 throw CommonErrors.Invalid($"domain {uuid} has {group.PvCount} PVs, the most a domain may have");

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sanpool.Agent.Tests.Failover;
+using Sanpool.Agent.Tests.Pools;
+using Xunit.Abstractions;
+
+namespace Sanpool.Agent.Tests.Thin;
+
+/// <summary>
+/// Issue 5, test 2 (a steady writer), with real VMs run by real agents: each VM on a host that is
+/// not SPM copies a file of random bytes onto a thin qcow2 that starts at one extent, through
+/// its host's NBD exports with <c>werror=enospc</c>; its host's thin monitor asks the SPM for
+/// room through the storage mailbox. Each writer host has its own extension policy, so the
+/// same writer is measured under VDSM's defaults, VDSM's policy with a small chunk, and the
+/// predictive mode; the predictive one must never pause. The guest verifies its data and
+/// <c>qemu-img compare</c> checks every byte from the host. Needs root (loop devices).
+/// </summary>
+public sealed class VmThinTests(ITestOutputHelper output)
+{
+    private const long MiB = AgentVms.MiB;
+
+    /// <summary>What the guest copies (MiB): 16 extents, several extensions under every policy; ~15-20 s of writing under TCG.</summary>
+    private const int CopyMiB = 2048;
+
+    private const int GuestChunkMiB = 16;
+
+    private static readonly TimeSpan GuestTimeout = TimeSpan.FromMinutes(6);
+
+    /// <summary>Host 1 is SPM; each other host writes under one policy.</summary>
+    private static readonly (int Host, string Label, ThinConfig Thin)[] Writers =
+    [
+        (2, "vdsm defaults (chunk 2560)", new ThinConfig()),
+        (3, "vdsm chunk 128", new ThinConfig { ChunkMib = 128 }),
+        (4, "vdsm chunk 128, utilization 90", new ThinConfig { ChunkMib = 128, UtilizationPercent = 90 }),
+        (5, "predictive chunk 256", new ThinConfig { Mode = "predictive", ChunkMib = 256 }),
+    ];
+
+    [Fact]
+    public async Task A_steady_writer_in_a_VM_fills_a_thin_disk_through_the_mailbox_and_never_pauses_in_predictive_mode()
+    {
+        // 24 GiB LUNs: the data domain has ~19 GiB free, room for every writer's image at its 4608 MiB maximum.
+        await using var test = await TestPool.CreateAsync(output, hosts: 1 + Writers.Length, priority: h => h == 1 ? 10 : 0,
+            tune: o => o with { LunSize = 24L << 30 });
+        var pool = test.Pool;
+        foreach (var (host, _, thin) in Writers)
+        {
+            File.WriteAllText(Path.Combine(pool.HostDirectory(host), "config.json"), (pool.Config(host) with { Thin = thin }).ToJson());
+        }
+
+        var probe = new PoolProbe(pool, output);
+        var thinProbe = new ThinProbe(pool, output);
+        await using var vms = new AgentVms(pool, output);
+        using var dir = new Sanpool.TestSupport.TempDir("vmthin");
+        pool.Start(1);
+        await probe.WaitSpmAsync(TimeSpan.FromSeconds(120), [1], Stopwatch.StartNew());
+        foreach (var (host, _, _) in Writers)
+        {
+            pool.Start(host);
+            await probe.WaitConnectedAsync(host, TimeSpan.FromSeconds(60));
+        }
+
+        string source = dir.File("source.raw");
+        await AgentVms.WriteSourceAsync(source, CopyMiB, seed: 5);
+        var rows = new List<string>();
+        var pauses = new Dictionary<int, long>();
+        foreach (var (host, label, _) in Writers)
+        {
+            var (image, volume) = await probe.CreateImageAsync(1, 1, 4096 * MiB, "cow");
+            Assert.Equal(128 * MiB, await thinProbe.LvSizeAsync(1, volume));
+            var clock = Stopwatch.StartNew();
+            string name = $"steady{host}";
+            await vms.StartAsync(host, name, 1, image, source, CopyMiB, GuestChunkMiB, verifyEvery: 8);
+            var status = await vms.WaitResultAsync(host, name, GuestTimeout);
+            var cycle = clock.Elapsed;
+            Assert.Equal("RESULT PASS", (string?)status["result"]);
+            string drive = (string)status["drive"]!;
+            await vms.StopAsync(host, name, teardown: false);
+            await vms.AssertIdenticalAsync(source, drive);
+            Assert.Equal(drive, await thinProbe.PrepareAsync(host, 1, image));
+
+            var events = await thinProbe.EventsAsync(host, 0);
+            var mine = events.Where(e => (string?)e!["kind"] == "extend.done" && (string?)e["volume"] == volume).ToList();
+            long lv = await thinProbe.LvSizeAsync(1, volume);
+            // Each extension starts where the one before ended, and the last is the LV's size: none lost, none twice.
+            Assert.Equal(128L, (long)mine[0]!["from_mib"]!);
+            for (int i = 1; i < mine.Count; i++)
+            {
+                Assert.Equal((long)mine[i - 1]!["to_mib"]!, (long)mine[i]!["from_mib"]!);
+            }
+
+            Assert.Equal(lv / MiB, (long)mine[^1]!["to_mib"]!);
+            Assert.InRange(lv, CopyMiB * MiB, 4096 * MiB * 11 / 10 + 128 * MiB);
+            // The agent's pause count and its vm.paused events agree.
+            Assert.Equal((long)status["pauses"]!, events.Count(e => (string?)e!["kind"] == "vm.paused" && (string?)e["vm"] == name));
+            pauses[host] = (long)status["pauses"]!;
+            rows.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {label} | {(long)status["pauses"]!} | {status["paused_ms"]} | {mine.Count} | {lv / MiB} | {AgentVms.GuestRate(status):0.0} | {cycle.TotalSeconds:0.0} |"));
+            thinProbe.Say($"host {host} ({label}): extensions {string.Join(", ", mine.Select(e => $"{e!["from_mib"]}->{e["to_mib"]} MiB in {e["latency_ms"]} ms"))}");
+            await pool.InvokeAsync(host, "image.teardown", new Dictionary<string, string> { ["domain"] = pool.Domains[1].ToString(), ["image"] = image }, CancellationToken.None);
+        }
+
+        output.WriteLine($"steady writer, {CopyMiB} MiB in {GuestChunkMiB} MiB O_DIRECT chunks, image 4 GiB from one 128 MiB extent:");
+        output.WriteLine("| policy | pauses | paused ms | extensions | final LV MiB | guest MiB/s | cycle s |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        rows.ForEach(output.WriteLine);
+        Assert.Equal(0, pauses[Writers.Single(w => w.Thin.Mode == "predictive").Host]);
+    }
+}
