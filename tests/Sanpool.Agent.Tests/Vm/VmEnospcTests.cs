@@ -39,7 +39,13 @@ public sealed class VmEnospcTests(ITestOutputHelper output)
 
         string result = await guest.WaitForResultAsync(GuestTimeout);
         long highest = await guest.Vm.QueryHighestWriteAsync(guest.Thin.ThresholdNode!, CancellationToken.None);
+        // The guest prints its RESULT and then powers off: give the poweroff a moment to land.
         var status = await guest.Vm.QueryStatusAsync(CancellationToken.None);
+        for (var wait = Stopwatch.StartNew(); status.Running && wait.Elapsed < TimeSpan.FromSeconds(20); status = await guest.Vm.QueryStatusAsync(CancellationToken.None))
+        {
+            await Task.Delay(100);
+        }
+
         var compare = await guest.CompareWithSourceAsync();
 
         Report(events, total.Elapsed, guest);
