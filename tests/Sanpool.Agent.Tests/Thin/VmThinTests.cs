@@ -35,9 +35,9 @@ public sealed class VmThinTests(ITestOutputHelper output)
     private static readonly (int Host, string Label, ThinConfig Thin)[] Writers =
     [
         (2, "vdsm defaults (chunk 2560)", new ThinConfig()),
-        (3, "vdsm chunk 128", new ThinConfig { ChunkMib = 128 }),
-        (4, "vdsm chunk 128, utilization 90", new ThinConfig { ChunkMib = 128, UtilizationPercent = 90 }),
-        (5, "predictive chunk 256", new ThinConfig { Mode = "predictive", ChunkMib = 256 }),
+        // (VDSM at chunk 128 and 20 % did not pause either: its 102 MiB limit covers a round trip at TCG speed.)
+        (3, "vdsm chunk 128, utilization 90", new ThinConfig { ChunkMib = 128, UtilizationPercent = 90 }),
+        (4, "predictive chunk 256", new ThinConfig { Mode = "predictive", ChunkMib = 256 }),
     ];
 
     [Fact]
