@@ -253,7 +253,6 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
                 return await ForwardAsync(verb, verbArgs, cancellationToken).ConfigureAwait(false);
             }
 
-            await Role.RequireSpmAsync(cancellationToken).ConfigureAwait(false);
             args = verbArgs;
         }
 

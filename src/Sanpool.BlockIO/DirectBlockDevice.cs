@@ -142,7 +142,7 @@ public sealed class DirectBlockDevice : IBlockDevice
         }
 
         using var pin = memory.Pin();
-        return ((nuint)pin.Pointer % AlignedBuffer.Alignment) == 0 && memory.Length % 512 == 0;
+        return ((nuint)pin.Pointer % AlignedBuffer.Alignment) == 0;
     }
 
     /// <summary>Makes every completed write stable (fdatasync); a no-op in effect when opened synchronous.</summary>

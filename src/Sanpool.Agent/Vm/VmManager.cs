@@ -178,7 +178,14 @@ internal sealed partial class VmManager : IAsyncDisposable
             return false;
         }
 
-        long needed = Math.Max(export.HighestRefused, export.CurrentSize + 1);
+        // The refused write may be covered already (an extension landed between the ENOSPC and
+        // this call): then there is room now, and asking for more would only delay the resume.
+        long needed = export.HighestRefused;
+        if (needed <= export.CurrentSize)
+        {
+            return true;
+        }
+
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(RoomWait);
         try

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sanpool.Nbd;
 using Sanpool.Storage.Metadata;
 
 namespace Sanpool.Pool.Serving;
@@ -72,12 +73,7 @@ public static class DriveSpec
 
     /// <summary>The top is reached over NBD when it is exported; a parent by file name when it has one (see the class comment).</summary>
     private static JsonObject Protocol(PreparedVolume volume, string nbdSocket, bool top) => (top || volume.FilePath is null) && volume.Export is { } export
-        ? new JsonObject
-        {
-            ["driver"] = "nbd",
-            ["server"] = new JsonObject { ["type"] = "unix", ["path"] = nbdSocket },
-            ["export"] = export.Name,
-        }
+        ? new NbdExportAddress(nbdSocket, export.Name).ToBlockdev()
         : new JsonObject
         {
             ["driver"] = "file",

@@ -261,8 +261,8 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
         return (spm, since.Elapsed);
     }
 
-    /// <summary>Polls <paramref name="condition"/> every half second until it holds; an agent that does not answer meanwhile counts as not yet.</summary>
-    public static async Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
+    /// <summary>Polls <paramref name="condition"/> every <paramref name="period"/> (default half a second) until it holds; an agent that does not answer meanwhile counts as not yet.</summary>
+    public static async Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? period = null)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -280,7 +280,7 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
             }
 
             Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds:0} s: {what}");
-            await Task.Delay(500);
+            await Task.Delay(period ?? TimeSpan.FromMilliseconds(500));
         }
     }
 

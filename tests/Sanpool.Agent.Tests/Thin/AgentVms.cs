@@ -12,8 +12,8 @@ namespace Sanpool.Agent.Tests.Thin;
 /// Real VMs run by a pool's agents (<c>vm.start</c>, <c>vm.status</c>, <c>vm.stop</c>): the VM
 /// kit's kernel and guest program copy a source file of random bytes onto a prepared thin image
 /// through the agent's NBD exports, and the test reads the verdict and the pause count from the
-/// agent. Dispose stops every VM it started and kills any qemu that outlived its agent (by the
-/// pid file the agent passes to qemu), so a failed test leaves no VM behind.
+/// agent. Dispose stops every VM it started; a qemu that outlived its agent is killed by the
+/// local pool when it stops (LocalPool.KillOrphanedVms, by qemu's pid file), so a failed test leaves no VM behind.
 /// </summary>
 internal sealed class AgentVms(LocalPool pool, ITestOutputHelper output) : IAsyncDisposable
 {
@@ -120,18 +120,7 @@ internal sealed class AgentVms(LocalPool pool, ITestOutputHelper output) : IAsyn
             $"qemu-img compare {source} {drive}: exit {compare.ExitCode}: {compare.StandardOutput}{compare.StandardError}");
     }
 
-    /// <summary>Polls <paramref name="condition"/> every <paramref name="period"/> (default 500 ms) until it holds.</summary>
-    public static async Task UntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? period = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds:0} s: {what}");
-            await Task.Delay(period ?? TimeSpan.FromMilliseconds(500));
-        }
-    }
-
-    /// <summary>Stops the VMs still running; kills any qemu left by a dead agent, by its pid file.</summary>
+    /// <summary>Stops the VMs still running (a qemu whose agent died is killed by the local pool's dispose, by its pid file).</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var (host, name) in _started.ToList())
@@ -142,37 +131,8 @@ internal sealed class AgentVms(LocalPool pool, ITestOutputHelper output) : IAsyn
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Say($"host {host}: vm.stop {name} failed ({e.Message}); killing its qemu by pid file");
+                Say($"host {host}: vm.stop {name} failed ({e.Message}); the pool kills its qemu when it stops");
             }
-
-            KillLeftover(host, name);
-        }
-    }
-
-    private void KillLeftover(int host, string name)
-    {
-        string pidFile = Path.Combine(pool.Config(host).RunDir, "vms", name, "qemu.pid");
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
-        {
-            return;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            // The pid file may be stale: only a qemu is killed, never a process that took its pid.
-            if (!File.ReadAllText($"/proc/{pid}/cmdline").Contains("qemu-system", StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            process.Kill();
-            process.WaitForExit(10_000);
-            Say($"host {host}: killed VM {name}'s leftover qemu {pid}");
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
-        {
-            // Gone already.
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class ThinExtensionTests(ITestOutputHelper output)
 
         string drive = await thin.PrepareAsync(2, 1, image);
         var clock = Stopwatch.StartNew();
-        int refused = await thin.WriteAsync(drive, 1000, 50, 0x5a, TimeSpan.FromSeconds(60));
+        int refused = await ThinProbe.WriteAsync(drive, 1000, 50, 0x5a, TimeSpan.FromSeconds(60));
         thin.Say($"wrote 1000 MiB in {clock.Elapsed.TotalSeconds:F1} s; {refused} piece(s) were refused for space first");
 
         await thin.AssertReadsAsync(drive, 1000, 0x5a);

@@ -18,6 +18,8 @@ internal sealed class ThinProbe(LocalPool pool, ITestOutputHelper output)
 
     private static readonly CancellationToken None = CancellationToken.None;
 
+    private readonly Failover.PoolProbe _probe = new(pool, output);
+
     public void Say(string line) => output.WriteLine($"[{DateTime.Now:HH:mm:ss.fff}] {line}");
 
     /// <summary>image.prepare on <paramref name="host"/>; returns the drive specification.</summary>
@@ -31,35 +33,14 @@ internal sealed class ThinProbe(LocalPool pool, ITestOutputHelper output)
 
     /// <summary>
     /// Writes <paramref name="mib"/> MiB of <paramref name="pattern"/> from offset 0 in
-    /// <paramref name="stepMiB"/> pieces, each retried while qemu-io says "No space left on
-    /// device"; returns how many pieces were refused for space at least once.
+    /// <paramref name="stepMiB"/> pieces, each retried every 100 ms while qemu-io says "No space
+    /// left on device"; returns how many pieces were refused for space at least once.
     /// </summary>
-    public async Task<int> WriteAsync(string drive, long mib, long stepMiB, byte pattern, TimeSpan patience)
+    public static async Task<int> WriteAsync(string drive, long mib, long stepMiB, byte pattern, TimeSpan patience)
     {
-        int refused = 0;
-        for (long at = 0; at < mib; at += stepMiB)
-        {
-            var deadline = DateTime.UtcNow + patience;
-            bool wasRefused = false;
-            while (true)
-            {
-                var run = await QemuIoAsync(drive, $"write -P {pattern} {at}M {Math.Min(stepMiB, mib - at)}M");
-                string text = run.StandardOutput + run.StandardError;
-                if (run.Succeeded && !text.Contains("error", StringComparison.OrdinalIgnoreCase) && !text.Contains("failed", StringComparison.OrdinalIgnoreCase))
-                {
-                    break;
-                }
-
-                Assert.Contains("No space left on device", text);
-                wasRefused = true;
-                Assert.True(DateTime.UtcNow < deadline, $"the write at {at} MiB was still refused for space after {patience.TotalSeconds:0} s: {text}");
-                await Task.Delay(100);
-            }
-
-            refused += wasRefused ? 1 : 0;
-        }
-
-        return refused;
+        var writer = new PatientWriter(drive, pattern, TimeSpan.FromMilliseconds(100));
+        await writer.WriteAsync(mib, stepMiB, patience);
+        return writer.Refused;
     }
 
     /// <summary>Asserts that the first <paramref name="mib"/> MiB read back as <paramref name="pattern"/>.</summary>
@@ -97,7 +78,7 @@ internal sealed class ThinProbe(LocalPool pool, ITestOutputHelper output)
     /// <summary>The LV's size as lvm says, in bytes.</summary>
     public async Task<long> LvSizeAsync(int d, string volume)
     {
-        string text = await new Failover.PoolProbe(pool, output).LvmAsync(d, "lvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size", $"{pool.Domains[d]}/{volume}");
+        string text = await _probe.LvmAsync(d, "lvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size", $"{pool.Domains[d]}/{volume}");
         return long.Parse(text.Trim(), CultureInfo.InvariantCulture);
     }
 }

@@ -67,7 +67,7 @@ public sealed class VmExhaustionTests(ITestOutputHelper output)
             await vms.StartAsync(host, Name(host), 1, images[host].Image, source, copyMiB, chunkMib: 16, verifyEvery: 4);
         }
 
-        await AgentVms.UntilAsync("both VMs paused for space", async () =>
+        await PoolProbe.UntilAsync("both VMs paused for space", async () =>
         {
             var states = await Task.WhenAll(Writers.Select(h => vms.StatusAsync(h, Name(h))));
             return states.All(s => (string?)s["state"] == "io-error") && (await Task.WhenAll(Writers.Select(h => HasAsync(thin, h, "vm.nospace")))).All(b => b);
@@ -97,7 +97,7 @@ public sealed class VmExhaustionTests(ITestOutputHelper output)
         Assert.Equal(vg, extend.StandardOutput.Trim());
 
         var resumedAt = new Dictionary<int, TimeSpan>();
-        await AgentVms.UntilAsync("both VMs resumed", async () =>
+        await PoolProbe.UntilAsync("both VMs resumed", async () =>
         {
             foreach (int host in Writers.Where(h => !resumedAt.ContainsKey(h)))
             {
