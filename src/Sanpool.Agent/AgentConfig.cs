@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sanpool.Core;
+using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Agent;
 
@@ -20,6 +21,8 @@ namespace Sanpool.Agent;
 ///   "spm_priority": 5,                 0-10, higher contends first; -1: never SPM
 ///   "election": true,                  contend by itself when no SPM is alive
 ///   "thin": { "mode": "predictive" }   optional: how thin volumes are extended (<see cref="ThinConfig"/>)
+///   "data_path": "auto"                optional: how VMs' volumes are reached: "auto" (activated LVs where
+///                                      the host has device-mapper), "segments" or "activated"
 /// }
 /// </code>
 /// </summary>
@@ -59,6 +62,16 @@ public sealed record AgentConfig
     public bool Election { get; init; } = true;
 
     public ThinConfig Thin { get; init; } = new();
+
+    /// <summary>"auto", "segments" or "activated" (<see cref="LvDataPathMode"/>).</summary>
+    public string DataPath { get; init; } = "auto";
+
+    /// <summary><see cref="DataPath"/> as the mode it names (checked when the config is loaded).</summary>
+    [JsonIgnore]
+    public LvDataPathMode DataPathMode =>
+        Enum.TryParse<LvDataPathMode>(DataPath, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(DataPath, out _)
+            ? mode
+            : throw CommonErrors.Invalid($"data_path \"{DataPath}\" is not auto, segments or activated");
 
     public static async Task<AgentConfig> LoadAsync(string path, CancellationToken cancellationToken)
     {
@@ -102,6 +115,15 @@ public sealed record AgentConfig
         catch (SanpoolException e)
         {
             throw CommonErrors.Invalid($"agent config {path}: thin: {e.Message}");
+        }
+
+        try
+        {
+            DeviceMapper.Resolve(DataPathMode, DeviceMapper.IsAvailable);
+        }
+        catch (SanpoolException e)
+        {
+            throw new SanpoolException(e.Code, $"agent config {path}: {e.Message}");
         }
 
         return this;

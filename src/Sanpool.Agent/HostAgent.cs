@@ -70,7 +70,7 @@ public sealed partial class HostAgent : IAgentVerbs, IAsyncDisposable
             Pool = _config.Pool,
             Master = _config.Master,
             MasterVersion = _config.MasterVersion,
-            Locator = new DomainLocator(_config.Paths, _config.Devices),
+            Locator = new DomainLocator(_config.Paths, _config.Devices) { DataPath = _config.DataPathMode },
             HostId = _config.HostId,
             HostName = _config.HostName,
             RunDirectory = _config.RunDir,

@@ -3,7 +3,7 @@ using Sanpool.Core;
 namespace Sanpool.Storage.DataPath;
 
 /// <summary>
-/// Codes of the FUSE data path, band -680 .. -699 of the storage band (storage -600 .. -639,
+/// Codes of the data path (FUSE mounts, LV exports), band -680 .. -699 of the storage band (storage -600 .. -639,
 /// LVM -640 .. -659, qemu -660 .. -679). Numbers never change once released.
 /// </summary>
 public static class DataPathErrors
@@ -22,4 +22,7 @@ public static class DataPathErrors
 
     /// <summary>umount2 failed; the message has the errno text.</summary>
     public static readonly ErrorCode UnmountFailed = new(-684, "FUSE_UNMOUNT_FAILED");
+
+    /// <summary>The activated-LV data path was asked for on a host whose kernel has no device-mapper driver.</summary>
+    public static readonly ErrorCode NoDeviceMapper = new(-685, "NO_DEVICE_MAPPER");
 }

@@ -41,12 +41,14 @@ namespace Sanpool.Storage.Lvm;
 public sealed class LvmCommand
 {
     private readonly string _config;
+    private readonly string _activationConfig;
 
     public LvmCommand(LvmOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         _config = LvmConfig.Build(options.Devices);
+        _activationConfig = LvmConfig.Build(options.Devices, activation: true);
     }
 
     public LvmOptions Options { get; }
@@ -175,6 +177,27 @@ public sealed class LvmCommand
     public Task LvChangeTagsAsync(string vg, string name, IReadOnlyCollection<string> add, IReadOnlyCollection<string> delete, CancellationToken cancellationToken = default) =>
         TagsChangeAsync("lvchange", LvPath(vg, name), add, delete, cancellationToken);
 
+    /// <summary>
+    /// Activates the LV on this host (device-mapper only): its node <see cref="DevicePath"/>
+    /// appears. Activating an active LV changes nothing. Never zeroes: activation writes no data.
+    /// </summary>
+    public Task LvActivateAsync(string vg, string name, CancellationToken cancellationToken = default) =>
+        ActivationAsync(["--activate", "y", LvPath(vg, name)], cancellationToken);
+
+    /// <summary>Deactivates the LV on this host; its device node goes away. Fails while the node is open.</summary>
+    public Task LvDeactivateAsync(string vg, string name, CancellationToken cancellationToken = default) =>
+        ActivationAsync(["--activate", "n", LvPath(vg, name)], cancellationToken);
+
+    /// <summary>
+    /// Reloads an active LV's device-mapper table from the metadata, so a node held open grows
+    /// to the size the SPM extended the LV to (what VDSM runs on a host after an extension).
+    /// </summary>
+    public Task LvRefreshAsync(string vg, string name, CancellationToken cancellationToken = default) =>
+        ActivationAsync(["--refresh", LvPath(vg, name)], cancellationToken);
+
+    /// <summary>The node of an active LV: /dev/&lt;vg&gt;/&lt;lv&gt; (LVM makes it itself: udev_rules=0).</summary>
+    public static string DevicePath(string vg, string name) => $"/dev/{LvmNames.CheckName(vg, "VG")}/{LvmNames.CheckName(name, "LV")}";
+
     /// <summary>The LVs of <paramref name="vg"/> (or only <paramref name="name"/>), with tags and segments.</summary>
     public async Task<ImmutableArray<LogicalVolume>> LvsAsync(string vg, string? name = null, CancellationToken cancellationToken = default)
     {
@@ -206,6 +229,17 @@ public sealed class LvmCommand
     private async Task ChangeAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken)
     {
         var result = await RunAsync(verb, ["-qq", .. args], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw LvmFailure.From(result);
+        }
+    }
+
+    /// <summary>An lvchange that changes this host's device-mapper tables: the only verbs run with activation on.</summary>
+    private async Task ActivationAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var result = await ExternalTool.RunAsync([Options.LvmPath, "lvchange", "--config", _activationConfig, "-qq", .. args], Options.Timeout, cancellationToken, check: false)
+            .ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw LvmFailure.From(result);

@@ -14,7 +14,10 @@ namespace Sanpool.Storage.Lvm;
 /// /run/lvm/hints, which describes the host's view, not ours.</item>
 /// <item><c>global/activation=0</c>: metadata only, no device-mapper (the <c>--driverloaded n</c>
 /// of every verb, said once). LVs are never activated, so they are never zeroed or wiped
-/// either (lvm prints "Skipping zeroing"). <c>use_lvmlockd=0</c>: Sanpool's own leases
+/// either (lvm prints "Skipping zeroing"). Only the data path's activation verbs
+/// (<see cref="LvmCommand.LvActivateAsync"/> and its kin, on a host with device-mapper) get
+/// <c>activation=1</c>: the host's own dm tables change only when it serves a volume, never as a
+/// side effect of the SPM's metadata changes. <c>use_lvmlockd=0</c>: Sanpool's own leases
 /// (the SPM role) make it the only writer of the VG; lvmlockd is not used.</item>
 /// <item><c>activation/udev_sync=0 udev_rules=0 monitoring=0</c>: no udev cookies and no
 /// dmeventd, which would wait for events that never come.</item>
@@ -25,14 +28,15 @@ namespace Sanpool.Storage.Lvm;
 public static class LvmConfig
 {
     /// <summary>The config text for a filter that accepts exactly <paramref name="devices"/>.</summary>
-    public static string Build(IEnumerable<string> devices)
+    /// <param name="activation">Lets the command change device-mapper tables (lvchange -ay/-an/--refresh only).</param>
+    public static string Build(IEnumerable<string> devices, bool activation = false)
     {
         string filter = Filter(devices);
         return "devices { "
                + $"filter={filter} global_filter={filter} "
                + "use_devicesfile=0 obtain_device_list_from_udev=0 hints=\"none\" } "
                + "activation { udev_sync=0 udev_rules=0 monitoring=0 } "
-               + "global { activation=0 use_lvmlockd=0 } "
+               + $"global {{ activation={(activation ? 1 : 0)} use_lvmlockd=0 }} "
                + "backup { backup=0 archive=0 }";
     }
 

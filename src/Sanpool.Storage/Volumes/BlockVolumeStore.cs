@@ -18,8 +18,10 @@ namespace Sanpool.Storage.Volumes;
 /// <c>OVIRT_VOL_INITIALIZING</c> while being made), its metadata record in slot s of the
 /// metadata LV (1 MiB + s x 8 KiB) and its lease at (100 + s) x alignment of the leases LV.
 /// LVM sees only the domain's own devices. With no device-mapper, LVs are reached through
-/// their extent maps (<see cref="LvBlockDevice"/>), and exposed to qemu as files of a FUSE
-/// mount (<see cref="VolumeFileSystem"/>) under the run directory.
+/// their extent maps (<see cref="LvBlockDevice"/>), and exposed to qemu-img as files of a FUSE
+/// mount (<see cref="VolumeFileSystem"/>) under the run directory. A VM's volumes are NBD
+/// exports (<see cref="OpenExportAsync"/>), over the extent map or, where the host has
+/// device-mapper, over the activated LV (<see cref="LvDataPathMode"/>).
 /// </summary>
 public sealed class BlockVolumeStore : IVolumeStore
 {
@@ -36,13 +38,15 @@ public sealed class BlockVolumeStore : IVolumeStore
     private readonly IReadOnlyList<string> _devices;
     private readonly string _vg;
     private readonly string _runDirectory;
+    private readonly LvDataPathMode _dataPath;
     private readonly SemaphoreSlim _changes = new(1, 1);
     private LvmView? _view;
     private VolumeGroup? _openedVg;
     private LvBlockDevice? _metadata;
 
-    private BlockVolumeStore(IReadOnlyList<string> devices, DomainInfo info, VolumeGroup vg, string runDirectory)
+    private BlockVolumeStore(IReadOnlyList<string> devices, DomainInfo info, VolumeGroup vg, string runDirectory, LvDataPathMode dataPath)
     {
+        _dataPath = DeviceMapper.Resolve(dataPath, DeviceMapper.IsAvailable);
         _devices = devices;
         _lvm = new LvmCommand(new LvmOptions([.. devices]));
         _openedVg = vg;
@@ -60,10 +64,11 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public LeaseGeometry Geometry { get; }
 
-    public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
+    /// <param name="dataPath">How volumes are served to qemu (<see cref="OpenExportAsync"/>); Auto picks by this host's device-mapper.</param>
+    public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, LvDataPathMode dataPath, CancellationToken cancellationToken)
     {
         var (info, vg) = await BlockDomain.ReadInfoAndVgAsync(devices, domain, cancellationToken).ConfigureAwait(false);
-        var store = new BlockVolumeStore(devices, info, vg, runDirectory);
+        var store = new BlockVolumeStore(devices, info, vg, runDirectory, dataPath);
         await VolumeFileSystem.CleanupStaleAsync(store.MountRoot, cancellationToken).ConfigureAwait(false);
         return store;
     }
@@ -289,7 +294,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     public async Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, fence: null, cancellationToken)
+        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, fence: null, _dataPath, cancellationToken)
             .ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using Sanpool.Core;
+using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 
@@ -11,6 +12,9 @@ namespace Sanpool.Storage.Volumes;
 /// </summary>
 public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<string> Devices)
 {
+    /// <summary>How a block domain's volumes are served to qemu on this host.</summary>
+    public LvDataPathMode DataPath { get; init; } = LvDataPathMode.Auto;
+
     public async Task<IVolumeStore> OpenAsync(Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(qemuImg);
@@ -24,7 +28,7 @@ public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<st
 
         if (Devices.Count > 0)
         {
-            return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, cancellationToken).ConfigureAwait(false);
+            return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, DataPath, cancellationToken).ConfigureAwait(false);
         }
 
         throw new SanpoolException(StorageErrors.DomainNotFound,

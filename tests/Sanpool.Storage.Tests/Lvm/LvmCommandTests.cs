@@ -34,6 +34,42 @@ public sealed class LvmCommandTests
     }
 
     [Fact]
+    public async Task The_activation_verbs_reach_device_mapper_where_there_is_one_and_fail_clearly_where_not()
+    {
+        await using var vg = await CreateAsync();
+        string lv = Guid.NewGuid().ToString();
+        await vg.Lvm.LvCreateAsync(vg.Vg, lv, vg.ExtentSize, []);
+        string node = LvmCommand.DevicePath(vg.Vg, lv);
+
+        if (!Sanpool.Storage.DataPath.DeviceMapper.IsAvailable)
+        {
+            // With activation=0 lvchange -ay would succeed doing nothing; with it on, lvm must try dm and say it cannot.
+            var error = await Assert.ThrowsAsync<SanpoolException>(() => vg.Lvm.LvActivateAsync(vg.Vg, lv));
+            Assert.Equal(LvmErrors.LvmFailed, error.Code);
+            Assert.Contains("device-mapper", error.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.False(File.Exists(node));
+            Assert.Equal(vg.ExtentSize, Assert.Single(await vg.Lvm.LvsAsync(vg.Vg, lv)).Size);
+            return;
+        }
+
+        await vg.Lvm.LvActivateAsync(vg.Vg, lv);
+        try
+        {
+            Assert.True(File.Exists(node));
+            await vg.Lvm.LvExtendAsync(vg.Vg, lv, 2 * vg.ExtentSize);
+            await vg.Lvm.LvRefreshAsync(vg.Vg, lv);
+            await using var device = Sanpool.BlockIO.DirectBlockDevice.Open(node, readOnly: true);
+            Assert.Equal(2 * vg.ExtentSize, device.Size);
+        }
+        finally
+        {
+            await vg.Lvm.LvDeactivateAsync(vg.Vg, lv);
+        }
+
+        Assert.False(File.Exists(node));
+    }
+
+    [Fact]
     public async Task An_lv_is_created_with_its_tags_extended_and_removed()
     {
         await using var vg = await CreateAsync();

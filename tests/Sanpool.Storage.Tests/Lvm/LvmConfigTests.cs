@@ -30,6 +30,17 @@ public sealed class LvmConfigTests
         }
     }
 
+    [Fact]
+    public void Only_the_activation_config_lets_lvm_touch_device_mapper_and_it_differs_in_nothing_else()
+    {
+        string metadataOnly = LvmConfig.Build(["/dev/loop3"]);
+        string activation = LvmConfig.Build(["/dev/loop3"], activation: true);
+
+        Assert.Contains("global { activation=0 use_lvmlockd=0 }", metadataOnly, StringComparison.Ordinal);
+        Assert.Contains("global { activation=1 use_lvmlockd=0 }", activation, StringComparison.Ordinal);
+        Assert.Equal(metadataOnly, activation.Replace("activation=1", "activation=0", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("loop3")]
     [InlineData("/dev/lo\"op")]
