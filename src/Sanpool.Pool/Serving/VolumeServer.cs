@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Nbd;
+using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Volumes;
 
@@ -14,6 +15,11 @@ namespace Sanpool.Pool.Serving;
 /// Preparing an image already prepared gives the same preparation; teardown of an image that
 /// is not prepared does nothing. Preparations outlive the host's connection to the pool (a
 /// master move reconnects it): <c>host</c> gives the connection of the moment.
+/// <para>
+/// A read-only volume may be in the chains of several images: a template under every image
+/// made from it. Its export is served once per host and counted; the last teardown using it
+/// stops it. A writable export (a leaf) is never shared.
+/// </para>
 /// </summary>
 public sealed partial class VolumeServer : IAsyncDisposable
 {
@@ -23,6 +29,9 @@ public sealed partial class VolumeServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(Guid Domain, Guid Image), PreparedImage> _prepared = [];
+
+    /// <summary>Exports served, by name, with how many prepared volumes use each; only touched under the gate.</summary>
+    private readonly Dictionary<string, (LvExport Export, int Users)> _served = new(StringComparer.Ordinal);
 
     public VolumeServer(Func<PoolHost> host, NbdServer exports, IThinWatcher? thin, ILogger logger)
     {
@@ -179,6 +188,13 @@ public sealed partial class VolumeServer : IAsyncDisposable
         // A sparse qcow2 LV grows on demand up to what a fully allocated one would get (VDSM: capacity x 1.1).
         bool thin = writable && store.FixedSize && md.Format == VolumeFormat.COW && md.Type == AllocationType.SPARSE;
         long exportSize = thin ? store.InitialSize(VolumeFormat.COW, AllocationType.PREALLOCATED, md.Capacity) : record.Stored.Size;
+        if (!writable && _served.TryGetValue(LvExport.NameOf(store.Info.Uuid, record.Id), out var shared) && shared.Export.ReadOnly)
+        {
+            _served[shared.Export.Name] = (shared.Export, shared.Users + 1);
+            LogShared(_logger, HostId, shared.Export.Name, shared.Users + 1);
+            return new PreparedVolume(record.Id, md.Format, Writable: false, Thin: false, shared.Export, null);
+        }
+
         var export = await store.OpenExportAsync(record.Stored, exportSize, readOnly: !writable, cancellationToken).ConfigureAwait(false);
         if (export is null)
         {
@@ -186,7 +202,17 @@ public sealed partial class VolumeServer : IAsyncDisposable
                 store.FilePathOf(record.Stored) ?? throw new SanpoolException(CommonErrors.NotFound, $"volume {record.Stored} has neither an export nor a file"));
         }
 
-        _exports.AddExport(export);
+        try
+        {
+            _exports.AddExport(export);
+        }
+        catch
+        {
+            await export.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _served[export.Name] = (export, 1);
         return new PreparedVolume(record.Id, md.Format, writable, thin, export, null);
     }
 
@@ -194,16 +220,28 @@ public sealed partial class VolumeServer : IAsyncDisposable
     {
         foreach (var volume in chain.Reverse())
         {
-            if (volume.Export is { } export)
+            if (volume.Export is not { } export)
             {
-                await _exports.RemoveExportAsync(export.Name, CancellationToken.None).ConfigureAwait(false);
-                await export.DisposeAsync().ConfigureAwait(false);
+                continue;
             }
+
+            if (_served.TryGetValue(export.Name, out var served) && served.Users > 1)
+            {
+                _served[export.Name] = (served.Export, served.Users - 1);
+                continue;
+            }
+
+            _served.Remove(export.Name);
+            await _exports.RemoveExportAsync(export.Name, CancellationToken.None).ConfigureAwait(false);
+            await export.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     [LoggerMessage(EventId = 850, Level = LogLevel.Information, Message = "host {HostId}: prepared image {Image} of domain {Domain}: {Count} volume(s), leaf {Leaf} (thin: {Thin})")]
     private static partial void LogPrepared(ILogger logger, int hostId, Guid domain, Guid image, int count, Guid leaf, bool thin);
+
+    [LoggerMessage(EventId = 8632, Level = LogLevel.Debug, Message = "host {HostId}: read-only export {Export} shared, now by {Users} prepared images")]
+    private static partial void LogShared(ILogger logger, int hostId, string export, int users);
 
     [LoggerMessage(EventId = 851, Level = LogLevel.Information, Message = "host {HostId}: tore down image {Image} of domain {Domain}")]
     private static partial void LogTornDown(ILogger logger, int hostId, Guid domain, Guid image);
