@@ -106,16 +106,35 @@ public sealed record VmDrive
     /// device on its top node. The tree must name its top node (<c>node-name</c>); its
     /// <c>file</c> child's node-name, if any, is the threshold node.
     /// </summary>
-    public static VmDrive FromBlockdev(string id, string blockdevJson, bool thin)
+    public static VmDrive FromBlockdev(string id, string blockdevJson, bool thin) => FromBlockdevs(id, [ParseTree(blockdevJson, id)], thin);
+
+    /// <summary>
+    /// Several <c>-blockdev</c> nodes that refer to each other by node name, bottom first (a
+    /// chain as <c>DriveSpec.Blockdevs</c> gives it), and a virtio-blk device on the last, the
+    /// top. The top's <c>file</c> (a node name, or a nested node with one) is the threshold node.
+    /// </summary>
+    public static VmDrive FromBlockdevs(string id, IReadOnlyList<JsonObject> nodes, bool thin)
     {
         CheckName(id, nameof(id));
-        var tree = ParseTree(blockdevJson, id);
-        string nodeName = tree["node-name"]?.GetValue<string>()
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.Count == 0)
+        {
+            throw new SanpoolException(VmErrors.VmBadDrive, $"drive {id}: no -blockdev nodes");
+        }
+
+        var top = nodes[^1];
+        string nodeName = top["node-name"]?.GetValue<string>()
                           ?? throw new SanpoolException(VmErrors.VmBadDrive, $"drive {id}: a -blockdev tree needs a top-level node-name");
-        string thresholdNode = (tree["file"] as JsonObject)?["node-name"]?.GetValue<string>() ?? nodeName;
-        bool readOnly = tree["read-only"]?.GetValue<bool>() ?? false;
-        // Compact JSON on one argument: qemu parses -blockdev values starting with '{' as JSON.
-        return new VmDrive(id, ["-blockdev", tree.ToJsonString(), "-device", Device(id, nodeName, thin)], nodeName, thresholdNode, thin, readOnly);
+        string thresholdNode = top["file"] switch
+        {
+            JsonObject file => file["node-name"]?.GetValue<string>() ?? nodeName,
+            JsonValue reference when reference.TryGetValue(out string? name) => name,
+            _ => nodeName,
+        };
+        bool readOnly = top["read-only"]?.GetValue<bool>() ?? false;
+        // Compact JSON on one argument each: qemu parses -blockdev values starting with '{' as JSON.
+        var arguments = nodes.SelectMany(n => new[] { "-blockdev", n.ToJsonString() }).Concat(["-device", Device(id, nodeName, thin)]).ToList();
+        return new VmDrive(id, arguments, nodeName, thresholdNode, thin, readOnly);
     }
 
     /// <summary>A value inside a qemu option string: commas are doubled (<c>a,b</c> becomes <c>a,,b</c>).</summary>

@@ -12,8 +12,9 @@ namespace Sanpool.Agent.Vm;
 
 /// <summary>
 /// The VMs this host's agent runs (what libvirt and VDSM's VM layer do on a real host): each is
-/// a <c>qemu-system-x86_64</c> whose disk is a prepared image — a <c>json:</c> tree over this
-/// agent's NBD exports — with <c>werror=enospc</c>, watched over QMP:
+/// a <c>qemu-system-x86_64</c> whose disk is a prepared image — <c>-blockdev</c> nodes over this
+/// agent's NBD exports, one per volume, linked by node name — with <c>werror=enospc</c>,
+/// watched over QMP:
 /// <list type="number">
 /// <item>A write past the leaf's LV is refused with ENOSPC; qemu stops the VM (BLOCK_IO_ERROR).</item>
 /// <item>The watcher asks the thin monitor for room up to the refused write at once
@@ -144,7 +145,8 @@ internal sealed partial class VmManager : IAsyncDisposable
     {
         var r = vm.Request;
         vm.Image = await _dataPath.Volumes.PrepareAsync(r.Domain, r.Image, cancellationToken).ConfigureAwait(false);
-        var drives = new List<VmDrive> { VmDrive.FromFile(VmStartRequest.DiskId, vm.Image.DriveSpec, format: null, thin: vm.Image.Leaf.Thin) };
+        // Every volume over this host's NBD server, linked by node name (DriveSpec.Blockdevs).
+        var drives = new List<VmDrive> { VmDrive.FromBlockdevs(VmStartRequest.DiskId, vm.Image.Blockdevs, thin: vm.Image.Leaf.Thin) };
         if (r.Source is { } source)
         {
             drives.Add(VmDrive.FromFile("source", source, "raw", thin: false, readOnly: true));

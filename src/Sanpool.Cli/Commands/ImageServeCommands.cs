@@ -17,7 +17,8 @@ public static class ImageServeCommands
         var cmd = new Command("prepare",
             "Make the image usable on the agent's host: its volumes are served (block: over the agent's NBD socket; file: the files), the leaf writable, " +
             "and a thin leaf grows on demand through the SPM. Prints the qemu drive specification of the whole chain, a json: block-device tree " +
-            "that qemu-img, qemu-io and qemu-system-x86_64 -drive file=... take as is; --json prints the chain too. Preparing again prints the same.")
+            "that qemu-img, qemu-io and qemu-system-x86_64 -drive file=... take as is; --json prints the chain too, and the chain as -blockdev nodes " +
+            "linked by node name (every volume over NBD, as the agent starts its VMs). Preparing again prints the same.")
         { sd, image, json };
         agent.AddTo(cmd, structural: false);
         CliAction.Set(cmd, async (p, ct) =>

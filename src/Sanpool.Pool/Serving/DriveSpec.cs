@@ -20,6 +20,11 @@ namespace Sanpool.Pool.Serving;
 /// domain only the top is an NBD node: qemu 7.2 refuses a backing link whose protocol node is
 /// not named by a file (it would need a directory to resolve the header's relative name in, and
 /// NBD nodes have none), so the read-only parents are given as files of the host's FUSE mount.
+/// <para>
+/// <see cref="Blockdevs"/> gives the same chain as separate <c>-blockdev</c> nodes, base first,
+/// each link a node reference (as libvirt starts VMs): there qemu asks nothing of the headers'
+/// names, so every volume, parents included, is reached over NBD. The agent starts its VMs so.
+/// </para>
 /// </summary>
 public static class DriveSpec
 {
@@ -66,6 +71,51 @@ public static class DriveSpec
 
     /// <summary>The protocol (NBD or file) node's name of a volume: where the watermark is seen.</summary>
     public static string ProtocolNode(Guid volume) => ("p" + volume.ToString("N"))[..31];
+
+    /// <summary>
+    /// The chain as <c>-blockdev</c> nodes, base first, two per volume: its protocol node (the
+    /// NBD export, or the file on a file domain) and its format node, which names the protocol
+    /// node as <c>file</c> and the format node below as <c>backing</c> (<c>null</c> under a
+    /// qcow2 base). Parents are read-only. The last node is the top a device attaches to.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> Blockdevs(IReadOnlyList<PreparedVolume> chain, string nbdSocket)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentOutOfRangeException.ThrowIfZero(chain.Count);
+        var nodes = new List<JsonObject>(2 * chain.Count);
+        string? below = null;
+        for (int i = 0; i < chain.Count; i++)
+        {
+            var volume = chain[i];
+            bool readOnly = !volume.Writable;
+            var file = volume.Export is { } export
+                ? new NbdExportAddress(nbdSocket, export.Name).ToBlockdev()
+                : Protocol(volume, nbdSocket, top: true);
+            file["node-name"] = ProtocolNode(volume.Volume);
+            file["read-only"] = readOnly;
+            var format = new JsonObject
+            {
+                ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
+                ["node-name"] = FormatNode(volume.Volume),
+                ["file"] = ProtocolNode(volume.Volume),
+                ["read-only"] = readOnly,
+            };
+            if (volume.Format == VolumeFormat.COW)
+            {
+                format["backing"] = below;
+            }
+            else if (i > 0)
+            {
+                throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", nameof(chain));
+            }
+
+            nodes.Add(file);
+            nodes.Add(format);
+            below = FormatNode(volume.Volume);
+        }
+
+        return nodes;
+    }
 
     /// <summary>The <c>json:</c> filename of <paramref name="chain"/>.</summary>
     public static string Of(IReadOnlyList<PreparedVolume> chain, string nbdSocket) =>

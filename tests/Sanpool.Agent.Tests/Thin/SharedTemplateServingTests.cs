@@ -11,7 +11,9 @@ namespace Sanpool.Agent.Tests.Thin;
 /// Two VMs made from one template run on one host: both images' chains hold the template's
 /// volume, so the host serves its export once and keeps it until the last image using it is
 /// torn down (before, the second prepare failed with NBD_EXPORT_EXISTS). Real agent, LVM on a
-/// loop device, qemu-io through the prepared drives and straight to the export.
+/// loop device, qemu-io through the prepared drives and straight to the export. The chain's
+/// <c>-blockdev</c> form (how the agent starts VMs) is opened by a real qemu-system-x86_64 with
+/// every volume, the template included, over NBD.
 /// </summary>
 public sealed class SharedTemplateServingTests(ITestOutputHelper output)
 {
@@ -41,14 +43,18 @@ public sealed class SharedTemplateServingTests(ITestOutputHelper output)
             });
         }
 
-        var (driveB, exportsB) = await PrepareAsync(pool, domain, images[0]);
-        var (driveC, exportsC) = await PrepareAsync(pool, domain, images[1]);
+        var (driveB, exportsB, blockdevsB) = await PrepareAsync(pool, domain, images[0]);
+        var (driveC, exportsC, _) = await PrepareAsync(pool, domain, images[1]);
         Assert.Equal(2, exportsB.Count);
         Assert.Equal(exportsB[0], exportsC[0]);
         Assert.NotEqual(exportsB[1], exportsC[1]);
         await thin.AssertReadsAsync(driveB, 8, 0x11);
         await ThinProbe.WriteAsync(driveB, 4, 4, 0x22, TimeSpan.FromSeconds(30));
         await thin.AssertReadsAsync(driveC, 8, 0x11);
+        Assert.Equal(["nbd", "qcow2", "nbd", "qcow2"], blockdevsB.Select(n => (string)n["driver"]!));
+        string read = await QemuSystemReadsAsync(blockdevsB, "read -P 0x22 0 4M", "read -P 0x11 4M 4M");
+        Assert.Equal(2, read.Split("read 4194304/4194304 bytes").Length - 1);
+        Assert.DoesNotContain("Pattern verification failed", read, StringComparison.Ordinal);
 
         await pool.InvokeAsync(1, "image.teardown", new Dictionary<string, string> { ["domain"] = domain, ["image"] = images[0] }, default);
         string templateExport = exportsB[0];
@@ -68,12 +74,43 @@ public sealed class SharedTemplateServingTests(ITestOutputHelper output)
 
     private static bool Read(Sanpool.TestSupport.ToolResult run) => run.Succeeded && run.StandardOutput.Contains("read 65536/65536 bytes", StringComparison.Ordinal);
 
-    /// <summary>image.prepare on host 1: the drive, and each volume's export as a qemu NBD URI, base first.</summary>
-    private static async Task<(string Drive, List<string> Exports)> PrepareAsync(Sanpool.Agent.Local.LocalPool pool, string domain, string image)
+    /// <summary>image.prepare on host 1: the drive, each volume's export as a qemu NBD URI, and the -blockdev nodes, base first.</summary>
+    private static async Task<(string Drive, List<string> Exports, List<JsonNode> Blockdevs)> PrepareAsync(Sanpool.Agent.Local.LocalPool pool, string domain, string image)
     {
         var reply = await pool.InvokeAsync(1, "image.prepare", new Dictionary<string, string> { ["domain"] = domain, ["image"] = image }, default);
         string socket = (string)reply["nbd_socket"]!;
         var exports = ((JsonArray)reply["volumes"]!).Select(v => $"nbd+unix:///{(string)v!["export"]!}?socket={socket}").ToList();
-        return ((string)reply["drive"]!, exports);
+        return ((string)reply["drive"]!, exports, [.. ((JsonArray)reply["blockdevs"]!).Select(n => n!)]);
+    }
+
+    /// <summary>
+    /// A qemu-system-x86_64 (no machine, stopped) given the chain's -blockdev nodes as a VM gets
+    /// them, running qemu-io commands on the top node through its monitor; returns the output.
+    /// </summary>
+    private static async Task<string> QemuSystemReadsAsync(IReadOnlyList<JsonNode> blockdevs, params string[] commands)
+    {
+        string top = (string)blockdevs[^1]["node-name"]!;
+        var qmp = new System.Text.StringBuilder("{\"execute\":\"qmp_capabilities\"}\n");
+        foreach (var command in commands)
+        {
+            var hmp = new JsonObject { ["execute"] = "human-monitor-command", ["arguments"] = new JsonObject { ["command-line"] = $"qemu-io {top} \"{command}\"" } };
+            qmp.Append(hmp.ToJsonString()).Append('\n');
+        }
+
+        qmp.Append("{\"execute\":\"quit\"}\n");
+        string script = Path.Combine(Path.GetTempPath(), $"qmp-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(script, qmp.ToString());
+        try
+        {
+            var args = new List<string> { "-c", "exec qemu-system-x86_64 -nodefaults -display none -machine none -S -qmp stdio \"$@\" < " + script, "qemu" };
+            args.AddRange(blockdevs.SelectMany(n => new[] { "-blockdev", n.ToJsonString() }));
+            var run = await Sanpool.TestSupport.ToolRunner.RunAsync("sh", args, timeout: TimeSpan.FromSeconds(60));
+            Assert.True(run.Succeeded, $"qemu-system-x86_64 failed: {run.StandardError}");
+            return run.StandardOutput;
+        }
+        finally
+        {
+            File.Delete(script);
+        }
     }
 }

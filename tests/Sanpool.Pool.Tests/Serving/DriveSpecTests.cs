@@ -67,4 +67,35 @@ public sealed class DriveSpecTests
         Assert.Equal("/a", (string?)tree["backing"]!["file"]!["filename"]);
         Assert.Null(tree["backing"]!["backing"]);
     }
+
+    [Fact]
+    public void As_blockdevs_each_volume_is_a_protocol_and_a_format_node_linked_by_name_base_first_parents_read_only()
+    {
+        var chain = new[]
+        {
+            new PreparedVolume(Base, VolumeFormat.COW, Writable: false, Thin: false, null, "/a"),
+            new PreparedVolume(Top, VolumeFormat.COW, Writable: true, Thin: true, null, "/b"),
+        };
+
+        var nodes = DriveSpec.Blockdevs(chain, "/s");
+
+        Assert.Equal(
+            [
+                """{"driver":"file","filename":"/a","node-name":"p111111111111111111111111111111","read-only":true}""",
+                """{"driver":"qcow2","node-name":"f111111111111111111111111111111","file":"p111111111111111111111111111111","read-only":true,"backing":null}""",
+                """{"driver":"file","filename":"/b","node-name":"p222222222222222222222222222222","read-only":false}""",
+                """{"driver":"qcow2","node-name":"f222222222222222222222222222222","file":"p222222222222222222222222222222","read-only":false,"backing":"f111111111111111111111111111111"}""",
+            ],
+            nodes.Select(n => n.ToJsonString()));
+    }
+
+    [Fact]
+    public void As_blockdevs_a_raw_base_has_no_backing_key_and_a_raw_above_it_is_refused()
+    {
+        var raw = new PreparedVolume(Base, VolumeFormat.RAW, Writable: true, Thin: false, null, "/a");
+        Assert.False(DriveSpec.Blockdevs([raw], "/s")[1].ContainsKey("backing"));
+
+        var cow = new PreparedVolume(Top, VolumeFormat.COW, Writable: false, Thin: false, null, "/b");
+        Assert.Throws<ArgumentException>(() => DriveSpec.Blockdevs([cow, raw], "/s"));
+    }
 }
