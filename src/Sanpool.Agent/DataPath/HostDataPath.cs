@@ -42,6 +42,11 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
         Nbd = nbd;
         Hints = new MailHints(config.HostId, logger);
         _requester = new MailboxRequester(config.HostId, logger);
+        if (!MailboxRequester.Served(config.HostId))
+        {
+            LogMailboxNotServed(logger, config.HostId, Storage.Mailbox.MailboxLayout.VdsmMaxHostId);
+        }
+
         Thin = new ThinVolumeMonitor(config.HostId, new ExtensionPolicy(config.Thin.ToPolicyOptions()), _requester, TimeProvider.System, logger);
         Thin.Extended += OnExtended;
         Thin.ExtendFailed += OnExtendFailed;
@@ -164,6 +169,9 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
             ["message"] = e.Failure.Message,
         });
     }
+
+    [LoggerMessage(EventId = 8633, Level = LogLevel.Warning, Message = "host {HostId}: the SPM reads the storage mailboxes of host ids 1..{MaxHostId} only; thin volumes served by this host cannot grow (extension requests fail at once)")]
+    private static partial void LogMailboxNotServed(ILogger logger, int hostId, int maxHostId);
 
     [LoggerMessage(EventId = 859, Level = LogLevel.Warning, Message = "host {HostId}: cannot open the storage mailbox of master {Master}: {Error}; extension requests wait, retrying in 5 s")]
     private static partial void LogMailboxRetry(ILogger logger, int hostId, Guid master, string error);

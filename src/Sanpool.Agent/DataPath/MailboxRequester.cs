@@ -45,6 +45,9 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
         }
     }
 
+    /// <summary>Whether the SPM reads <paramref name="hostId"/>'s mailbox (host ids up to VDSM's 250; the lockspace allows 2000).</summary>
+    public static bool Served(int hostId) => hostId is >= 1 and <= MailboxLayout.VdsmMaxHostId;
+
     /// <summary>Opens the mailbox of <paramref name="host"/>'s master for this connection; closed when <paramref name="session"/> ends.</summary>
     public async Task ConnectAsync(PoolHost host, CancellationToken session)
     {
@@ -67,6 +70,13 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
     {
         ArgumentNullException.ThrowIfNull(volume);
         ArgumentNullException.ThrowIfNull(onFailure);
+        if (!Served(_hostId))
+        {
+            // Written, the request would wait forever: the SPM never reads this host's mailbox.
+            throw new SanpoolException(MailboxErrors.HostIdOutOfRange,
+                $"host {_hostId} cannot ask to extend volume {volume.Volume}: the SPM reads the storage mailboxes of host ids 1..{MailboxLayout.VdsmMaxHostId} only (as VDSM's); give this host a host_id in that range");
+        }
+
         Task<Connection> waiting;
         lock (_lock)
         {
