@@ -54,16 +54,27 @@ public sealed partial class SpmRole : IAsyncDisposable
     /// </summary>
     public event Action<CancellationToken>? Started;
 
-    /// <summary>This host's role, with the pool's SPM as the master domain names it.</summary>
+    /// <summary>
+    /// This host's role, with the pool's SPM as the master domain names it. "SPM" only while the
+    /// lease is valid: a host thawed after a freeze past its renewal-fail time, or one whose
+    /// lease just failed, is Free from the first answer on, even before its watcher has stepped
+    /// the role down (another host may already hold the lease; the manager must never see two).
+    /// </summary>
     public async Task<SpmStatus> StatusAsync(CancellationToken cancellationToken)
     {
-        if (_state == SpmState.Spm)
+        var state = _state;
+        if (state == SpmState.Spm)
         {
-            return new SpmStatus(SpmState.Spm, _host.Options.HostId, Interlocked.Read(ref _lver));
+            if (!_lost.IsCancellationRequested && _host.Lockspace.IsValid)
+            {
+                return new SpmStatus(SpmState.Spm, _host.Options.HostId, Interlocked.Read(ref _lver));
+            }
+
+            state = SpmState.Free;
         }
 
         var pool = await _host.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
-        return new SpmStatus(_state, pool.SpmId, pool.SpmLver);
+        return new SpmStatus(state, pool.SpmId, pool.SpmLver);
     }
 
     /// <summary>The writer of a domain of the pool; NOT_SPM naming the SPM on any other host.</summary>
