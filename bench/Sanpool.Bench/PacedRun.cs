@@ -13,6 +13,12 @@ internal sealed record PacedRun(double RateMiB, int Pauses, TimeSpan Paused, dou
     /// <summary>Extension requests the monitor made during the run (set by the bench, which owns the monitor).</summary>
     public int Requests { get; init; }
 
+    /// <summary>Chunks read back and checked against the pattern after the run (the first, the last, and every write that was refused and sent again).</summary>
+    public int Checked { get; init; }
+
+    /// <summary>Of those, the ones that did not read back as written.</summary>
+    public int Mismatched { get; init; }
+
     public bool Sustained => HeldRateMiB >= Kept * RateMiB;
 
     /// <summary>No pause, and the rate held: the policy kept ahead of this writer.</summary>

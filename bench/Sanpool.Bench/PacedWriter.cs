@@ -11,7 +11,8 @@ namespace Sanpool.Bench;
 /// holds; a writer behind its schedule sends at once). A write refused with ENOSPC is a pause,
 /// as a VM with <c>werror=enospc</c> pauses: the writer's clock stops, it waits until the
 /// volume's mapped size covers the write (polled every 5 ms; the monitor was told by the
-/// export's OutOfSpace event), and sends the same write again.
+/// export's OutOfSpace event), and sends the same write again. Afterwards it reads back the
+/// first and last chunk and every refused one (<c>read -P</c>) to check that they hold the pattern.
 /// </summary>
 internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long total, long chunk)
 {
@@ -26,6 +27,7 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
         TimeSpan paused = TimeSpan.Zero;
         int pauses = 0;
         double rampBytes = ramp.RateBytesPerSecond * ramp.RampUp.TotalSeconds / 2;
+        var refused = new SortedSet<long>();
         double? holdStart = null;
         double holdFrom = 0;
         for (long offset = 0; offset < total; offset += chunk)
@@ -59,6 +61,7 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
                 }
 
                 pauses++;
+                refused.Add(offset);
                 var pausedAt = clock.Elapsed;
                 while (volume.CurrentSize < offset + length)
                 {
@@ -71,6 +74,24 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
 
         double end = (clock.Elapsed - paused).TotalSeconds;
         double held = holdStart is double start && end > start ? (total - holdFrom) / (end - start) / MiB : 0;
-        return new PacedRun(ramp.RateBytesPerSecond / MiB, pauses, paused, held, clock.Elapsed);
+        var elapsed = clock.Elapsed;
+        var (checkedChunks, mismatched) = await VerifyAsync(refused, cancellationToken);
+        return new PacedRun(ramp.RateBytesPerSecond / MiB, pauses, paused, held, elapsed) { Checked = checkedChunks, Mismatched = mismatched };
+    }
+
+    /// <summary>Reads back the first and the last chunk and every chunk that was refused before it was written.</summary>
+    private async Task<(int Checked, int Mismatched)> VerifyAsync(SortedSet<long> refused, CancellationToken cancellationToken)
+    {
+        long last = (total - 1) / chunk * chunk;
+        refused.Add(0);
+        refused.Add(last);
+        int mismatched = 0;
+        foreach (long offset in refused)
+        {
+            long length = Math.Min(chunk, total - offset);
+            mismatched += await qemu.VerifyAsync(Pattern, offset, length, cancellationToken) ? 0 : 1;
+        }
+
+        return (refused.Count, mismatched);
     }
 }

@@ -49,11 +49,28 @@ internal sealed class QemuIoWriter : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="length"/> bytes of <paramref name="pattern"/> at <paramref name="offset"/>; returns how it ended (wrote, no space, failed).</summary>
-    public async Task<QemuIoReply> WriteAsync(byte pattern, long offset, long length, CancellationToken cancellationToken)
+    public Task<QemuIoReply> WriteAsync(byte pattern, long offset, long length, CancellationToken cancellationToken) =>
+        RunAsync(string.Create(CultureInfo.InvariantCulture, $"write -P {pattern} {offset} {length}"), offset, length, cancellationToken);
+
+    /// <summary>Reads <paramref name="length"/> bytes at <paramref name="offset"/>; true if every byte is <paramref name="pattern"/>. Throws if the read fails.</summary>
+    public async Task<bool> VerifyAsync(byte pattern, long offset, long length, CancellationToken cancellationToken)
     {
-        string command = string.Create(CultureInfo.InvariantCulture, $"write -P {pattern} {offset} {length}");
+        string command = string.Create(CultureInfo.InvariantCulture, $"read -P {pattern} {offset} {length}");
+        var reply = await RunAsync(command, offset, length, cancellationToken);
+        return reply.Outcome switch
+        {
+            QemuIoOutcome.Read => true,
+            QemuIoOutcome.Mismatch => false,
+            _ => throw new InvalidOperationException($"qemu-io failed `{command}`: {reply.Text}"),
+        };
+    }
+
+    /// <summary>Sends one command and reads its output up to the line that ends it; a pattern mismatch before a "read" line makes the answer <see cref="QemuIoOutcome.Mismatch"/>.</summary>
+    private async Task<QemuIoReply> RunAsync(string command, long offset, long length, CancellationToken cancellationToken)
+    {
         await _process.StandardInput.WriteLineAsync(command.AsMemory(), cancellationToken);
         await _process.StandardInput.FlushAsync(cancellationToken);
+        QemuIoReply? mismatch = null;
         while (true)
         {
             string line = await _process.StandardOutput.ReadLineAsync(cancellationToken)
@@ -63,8 +80,13 @@ internal sealed class QemuIoWriter : IAsyncDisposable
             {
                 case QemuIoOutcome.Other:
                     continue;
-                case QemuIoOutcome.Wrote when reply.Offset != offset || reply.Bytes != length:
+                case QemuIoOutcome.Mismatch:
+                    mismatch = reply;
+                    continue;
+                case QemuIoOutcome.Wrote or QemuIoOutcome.Read when reply.Offset != offset || reply.Bytes != length:
                     throw new InvalidOperationException($"qemu-io answered `{command}` with `{reply.Text}`: another command's output");
+                case QemuIoOutcome.Read when mismatch is not null:
+                    return mismatch;
                 default:
                     return reply;
             }
