@@ -6,13 +6,20 @@ namespace Sanpool.Bench;
 /// <summary>
 /// The measured runs: each on a fresh thin disk (a new LV of one 128 MiB extent, exported at
 /// the policy's maximum for <paramref name="capacity"/>), served by a <see cref="MeasuredThinHost"/>
-/// and written end to end by qemu-io paced by <see cref="PacedWriter"/>; and the anchor, the
+/// and written from its start by qemu-io paced by <see cref="PacedWriter"/>, end to end or for
+/// <see cref="MostWriting"/>; and the anchor, the
 /// same writer unthrottled on an LV already at its maximum (no monitor, no extension).
 /// </summary>
 internal sealed class ThinMeasuredBench(MailboxBenchRig rig, string work, long capacity, CancellationToken stop)
 {
     public const long Chunk = 4L * 1024 * 1024;
     public static readonly TimeSpan RampUp = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// A run writes the whole disk or this much writing time, whichever is less: a slow rate's
+    /// run still sees a dozen extensions or more, and a search that goes low stays minutes long.
+    /// </summary>
+    public static readonly TimeSpan MostWriting = TimeSpan.FromSeconds(60);
     private const int HostId = 1;
     private const double MiB = 1024 * 1024;
 
@@ -37,7 +44,8 @@ internal sealed class ThinMeasuredBench(MailboxBenchRig rig, string work, long c
         var volume = await rig.ReplaceVolumeAsync(HostId, stop);
         await using var host = await MeasuredThinHost.StartAsync(rig, volume, policy.MaximumSize(capacity), policy, Socket(), stop);
         await using var qemu = QemuIoWriter.Start(host.Uri);
-        var run = await new PacedWriter(qemu, host.Export, capacity, Chunk).RunAsync(new WriterRamp(rateMiB * MiB, RampUp), stop);
+        var ramp = new WriterRamp(rateMiB * MiB, RampUp);
+        var run = await new PacedWriter(qemu, host.Export, BytesFor(ramp), Chunk).RunAsync(ramp, stop);
         latencies.AddRange(host.Latencies);
         return run with { Requests = host.Requests };
     }
@@ -91,6 +99,9 @@ internal sealed class ThinMeasuredBench(MailboxBenchRig rig, string work, long c
             $"thin-measured: {name}: {rate:0} MiB/s: {run.Pauses} pause(s), {run.Paused.TotalSeconds:0.00} s paused, held {run.HeldRateMiB:0} MiB/s, {run.Requests} request(s), {run.Elapsed.TotalSeconds:0.0} s"));
         return run;
     }
+
+    /// <summary>The bytes a run at <paramref name="ramp"/> writes: the disk, or <see cref="MostWriting"/> of writing, in whole chunks.</summary>
+    private long BytesFor(WriterRamp ramp) => Math.Min(capacity, (long)ramp.Position(MostWriting.TotalSeconds) / Chunk * Chunk);
 
     private string Socket() => Path.Combine(work, $"nbd-{Guid.NewGuid():N}.sock");
 }
