@@ -47,28 +47,12 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
                 holdFrom = offset;
             }
 
-            while (true)
+            var (refusals, waited) = await WriteAsync(offset, length, cancellationToken);
+            pauses += refusals;
+            paused += waited;
+            if (refusals > 0)
             {
-                var reply = await qemu.WriteAsync(Pattern, offset, length, cancellationToken);
-                if (reply.Outcome == QemuIoOutcome.Wrote)
-                {
-                    break;
-                }
-
-                if (reply.Outcome != QemuIoOutcome.NoSpace)
-                {
-                    throw new InvalidOperationException($"qemu-io failed writing {length} bytes at {offset}: {reply.Text}");
-                }
-
-                pauses++;
                 refused.Add(offset);
-                var pausedAt = clock.Elapsed;
-                while (volume.CurrentSize < offset + length)
-                {
-                    await Task.Delay(Poll, cancellationToken);
-                }
-
-                paused += clock.Elapsed - pausedAt;
             }
         }
 
@@ -77,6 +61,35 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
         var elapsed = clock.Elapsed;
         var (checkedChunks, mismatched) = await VerifyAsync(refused, cancellationToken);
         return new PacedRun(ramp.RateBytesPerSecond / MiB, pauses, paused, held, elapsed) { Checked = checkedChunks, Mismatched = mismatched };
+    }
+
+    /// <summary>One write, sent again after each refusal once the volume maps it; returns the refusals (pauses) and the time waited for room.</summary>
+    private async Task<(int Refusals, TimeSpan Waited)> WriteAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        int refusals = 0;
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            var reply = await qemu.WriteAsync(Pattern, offset, length, cancellationToken);
+            if (reply.Outcome == QemuIoOutcome.Wrote)
+            {
+                return (refusals, waited);
+            }
+
+            if (reply.Outcome != QemuIoOutcome.NoSpace)
+            {
+                throw new InvalidOperationException($"qemu-io failed writing {length} bytes at {offset}: {reply.Text}");
+            }
+
+            refusals++;
+            long pausedAt = Stopwatch.GetTimestamp();
+            while (volume.CurrentSize < offset + length)
+            {
+                await Task.Delay(Poll, cancellationToken);
+            }
+
+            waited += Stopwatch.GetElapsedTime(pausedAt);
+        }
     }
 
     /// <summary>Reads back the first and the last chunk and every chunk that was refused before it was written.</summary>
