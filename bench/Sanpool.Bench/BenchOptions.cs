@@ -3,15 +3,15 @@ using System.Globalization;
 namespace Sanpool.Bench;
 
 /// <summary>
-/// Command line: <c>[--suite all|leases|storage|pool|nbd|thin|mailbox] [--io SECONDS] [--rounds N] [--warmup N]
+/// Command line: <c>[--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
-/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE]</c>.
+/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib N] [--thin-steps N] [--thin-measured-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage|pool|nbd|thin|mailbox] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
-        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE]";
+        "usage: [--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib 4] [--thin-steps 5] [--thin-measured-out FILE]";
 
     /// <summary>
     /// Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), pool
@@ -57,6 +57,17 @@ internal sealed record BenchOptions
 
     public bool RunsThin => Suite is "all" or "thin";
 
+    /// <summary>The measured thin suite: the disk qemu-io writes end to end, GiB.</summary>
+    public int ThinDiskGiB { get; init; } = 4;
+
+    /// <summary>The measured thin suite: bisection steps per policy after the first run at the top rate.</summary>
+    public int ThinSteps { get; init; } = 5;
+
+    /// <summary>Where the measured thin table is written besides stdout (default: bench/results/thin-measured.md of the checkout).</summary>
+    public string? ThinMeasuredOut { get; init; }
+
+    public bool RunsThinMeasured => Suite is "all" or "thin-measured";
+
     public bool RunsLeases => Suite is "all" or "leases";
 
     public bool RunsStorage => Suite is "all" or "storage";
@@ -101,14 +112,18 @@ internal sealed record BenchOptions
                 "--nbd-out" => o with { NbdOut = Value() },
                 "--thin-latencies" => o with { ThinLatencies = Value() },
                 "--thin-out" => o with { ThinOut = Value() },
+                "--thin-disk-gib" => o with { ThinDiskGiB = Int() },
+                "--thin-steps" => o with { ThinSteps = Int() },
+                "--thin-measured-out" => o with { ThinMeasuredOut = Value() },
                 _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin" or "mailbox") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
-            || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536)
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin" or "thin-measured" or "mailbox") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+            || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536
+            || o.ThinDiskGiB is < 1 or > 16 || o.ThinSteps is < 0 or > 20)
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin|mailbox, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox, --thin-disk-gib 1..16, --thin-steps 0..20, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 

@@ -22,6 +22,8 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
     private readonly List<LoopDevice> _loops = [];
 
     private readonly List<Guid> _volumes = [];
+    private string _inboxPath = "";
+    private string _outboxPath = "";
 
     private MailboxBenchRig(string vg) => Vg = vg;
 
@@ -45,6 +47,8 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
             var inbox = await rig.LoopAsync(dir, MailboxLayout.AreaSize);
             var outbox = await rig.LoopAsync(dir, MailboxLayout.AreaSize);
             var pv = await rig.LoopAsync(dir, (extents + hosts + 8) * ExtentSize);
+            rig._inboxPath = inbox.Path;
+            rig._outboxPath = outbox.Path;
             rig.Inbox = DirectBlockDevice.Open(inbox.Path, sync: false);
             rig.Outbox = DirectBlockDevice.Open(outbox.Path, sync: false);
             rig.Lvm = new LvmCommand(new LvmOptions([pv.Path]));
@@ -73,6 +77,24 @@ internal sealed class MailboxBenchRig : IAsyncDisposable
 
     public MailboxClient Client(int hostId, MailboxOptions options) =>
         new(hostId, Inbox, Outbox, options, TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>
+    /// The inbox and outbox opened again, as a host opens the master's mailbox LVs itself (its
+    /// own O_DIRECT handles, which it closes); the SPM's server keeps <see cref="Inbox"/> and <see cref="Outbox"/>.
+    /// </summary>
+    public (IBlockDevice Inbox, IBlockDevice Outbox) OpenHostMailbox() =>
+        (DirectBlockDevice.Open(_inboxPath, sync: false), DirectBlockDevice.Open(_outboxPath, sync: false));
+
+    /// <summary>Replaces host <paramref name="hostId"/>'s LV by a new one of one extent under a new volume UUID (a fresh thin disk); returns that UUID.</summary>
+    public async Task<Guid> ReplaceVolumeAsync(int hostId, CancellationToken cancellationToken)
+    {
+        var old = _volumes[hostId - 1];
+        await Lvm.LvRemoveAsync(Vg, old.ToString(), cancellationToken);
+        var volume = Guid.NewGuid();
+        await Lvm.LvCreateAsync(Vg, volume.ToString(), ExtentSize, [], cancellationToken: cancellationToken);
+        _volumes[hostId - 1] = volume;
+        return volume;
+    }
 
     private async Task<LoopDevice> LoopAsync(string dir, long size)
     {

@@ -9,6 +9,8 @@ using Sanpool.Bench;
 //   nbd     - Sanpool's NBD server against qemu-nbd serving the same file to qemu-img bench (NbdSuite).
 //   thin    - the highest guest write rate with no ENOSPC pause, VDSM's extension policy against
 //             the predictive one, simulated (ThinSuite; no root).
+//   thin-measured - the same, measured: qemu-io writing through Sanpool's NBD server while the thin
+//             monitor extends the LV through the real mailbox and lvextend (ThinMeasuredSuite).
 //   mailbox - the storage mailbox's extension round trip for 1, 10 and 100 hosts against bare
 //             lvextend (MailboxSuite).
 // Needs root (loop devices, sanlock, lvm). Each suite prints Markdown and writes it under bench/results/.
@@ -41,6 +43,11 @@ try
     if (options.RunsThin)
     {
         await ThinSuite.RunAsync(options, root);
+    }
+
+    if (options.RunsThinMeasured)
+    {
+        await ThinMeasuredSuite.RunAsync(options, root);
     }
 
     if (options.RunsMailbox)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Pool;
 using Sanpool.Pool.Mailbox;
@@ -51,8 +52,27 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
     /// <summary>Opens the mailbox of <paramref name="host"/>'s master for this connection; closed when <paramref name="session"/> ends.</summary>
     public async Task ConnectAsync(PoolHost host, CancellationToken session)
     {
+        ArgumentNullException.ThrowIfNull(host);
         var inbox = await host.Master.OpenMailboxAsync(MailboxArea.Inbox, session).ConfigureAwait(false);
         var outbox = await host.Master.OpenMailboxAsync(MailboxArea.Outbox, session).ConfigureAwait(false);
+        Bind(host, inbox, outbox, session);
+    }
+
+    /// <summary>
+    /// Uses a mailbox the caller opened, without a pool (the benchmark: a master domain's inbox
+    /// and outbox on loop devices); the requester owns the two devices from here and closes them
+    /// when <paramref name="session"/> ends. Without a pool host a failed reply is reported as a
+    /// refusal (no free-space check tells "no space" apart).
+    /// </summary>
+    public void Connect(IBlockDevice inbox, IBlockDevice outbox, CancellationToken session)
+    {
+        ArgumentNullException.ThrowIfNull(inbox);
+        ArgumentNullException.ThrowIfNull(outbox);
+        Bind(null, inbox, outbox, session);
+    }
+
+    private void Bind(PoolHost? host, IBlockDevice inbox, IBlockDevice outbox, CancellationToken session)
+    {
         var client = new MailboxClient(_hostId, inbox, outbox, new MailboxOptions(), TimeProvider.System, _logger)
         {
             Requested = () => Requested?.Invoke(),
@@ -118,10 +138,15 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
     /// A failed reply says only "0": this host tells "no space" from other refusals by the
     /// domain's free space, which it reads itself (a vgs on a failure, not on the happy path).
     /// </summary>
-    private async Task<ExtendFailure> ClassifyAsync(PoolHost host, IThinVolume volume, ExtendReply reply)
+    private async Task<ExtendFailure> ClassifyAsync(PoolHost? host, IThinVolume volume, ExtendReply reply)
     {
         try
         {
+            if (host is null)
+            {
+                return Refused(volume, reply);
+            }
+
             var store = await host.StoreAsync(volume.Domain, CancellationToken.None).ConfigureAwait(false);
             var space = await store.ReadSpaceAsync(CancellationToken.None).ConfigureAwait(false);
             long wanted = (reply.Request.NewSizeMiB * MiB) - volume.CurrentSize;
@@ -136,8 +161,11 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
             LogClassifyFailed(_logger, _hostId, volume.Domain, e.OneLine);
         }
 
-        return new ExtendFailure(ExtendFailureKind.Rejected, $"the SPM refused to extend volume {volume.Volume} to {reply.Request.NewSizeMiB} MiB (see the SPM's log)");
+        return Refused(volume, reply);
     }
+
+    private static ExtendFailure Refused(IThinVolume volume, ExtendReply reply) =>
+        new(ExtendFailureKind.Rejected, $"the SPM refused to extend volume {volume.Volume} to {reply.Request.NewSizeMiB} MiB (see the SPM's log)");
 
     private async Task CloseAsync(Connection connection)
     {
@@ -162,17 +190,18 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
     [LoggerMessage(EventId = 856, Level = LogLevel.Warning, Message = "host {HostId}: cannot read the free space of domain {Domain} to explain a failed extension: {Error}")]
     private static partial void LogClassifyFailed(ILogger logger, int hostId, Guid domain, string error);
 
-    private sealed class Connection(PoolHost host, MailboxClient client, BlockIO.IBlockDevice inbox, BlockIO.IBlockDevice outbox, CancellationToken session)
+    private sealed class Connection(PoolHost? host, MailboxClient client, IBlockDevice inbox, IBlockDevice outbox, CancellationToken session)
     {
         public int Closed;
 
-        public PoolHost Host { get; } = host;
+        /// <summary>The pool connection the mailbox belongs to; null for a mailbox opened by the caller (<see cref="Connect"/>).</summary>
+        public PoolHost? Host { get; } = host;
 
         public MailboxClient Client { get; } = client;
 
-        public BlockIO.IBlockDevice Inbox { get; } = inbox;
+        public IBlockDevice Inbox { get; } = inbox;
 
-        public BlockIO.IBlockDevice Outbox { get; } = outbox;
+        public IBlockDevice Outbox { get; } = outbox;
 
         public CancellationToken Session { get; } = session;
     }

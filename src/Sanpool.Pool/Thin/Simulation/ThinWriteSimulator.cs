@@ -67,9 +67,8 @@ public static class ThinWriteSimulator
         private readonly ThinVolumeTracker _tracker;
         private readonly Func<TimeSpan> _latency;
         private readonly long _maximum;
-        private readonly double _rate;
         private readonly double _interval;
-        private readonly double _ramp;
+        private readonly WriterRamp _ramp;
         private double _t;
         private double _active;
         private double _written;
@@ -93,10 +92,8 @@ public static class ThinWriteSimulator
             _latency = settings.Latency.Start();
             _maximum = settings.Policy.MaximumSize(settings.CapacityBytes);
             _current = settings.InitialSizeBytes;
-            _rate = settings.RateBytesPerSecond;
             _interval = settings.Monitor.SampleInterval.TotalSeconds;
-            _ramp = settings.RampUp.TotalSeconds;
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_rate);
+            _ramp = new WriterRamp(settings.RateBytesPerSecond, settings.RampUp);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.InitialSizeBytes, _maximum);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.Total, _maximum);
         }
@@ -258,15 +255,9 @@ public static class ThinWriteSimulator
             }
         }
 
-        /// <summary>Bytes written after <paramref name="active"/> seconds of writing: the rate ramps linearly to its full value over RampUp.</summary>
-        private double Position(double active) => active <= _ramp && _ramp > 0
-            ? _rate * active * active / (2 * _ramp)
-            : (_rate * _ramp / 2) + (_rate * (active - _ramp));
+        private double Position(double active) => _ramp.Position(active);
 
-        /// <summary>The inverse of <see cref="Position"/>.</summary>
-        private double ActiveTimeAt(double position) => position <= _rate * _ramp / 2
-            ? Math.Sqrt(2 * _ramp * position / _rate)
-            : _ramp + ((position - (_rate * _ramp / 2)) / _rate);
+        private double ActiveTimeAt(double position) => _ramp.ActiveTimeAt(position);
 
         private ThinSimulationResult Result(bool stuck)
         {
