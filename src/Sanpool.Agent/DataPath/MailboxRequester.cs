@@ -54,7 +54,17 @@ internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposa
     {
         ArgumentNullException.ThrowIfNull(host);
         var inbox = await host.Master.OpenMailboxAsync(MailboxArea.Inbox, session).ConfigureAwait(false);
-        var outbox = await host.Master.OpenMailboxAsync(MailboxArea.Outbox, session).ConfigureAwait(false);
+        IBlockDevice outbox;
+        try
+        {
+            outbox = await host.Master.OpenMailboxAsync(MailboxArea.Outbox, session).ConfigureAwait(false);
+        }
+        catch
+        {
+            await inbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         Bind(host, inbox, outbox, session);
     }
 
