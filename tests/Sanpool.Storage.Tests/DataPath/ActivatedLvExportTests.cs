@@ -6,6 +6,8 @@ using Sanpool.Storage.Lvm;
 using Sanpool.Storage.Volumes;
 using Sanpool.TestSupport;
 
+using static Sanpool.Storage.Tests.DataPath.ExportBytes;
+
 namespace Sanpool.Storage.Tests.DataPath;
 
 /// <summary>
@@ -67,28 +69,7 @@ public sealed class ActivatedLvExportTests
 
         const int Block = 65536;
         long target = 12 * MiB;
-        var writer = Task.Run(async () =>
-        {
-            int refusals = 0;
-            for (long offset = 0; offset < target; offset += Block)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        await export.WriteAsync(offset, Stamp(offset, Block), fua: false, default);
-                        break;
-                    }
-                    catch (NbdExportException e) when (e.Errno == NbdErrno.ENOSPC)
-                    {
-                        refusals++;
-                        await Task.Delay(2);
-                    }
-                }
-            }
-
-            return refusals;
-        });
+        var writer = WriteThroughRefusalsAsync(export, target, Block);
 
         await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await GrowAsync(node, target);
@@ -167,25 +148,5 @@ public sealed class ActivatedLvExportTests
         }
 
         (await ToolRunner.RunAsync("losetup", ["--set-capacity", node.Path])).EnsureSuccess();
-    }
-
-    private static byte[] Filled(int length, byte value) => Enumerable.Repeat(value, length).ToArray();
-
-    private static byte[] Stamp(long offset, int length)
-    {
-        var data = new byte[length];
-        for (int i = 0; i < length; i += 8)
-        {
-            BitConverter.TryWriteBytes(data.AsSpan(i), offset + i);
-        }
-
-        return data;
-    }
-
-    private static async Task<byte[]> ReadAsync(INbdExport export, long offset, int length)
-    {
-        var buffer = new byte[length];
-        await export.ReadAsync(offset, buffer, default);
-        return buffer;
     }
 }

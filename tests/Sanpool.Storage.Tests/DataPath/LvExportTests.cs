@@ -4,6 +4,8 @@ using Sanpool.Storage.Thin;
 using Sanpool.Storage.Volumes;
 using static Sanpool.Storage.Tests.Lvm.LvmTestVg;
 
+using static Sanpool.Storage.Tests.DataPath.ExportBytes;
+
 namespace Sanpool.Storage.Tests.DataPath;
 
 /// <summary>
@@ -110,32 +112,9 @@ public sealed class LvExportTests
         var waitingForSpace = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         export.OutOfSpace += (_, end) => waitingForSpace.TrySetResult(end);
 
-        // A sequential writer of 64 KiB blocks that, like qemu with werror=enospc, retries a
-        // block refused for space until the volume has grown.
         const int Block = 65536;
         long target = 3 * vg.ExtentSize;
-        var writer = Task.Run(async () =>
-        {
-            int refused = 0;
-            for (long offset = 0; offset < target; offset += Block)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        await export.WriteAsync(offset, Stamp(offset, Block), fua: false, default);
-                        break;
-                    }
-                    catch (NbdExportException e) when (e.Errno == NbdErrno.ENOSPC)
-                    {
-                        refused++;
-                        await Task.Delay(5);
-                    }
-                }
-            }
-
-            return refused;
-        });
+        var writer = WriteThroughRefusalsAsync(export, target, Block);
 
         Assert.Equal(vg.ExtentSize + Block, await waitingForSpace.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         await vg.Lvm.LvExtendAsync(vg.Vg, lv, target);
@@ -148,26 +127,5 @@ public sealed class LvExportTests
         {
             Assert.Equal(Stamp(offset, Block), await ReadAsync(export, offset, Block));
         }
-    }
-
-    private static byte[] Filled(int length, byte value) => Enumerable.Repeat(value, length).ToArray();
-
-    /// <summary>A block that names its own offset in every 8 bytes, so a misplaced block is seen.</summary>
-    private static byte[] Stamp(long offset, int length)
-    {
-        var data = new byte[length];
-        for (int i = 0; i < length; i += 8)
-        {
-            BitConverter.TryWriteBytes(data.AsSpan(i), offset + i);
-        }
-
-        return data;
-    }
-
-    private static async Task<byte[]> ReadAsync(INbdExport export, long offset, int length)
-    {
-        var buffer = new byte[length];
-        await export.ReadAsync(offset, buffer, default);
-        return buffer;
     }
 }
