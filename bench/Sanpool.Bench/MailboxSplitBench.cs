@@ -46,7 +46,7 @@ internal sealed class MailboxSplitBench(MailboxBenchRig rig, CancellationToken s
             for (int h = 1; h <= hosts; h++)
             {
                 var identity = new VolumeIdentity(MailboxBench.DomainId, Guid.Empty, rig.VolumeOf(h));
-                exports[h - 1] = await LvExport.OpenAsync(rig.Lvm, rig.Vg, identity, 1L << 40, readOnly: false, fence: null, stop);
+                exports[h - 1] = await LvExport.OpenAsync(rig.Lvm, rig.Vg, identity, 1L << 40, readOnly: false, LvDataPathMode.Segments, stop);
             }
 
             for (int round = 0; round < MailboxBench.WarmupRounds + rounds; round++)

@@ -53,7 +53,7 @@ internal sealed class MeasuredThinHost : IAsyncDisposable
         try
         {
             var identity = new VolumeIdentity(MailboxBench.DomainId, Guid.NewGuid(), volume);
-            host._export = await LvExport.OpenAsync(rig.Lvm, rig.Vg, identity, exportSize, readOnly: false, fence: null, cancellationToken);
+            host._export = await LvExport.OpenAsync(rig.Lvm, rig.Vg, identity, exportSize, readOnly: false, LvDataPathMode.Segments, cancellationToken);
             host._nbd = NbdServer.Start(socket, NullLogger.Instance);
             host._nbd.AddExport(host._export);
             host.Uri = new NbdExportAddress(socket, host._export.Name).Uri;

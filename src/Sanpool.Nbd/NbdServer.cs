@@ -223,7 +223,6 @@ public sealed class NbdServer : IAsyncDisposable
             // new export of the same name, while the handshake finished.
             if (export is null || !_exports.TryGetValue(export.Name, out entry) || !ReferenceEquals(entry.Export, export))
             {
-                entry = null;
                 return;
             }
 

@@ -1,3 +1,4 @@
+using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Nbd;
 using Sanpool.Storage.Lvm;
@@ -27,26 +28,24 @@ namespace Sanpool.Storage.DataPath;
 public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
 {
     private const long Disarmed = -1;
-    private static readonly ReadOnlyMemory<byte> Zeroes = new byte[1024 * 1024];
+    /// <summary>Sector-aligned native zeroes (an AlignedBuffer starts zeroed), so write-zeroes goes to the device without a bounce copy.</summary>
+    private static readonly AlignedBuffer Zeroes = new(1024 * 1024);
 
     private readonly ILvBacking _backing;
-    private readonly Action? _fence;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private long _highestWrite;
     private long _highestRefused;
     private long _threshold = Disarmed;
     private volatile bool _disposed;
 
-    internal LvExport(ILvBacking backing, VolumeIdentity identity, long exportSize, bool readOnly, Action? fence)
+    internal LvExport(ILvBacking backing, VolumeIdentity identity, long exportSize, bool readOnly)
     {
         _backing = backing;
         Domain = identity.Domain;
         Image = identity.Image;
         Volume = identity.Volume;
         MaximumSize = Math.Max(exportSize, backing.Size);
-        Size = MaximumSize;
         ReadOnly = readOnly;
-        _fence = fence;
         Name = NameOf(identity.Domain, identity.Volume);
     }
 
@@ -55,7 +54,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
 
     public string Name { get; }
 
-    public long Size { get; }
+    public long Size => MaximumSize;
 
     public bool ReadOnly { get; }
 
@@ -85,8 +84,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     /// <paramref name="mode"/> (<see cref="LvDataPathMode.Auto"/> is resolved on this host).
     /// </summary>
     /// <param name="exportSize">The size clients see: the volume's maximum for a thin volume, the LV size (or less) otherwise; never below the LV size.</param>
-    /// <param name="fence">Asked before every write; throws once writing is no longer allowed (the client gets EIO).</param>
-    public static async Task<LvExport> OpenAsync(LvmCommand lvm, string vg, VolumeIdentity identity, long exportSize, bool readOnly, Action? fence, LvDataPathMode mode, CancellationToken cancellationToken)
+    public static async Task<LvExport> OpenAsync(LvmCommand lvm, string vg, VolumeIdentity identity, long exportSize, bool readOnly, LvDataPathMode mode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lvm);
         ArgumentNullException.ThrowIfNull(identity);
@@ -94,12 +92,8 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         ILvBacking backing = DeviceMapper.Resolve(mode, DeviceMapper.IsAvailable) == LvDataPathMode.Activated
             ? await ActivatedLv.OpenAsync(lvm, vg, lv, readOnly, cancellationToken).ConfigureAwait(false)
             : await LvSegments.OpenAsync(lvm, vg, lv, readOnly, cancellationToken).ConfigureAwait(false);
-        return new LvExport(backing, identity, exportSize, readOnly, fence);
+        return new LvExport(backing, identity, exportSize, readOnly);
     }
-
-    /// <summary>Opens the LV without device-mapper (<see cref="LvDataPathMode.Segments"/>).</summary>
-    public static Task<LvExport> OpenAsync(LvmCommand lvm, string vg, VolumeIdentity identity, long exportSize, bool readOnly, Action? fence, CancellationToken cancellationToken) =>
-        OpenAsync(lvm, vg, identity, exportSize, readOnly, fence, LvDataPathMode.Segments, cancellationToken);
 
     public async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -131,9 +125,12 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         for (long done = 0; done < length;)
         {
             int n = (int)Math.Min(Zeroes.Length, length - done);
-            await WriteAsync(offset + done, Zeroes[..n], fua: false, cancellationToken).ConfigureAwait(false);
+            long at = offset + done;
+            await Io(() => _backing.WriteAsync(at, Zeroes.Memory[..n], fua: false, cancellationToken), "write-zeroes", at).ConfigureAwait(false);
             done += n;
         }
+
+        Written(offset + length);
     }
 
     public void SetWriteThreshold(long offset)
@@ -178,7 +175,7 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
 
     public override string ToString() => $"export {Name} ({_backing}, {CurrentSize} of {MaximumSize} bytes)";
 
-    /// <summary>Checks [offset, offset + length) may be written: ENOSPC if it ends past the LV, EIO if fenced.</summary>
+    /// <summary>Checks [offset, offset + length) fits the LV; ENOSPC (and OutOfSpace) if it ends past it.</summary>
     private void Writable(long offset, long length)
     {
         long size = _backing.Size;
@@ -188,15 +185,6 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
             RaiseTo(ref _highestRefused, end);
             OutOfSpace?.Invoke(this, end);
             throw new NbdExportException(NbdErrno.ENOSPC, $"write of {length} bytes at {offset} ends past {_backing} ({size} bytes); waiting for an extension");
-        }
-
-        try
-        {
-            _fence?.Invoke();
-        }
-        catch (SanpoolException e)
-        {
-            throw new NbdExportException(NbdErrno.EIO, $"write to {Name} refused: {e.Message}", e);
         }
     }
 

@@ -23,6 +23,7 @@ internal sealed class LvSegments : ILvBacking
     private readonly ConcurrentDictionary<string, DirectBlockDevice> _pvs = new(StringComparer.Ordinal);
     private volatile LvByteMap _map;
     private IReadOnlyList<PhysicalVolume> _knownPvs;
+    private int _sectorSize = 512;
 
     private LvSegments(LvmCommand lvm, string vg, string lv, long extentSize, LvByteMap map, IReadOnlyList<PhysicalVolume> pvs, bool readOnly)
     {
@@ -37,7 +38,8 @@ internal sealed class LvSegments : ILvBacking
 
     public long Size => _map.Size;
 
-    public int SectorSize => _pvs.Values.Select(d => d.SectorSize).DefaultIfEmpty(512).Max();
+    /// <summary>Fixed at open: clients agreed on it at the handshake (a PV added later may not have larger sectors).</summary>
+    public int SectorSize => _sectorSize;
 
     public static async Task<LvSegments> OpenAsync(LvmCommand lvm, string vg, string lv, bool readOnly, CancellationToken cancellationToken)
     {
@@ -53,6 +55,7 @@ internal sealed class LvSegments : ILvBacking
         try
         {
             segments.OpenPvs(segments._map);
+            segments._sectorSize = segments._pvs.Values.Select(d => d.SectorSize).DefaultIfEmpty(512).Max();
         }
         catch
         {
@@ -114,6 +117,11 @@ internal sealed class LvSegments : ILvBacking
         }
 
         OpenPvs(map);
+        if (map.Ranges.Select(r => _pvs[r.PvName].SectorSize).Any(size => size > _sectorSize))
+        {
+            throw new SanpoolException(LvmErrors.BadReport, $"LV {_vg}/{_lv} grew onto a PV with sectors larger than the {_sectorSize} bytes its clients were told; keeping the old map");
+        }
+
         _map = map;
         return map.Size;
     }

@@ -122,7 +122,7 @@ public static class BlockDomain
         {
             // Only the device being added must be free: the caller may see other domains' LUNs
             // too (the SPM passes every device its host sees), and those are not ours to judge.
-            BlockDomainDevices.CheckNotInOtherVg(pvs.Where(p => BlockDomainDevices.Same(p.Name, newDevice)), vg);
+            BlockDomainDevices.CheckNotInOtherVg(pv is null ? [] : [pv], vg);
             if (group.PvCount >= BlockDomainLayout.MaxPvs)
             {
                 throw CommonErrors.Invalid($"domain {uuid} has {group.PvCount} PVs, the most a domain may have");

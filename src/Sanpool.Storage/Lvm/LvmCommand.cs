@@ -226,9 +226,9 @@ public sealed class LvmCommand
     }
 
     /// <summary>Runs a verb that changes metadata; -qq answers any prompt "no" (see the header).</summary>
-    private async Task ChangeAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken)
+    private async Task ChangeAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken, string? config = null)
     {
-        var result = await RunAsync(verb, ["-qq", .. args], cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(verb, ["-qq", .. args], cancellationToken, config).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw LvmFailure.From(result);
@@ -236,18 +236,11 @@ public sealed class LvmCommand
     }
 
     /// <summary>An lvchange that changes this host's device-mapper tables: the only verbs run with activation on.</summary>
-    private async Task ActivationAsync(IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var result = await ExternalTool.RunAsync([Options.LvmPath, "lvchange", "--config", _activationConfig, "-qq", .. args], Options.Timeout, cancellationToken, check: false)
-            .ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw LvmFailure.From(result);
-        }
-    }
+    private Task ActivationAsync(IEnumerable<string> args, CancellationToken cancellationToken) =>
+        ChangeAsync("lvchange", args, cancellationToken, _activationConfig);
 
-    private Task<ToolResult> RunAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken) =>
-        ExternalTool.RunAsync([Options.LvmPath, verb, "--config", _config, .. args], Options.Timeout, cancellationToken, check: false);
+    private Task<ToolResult> RunAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken, string? config = null) =>
+        ExternalTool.RunAsync([Options.LvmPath, verb, "--config", config ?? _config, .. args], Options.Timeout, cancellationToken, check: false);
 
     private static string LvPath(string vg, string name) => $"{LvmNames.CheckName(vg, "VG")}/{LvmNames.CheckName(name, "LV")}";
 

@@ -121,15 +121,6 @@ public sealed class HostMailbox
         return new HostMailbox(bytes);
     }
 
-    /// <summary>A copy with <paramref name="slot"/> holding exactly <paramref name="raw"/> (64 bytes), checksum recomputed.</summary>
-    public HostMailbox WithRaw(int slot, ReadOnlySpan<byte> raw)
-    {
-        var bytes = (byte[])_bytes.Clone();
-        raw[..MailboxLayout.MessageSize].CopyTo(bytes.AsSpan(MailboxLayout.SlotOffset(slot)));
-        Seal(bytes);
-        return new HostMailbox(bytes);
-    }
-
     /// <summary>Writes the 4096 bytes, checksum included, into <paramref name="destination"/>.</summary>
     public void Write(Span<byte> destination) => _bytes.CopyTo(destination);
 

@@ -5,7 +5,4 @@ namespace Sanpool.Storage.Thin;
 /// threshold goes (the offset whose crossing means "extend now"), the size to ask for when
 /// extending, and the free space and write rate the decision was made with (for logs).
 /// </summary>
-public readonly record struct ExtensionDecision(ExtensionAction Action, long Threshold, long NewSize, long FreeWanted, double Rate)
-{
-    public bool Extends => Action == ExtensionAction.Extend;
-}
+public readonly record struct ExtensionDecision(ExtensionAction Action, long Threshold, long NewSize, long FreeWanted, double Rate);

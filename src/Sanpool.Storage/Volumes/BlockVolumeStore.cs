@@ -294,7 +294,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     public async Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, fence: null, _dataPath, cancellationToken)
+        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, _dataPath, cancellationToken)
             .ConfigureAwait(false);
     }
 

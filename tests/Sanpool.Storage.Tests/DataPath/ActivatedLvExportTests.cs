@@ -117,11 +117,6 @@ public sealed class ActivatedLvExportTests
         using var dir = new TempDir("actlv");
         Assert.False(DeviceMapper.CanOpen(dir.File("control")));
         Assert.True(DeviceMapper.CanOpen("/dev/null"));
-        // This machine's kernel has no dm driver, but its /dev/mapper/control exists (ENODEV on open).
-        if (File.Exists(DeviceMapper.ControlPath) && !DeviceMapper.IsAvailable)
-        {
-            Assert.False(DeviceMapper.CanOpen(DeviceMapper.ControlPath));
-        }
     }
 
     private static LvExport Open(LoopDevice node, long exportSize, Action? release)
@@ -136,7 +131,7 @@ public sealed class ActivatedLvExportTests
                 return Task.CompletedTask;
             },
             $"LV test/{Identity.Volume} at {node.Path}");
-        return new LvExport(backing, Identity, exportSize, readOnly: false, fence: null);
+        return new LvExport(backing, Identity, exportSize, readOnly: false);
     }
 
     /// <summary>What lvchange --refresh does to an active LV's node, done to the loop device: its new size shows through the open fd.</summary>

@@ -22,7 +22,7 @@ public sealed class LvExportTests
     {
         await using var vg = await CreateAsync(deviceSize: 256 * MiB);
         await vg.Lvm.LvCreateAsync(vg.Vg, Identity.Volume.ToString(), vg.ExtentSize, []);
-        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 10 * vg.ExtentSize, readOnly: false, fence: null, default);
+        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 10 * vg.ExtentSize, readOnly: false, LvDataPathMode.Segments, default);
         long? outOfSpace = null;
         export.OutOfSpace += (_, end) => outOfSpace = end;
 
@@ -41,7 +41,7 @@ public sealed class LvExportTests
     {
         await using var vg = await CreateAsync(deviceSize: 256 * MiB);
         await vg.Lvm.LvCreateAsync(vg.Vg, Identity.Volume.ToString(), vg.ExtentSize, []);
-        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 4 * vg.ExtentSize, readOnly: false, fence: null, default);
+        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 4 * vg.ExtentSize, readOnly: false, LvDataPathMode.Segments, default);
 
         await export.WriteAsync(vg.ExtentSize - 512, Filled(512, 0x11), fua: true, default);
         var read = await ReadAsync(export, vg.ExtentSize - 512, 1024);
@@ -56,7 +56,7 @@ public sealed class LvExportTests
     {
         await using var vg = await CreateAsync(deviceSize: 256 * MiB);
         await vg.Lvm.LvCreateAsync(vg.Vg, Identity.Volume.ToString(), vg.ExtentSize, []);
-        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 4 * vg.ExtentSize, readOnly: false, fence: null, default);
+        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 4 * vg.ExtentSize, readOnly: false, LvDataPathMode.Segments, default);
         var crossings = new List<long>();
         export.ThresholdCrossed += (volume, end) => crossings.Add(end);
 
@@ -81,7 +81,7 @@ public sealed class LvExportTests
         // A host sees every LUN of the SAN, also one not yet in the domain.
         var second = await vg.AddDeviceAsync(64 * MiB);
         var lvm = vg.For(vg.Device, second);
-        await using var export = await LvExport.OpenAsync(lvm, vg.Vg, Identity, 4 * free, readOnly: false, fence: null, default);
+        await using var export = await LvExport.OpenAsync(lvm, vg.Vg, Identity, 4 * free, readOnly: false, LvDataPathMode.Segments, default);
         var head = Filled(65536, 0x42);
         await export.WriteAsync(free - head.Length, head, fua: false, default);
 
@@ -108,7 +108,7 @@ public sealed class LvExportTests
         await using var vg = await CreateAsync(deviceSize: 256 * MiB);
         string lv = Identity.Volume.ToString();
         await vg.Lvm.LvCreateAsync(vg.Vg, lv, vg.ExtentSize, []);
-        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 8 * vg.ExtentSize, readOnly: false, fence: null, default);
+        await using var export = await LvExport.OpenAsync(vg.Lvm, vg.Vg, Identity, 8 * vg.ExtentSize, readOnly: false, LvDataPathMode.Segments, default);
         var waitingForSpace = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         export.OutOfSpace += (_, end) => waitingForSpace.TrySetResult(end);
 
