@@ -9,7 +9,6 @@ namespace Sanpool.Agent;
 ///   "mode": "vdsm",                  vdsm (VDSM's fixed watermark) or predictive (sized from the write rate)
 ///   "chunk_mib": 2560,               how much one extension adds (vdsm), the least it adds (predictive)
 ///   "utilization_percent": 20,       vdsm: extend when less than (100 - this)% of a chunk is free
-///   "maximum_factor": 1.1,           a volume never grows past capacity x this (rounded to extents)
 ///   "safety_factor": 2.0,            predictive: lead time = latency (p90) x this + safety_margin_ms
 ///   "safety_margin_ms": 1000
 /// }
@@ -23,8 +22,6 @@ public sealed record ThinConfig
     public int ChunkMib { get; init; } = 2560;
 
     public int UtilizationPercent { get; init; } = 20;
-
-    public decimal MaximumFactor { get; init; } = 1.1m;
 
     public double SafetyFactor { get; init; } = 2.0;
 
@@ -41,7 +38,6 @@ public sealed record ThinConfig
         },
         ChunkBytes = (long)ChunkMib * ExtensionPolicyOptions.MiB,
         UtilizationPercent = UtilizationPercent,
-        MaximumFactor = MaximumFactor,
         SafetyFactor = SafetyFactor,
         SafetyMargin = TimeSpan.FromMilliseconds(SafetyMarginMs),
     }.Validate();

@@ -111,7 +111,7 @@ internal sealed class DataPathVerbs(AgentConfig config, HostDataPath dataPath, V
         ["domain"] = p.Domain.ToString(),
         ["image"] = p.Image.ToString(),
         ["drive"] = p.DriveSpec,
-        ["blockdevs"] = new JsonArray([.. p.Blockdevs.Select(n => (JsonNode)n.DeepClone())]),
+        ["blockdevs"] = new JsonArray([.. p.Blockdevs]),
         ["nbd_socket"] = p.NbdSocket,
         ["volumes"] = new JsonArray([.. p.Chain.Select(v => (JsonNode)new JsonObject
         {

@@ -18,20 +18,6 @@ public sealed class QmpSubscription : IDisposable
 
     public ChannelReader<QmpEvent> Reader => _channel.Reader;
 
-    /// <summary>Waits for the next event named <paramref name="name"/> that <paramref name="match"/> accepts, skipping others.</summary>
-    public async Task<QmpEvent> WaitForAsync(string name, Func<QmpEvent, bool>? match, CancellationToken cancellationToken)
-    {
-        await foreach (var e in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (e.Name == name && (match is null || match(e)))
-            {
-                return e;
-            }
-        }
-
-        throw new Core.SanpoolException(VmErrors.QmpDisconnected, $"the QMP connection closed before a {name} event came");
-    }
-
     internal void Publish(QmpEvent e) => _channel.Writer.TryWrite(e);
 
     internal void Complete() => _channel.Writer.TryComplete();

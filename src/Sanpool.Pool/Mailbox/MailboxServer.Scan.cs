@@ -15,7 +15,7 @@ public sealed partial class MailboxServer
     /// </summary>
     private async Task<bool> ScanAsync(CancellationToken cancellationToken)
     {
-        var inbox = new byte[_seen.Length];
+        var inbox = _scanned;
         try
         {
             await _inbox.ReadAsync(0, inbox, cancellationToken).ConfigureAwait(false);
@@ -133,7 +133,7 @@ public sealed partial class MailboxServer
                     cleaned.Add(host);
                     break;
                 case MailboxMessageKind.Extend:
-                    var request = new ServerSlot(host, slot, raw.ToArray(), message) { InFlight = true };
+                    var request = new ServerSlot(host, slot, message) { InFlight = true };
                     _slots[(host, slot)] = request;
                     requests.Add(request);
                     break;

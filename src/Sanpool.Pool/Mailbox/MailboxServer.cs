@@ -43,6 +43,9 @@ public sealed partial class MailboxServer
     // written, and the request slots being handled or answered.
     private readonly Lock _lock = new();
     private readonly byte[] _seen;
+
+    /// <summary>The inbox as read by the scan now running; only the server's loop scans, one scan at a time.</summary>
+    private readonly byte[] _scanned;
     private readonly HostMailbox[] _replies;
     private readonly Dictionary<(int HostId, int Slot), ServerSlot> _slots = [];
     private HashSet<int> _badHosts = [];
@@ -77,6 +80,7 @@ public sealed partial class MailboxServer
         _handlers = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentHandlers));
         _hostWrites = [.. Enumerable.Range(0, options.MaxHostId + 1).Select(_ => new SemaphoreSlim(1, 1))];
         _seen = new byte[needed];
+        _scanned = new byte[needed];
         _replies = [.. Enumerable.Repeat(HostMailbox.Empty, options.MaxHostId + 1)];
     }
 

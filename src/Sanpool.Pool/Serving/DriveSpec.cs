@@ -41,22 +41,7 @@ public static class DriveSpec
             var volume = chain[i];
             var file = Protocol(volume, nbdSocket, top: i == chain.Count - 1);
             file["node-name"] = ProtocolNode(volume.Volume);
-            var node = new JsonObject
-            {
-                ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
-                ["node-name"] = FormatNode(volume.Volume),
-                ["file"] = file,
-            };
-            if (volume.Format == VolumeFormat.COW)
-            {
-                node["backing"] = below;
-            }
-            else if (i > 0)
-            {
-                throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", nameof(chain));
-            }
-
-            below = node;
+            below = Format(volume, hasParent: i > 0, file, readOnly: null, below);
         }
 
         return (JsonObject)below!;
@@ -88,29 +73,11 @@ public static class DriveSpec
         {
             var volume = chain[i];
             bool readOnly = !volume.Writable;
-            var file = volume.Export is { } export
-                ? new NbdExportAddress(nbdSocket, export.Name).ToBlockdev()
-                : Protocol(volume, nbdSocket, top: true);
+            var file = Protocol(volume, nbdSocket, top: true);
             file["node-name"] = ProtocolNode(volume.Volume);
             file["read-only"] = readOnly;
-            var format = new JsonObject
-            {
-                ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
-                ["node-name"] = FormatNode(volume.Volume),
-                ["file"] = ProtocolNode(volume.Volume),
-                ["read-only"] = readOnly,
-            };
-            if (volume.Format == VolumeFormat.COW)
-            {
-                format["backing"] = below;
-            }
-            else if (i > 0)
-            {
-                throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", nameof(chain));
-            }
-
             nodes.Add(file);
-            nodes.Add(format);
+            nodes.Add(Format(volume, hasParent: i > 0, ProtocolNode(volume.Volume), readOnly, below));
             below = FormatNode(volume.Volume);
         }
 
@@ -120,6 +87,35 @@ public static class DriveSpec
     /// <summary>The <c>json:</c> filename of <paramref name="chain"/>.</summary>
     public static string Of(IReadOnlyList<PreparedVolume> chain, string nbdSocket) =>
         Prefix + Tree(chain, nbdSocket).ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    /// <summary>
+    /// A volume's format node over <paramref name="file"/> (a nested node or a node name), with
+    /// <paramref name="below"/> as its backing (a node, a node name, or null under a qcow2 base).
+    /// </summary>
+    private static JsonObject Format(PreparedVolume volume, bool hasParent, JsonNode file, bool? readOnly, JsonNode? below)
+    {
+        var node = new JsonObject
+        {
+            ["driver"] = volume.Format == VolumeFormat.COW ? "qcow2" : "raw",
+            ["node-name"] = FormatNode(volume.Volume),
+            ["file"] = file,
+        };
+        if (readOnly is { } ro)
+        {
+            node["read-only"] = ro;
+        }
+
+        if (volume.Format == VolumeFormat.COW)
+        {
+            node["backing"] = below;
+        }
+        else if (hasParent)
+        {
+            throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", "chain");
+        }
+
+        return node;
+    }
 
     /// <summary>The top is reached over NBD when it is exported; a parent by file name when it has one (see the class comment).</summary>
     private static JsonObject Protocol(PreparedVolume volume, string nbdSocket, bool top) => (top || volume.FilePath is null) && volume.Export is { } export

@@ -42,9 +42,6 @@ public sealed partial class VolumeExtender
     /// <summary>Raised when a request fails for lack of space in the domain; the agent publishes it.</summary>
     public event Action<WaitingExtension>? NoSpace;
 
-    /// <summary>Raised after an LV was actually extended (not for requests it already satisfied).</summary>
-    public event Action<ExtensionDone>? Extended;
-
     /// <summary>Requests that failed for lack of space and have not been satisfied since.</summary>
     public IReadOnlyList<WaitingExtension> Waiting => [.. _waiting.Values];
 
@@ -76,7 +73,6 @@ public sealed partial class VolumeExtender
             _waiting.TryRemove((domain, volume), out _);
             var elapsed = Stopwatch.GetElapsedTime(started);
             LogExtended(_logger, hostId, domain, volume, stored.Size / MiB, grown.Size / MiB, sizeMiB, elapsed.TotalMilliseconds);
-            Extended?.Invoke(new ExtensionDone(hostId, domain, volume, stored.Size, grown.Size, elapsed));
             return grown.Size / MiB;
         }
         catch (SanpoolException e) when (e.Code == LvmErrors.VgFull)

@@ -10,7 +10,7 @@ namespace Sanpool.Pool.Thin;
 internal sealed class MonitoredVolume
 {
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
-    private TaskCompletionSource _wake = NewSignal();
+    private readonly WakeSignal _wake = new();
 
     public MonitoredVolume(IThinVolume volume, ThinVolumeTracker tracker)
     {
@@ -39,42 +39,10 @@ internal sealed class MonitoredVolume
     public bool LoggedAtMaximum { get; set; }
 
     /// <summary>Wakes the loop (from a writer's thread, an event or a waiter): it looks at the volume again at once.</summary>
-    public void Wake()
-    {
-        lock (Gate)
-        {
-            _wake.TrySetResult();
-        }
-    }
+    public void Wake() => _wake.Set();
 
-    /// <summary>Waits for <see cref="Wake"/> or <paramref name="timeout"/>, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-    {
-        Task woken;
-        lock (Gate)
-        {
-            woken = _wake.Task;
-        }
-
-        if (!woken.IsCompleted)
-        {
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task timer = Task.Delay(timeout, time, cancel.Token);
-            await Task.WhenAny(woken, timer).ConfigureAwait(false);
-            await cancel.CancelAsync().ConfigureAwait(false);
-        }
-
-        // A wake after this point is kept for the next wait: the loop looks again after returning.
-        lock (Gate)
-        {
-            if (_wake.Task.IsCompleted)
-            {
-                _wake = NewSignal();
-            }
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-    }
+    /// <summary>Waits for <see cref="Wake"/> or <paramref name="timeout"/>, whichever comes first; a wake while the loop works is kept for the next wait.</summary>
+    public Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, time, cancellationToken);
 
     public Task AddWaiter(long offset, CancellationToken cancellationToken)
     {
@@ -143,6 +111,4 @@ internal sealed class MonitoredVolume
                 $"volume {Volume.Volume} on domain {Volume.Domain} is no longer monitored (torn down)"));
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

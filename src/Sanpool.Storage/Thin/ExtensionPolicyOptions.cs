@@ -24,9 +24,6 @@ public sealed record ExtensionPolicyOptions
     /// </summary>
     public int UtilizationPercent { get; init; } = 20;
 
-    /// <summary>A COW volume's maximum size as a multiple of its virtual capacity (VDSM: 1.1, for qcow2 metadata).</summary>
-    public decimal MaximumFactor { get; init; } = 1.1m;
-
     /// <summary>LV sizes are whole extents: every size asked for is rounded up to this (block domains: 128 MiB).</summary>
     public long ExtentBytes { get; init; } = 128 * MiB;
 
@@ -69,12 +66,14 @@ public sealed record ExtensionPolicyOptions
     /// <summary>The free space predictive mode never plans below.</summary>
     public long PredictiveMinimumFree => MinimumFreeBytes ?? WatermarkLimit;
 
-    /// <summary>A COW volume's maximum: capacity x <see cref="MaximumFactor"/>, rounded up to MiB (as VDSM) and then to extents.</summary>
+    /// <summary>
+    /// A thin COW volume's maximum, as the SPM caps it and the host exports it: a fully
+    /// allocated qcow2's size (<see cref="Volumes.BlockVolumeStore.CowSize"/>) in whole extents.
+    /// </summary>
     public long MaximumSize(long capacityBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacityBytes);
-        long scaled = (long)decimal.Ceiling(capacityBytes * MaximumFactor);
-        return RoundToExtents(RoundUp(scaled, MiB));
+        return RoundToExtents(Volumes.BlockVolumeStore.CowSize(capacityBytes));
     }
 
     /// <summary>Rounds a size up to whole MiB (VDSM's utils.round) and then to whole extents.</summary>
@@ -86,7 +85,6 @@ public sealed record ExtensionPolicyOptions
         Require(Enum.IsDefined(Mode), $"mode {Mode} is not vdsm or predictive");
         Require(ChunkBytes >= MiB && ChunkBytes % MiB == 0, $"chunk {ChunkBytes} bytes must be a whole number of MiB, at least 1 MiB");
         Require(UtilizationPercent is >= 0 and <= 99, $"utilization percent {UtilizationPercent} must be 0..99");
-        Require(MaximumFactor is >= 1m and <= 10m, $"maximum factor {MaximumFactor.ToString(CultureInfo.InvariantCulture)} must be 1..10 x capacity");
         Require(ExtentBytes >= MiB && ExtentBytes % MiB == 0, $"extent size {ExtentBytes} bytes must be a whole number of MiB, at least 1 MiB");
         Require(InitialLatency > TimeSpan.Zero, "the initial latency must be positive");
         Require(LatencyWindow is >= 1 and <= 1024, $"latency window {LatencyWindow} must be 1..1024");

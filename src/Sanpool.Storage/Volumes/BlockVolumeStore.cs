@@ -78,9 +78,15 @@ public sealed class BlockVolumeStore : IVolumeStore
     public long InitialSize(VolumeFormat format, AllocationType allocation, long capacity) => (format, allocation) switch
     {
         (VolumeFormat.RAW, _) => Round(capacity),
-        (VolumeFormat.COW, AllocationType.PREALLOCATED) => Round(capacity + (capacity / 10) + BlockDomainLayout.MiB),
-        _ => Round(Math.Min(capacity + (capacity / 10) + BlockDomainLayout.MiB, BlockDomainLayout.ExtentSize)),
+        (VolumeFormat.COW, AllocationType.PREALLOCATED) => Round(CowSize(capacity)),
+        _ => Round(Math.Min(CowSize(capacity), BlockDomainLayout.ExtentSize)),
     };
+
+    /// <summary>
+    /// What a fully allocated qcow2 of <paramref name="capacity"/> needs before rounding to extents
+    /// (VDSM: capacity x 1.1 + 1 MiB): a preallocated COW volume's size, and the most a thin one grows to.
+    /// </summary>
+    public static long CowSize(long capacity) => capacity + (capacity / 10) + BlockDomainLayout.MiB;
 
     public Action? WriteFence { get; set; }
 

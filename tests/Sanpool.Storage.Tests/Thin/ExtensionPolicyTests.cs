@@ -20,8 +20,9 @@ public sealed class ExtensionPolicyTests
         Assert.Equal(2560 * MiB, o.ChunkBytes);
         Assert.Equal(20, o.UtilizationPercent);
         Assert.Equal(2048 * MiB, o.WatermarkLimit);
-        Assert.Equal(11264 * MiB, o.MaximumSize(10 * GiB));
-        // 1 GiB x 1.1 = 1126.4 MiB -> 1127 MiB (VDSM) -> 9 extents.
+        // The block store's preallocated COW size: 10 GiB + 1 GiB + 1 MiB -> 89 extents.
+        Assert.Equal(11392 * MiB, o.MaximumSize(10 * GiB));
+        // 1 GiB + 102.4 MiB + 1 MiB -> 9 extents.
         Assert.Equal(1152 * MiB, o.MaximumSize(1 * GiB));
     }
 
@@ -75,7 +76,6 @@ public sealed class ExtensionPolicyTests
         new ExtensionPolicyOptions { ChunkBytes = (2 * MiB) + 1 },
         new ExtensionPolicyOptions { UtilizationPercent = 100 },
         new ExtensionPolicyOptions { UtilizationPercent = -1 },
-        new ExtensionPolicyOptions { MaximumFactor = 0.9m },
         new ExtensionPolicyOptions { ExtentBytes = 512 * 1024 },
         new ExtensionPolicyOptions { Mode = (ExtensionMode)7 },
         new ExtensionPolicyOptions { InitialLatency = TimeSpan.Zero },

@@ -1,4 +1,4 @@
-namespace Sanpool.Pool.Mailbox;
+namespace Sanpool.Pool;
 
 /// <summary>
 /// An auto-reset signal with a timed wait: a poll loop sleeps on it for its current period, and
