@@ -18,7 +18,7 @@ internal static class MailboxSuite
     private static readonly (int Hosts, int NoopRounds, int LvRounds)[] Series = [(1, 200, 40), (10, 30, 6), (100, 5, 2)];
     private const int AnchorRounds = 40;
 
-    public static Task RunAsync(BenchOptions options, string root, string work) =>
+    public static Task RunAsync(string root, string work) =>
         CtrlC.RunAsync("series", stop => RunAsync(root, work, stop));
 
     private static async Task RunAsync(string root, string work, CancellationToken stop)
@@ -32,7 +32,7 @@ internal static class MailboxSuite
         // The lvextend series and the split series each grow every host's LV by one extent a round.
         long extents = MailboxBench.ExtentsFor(Series.SelectMany(s => new[] { (s.Hosts, s.LvRounds), (s.Hosts, s.LvRounds) }), AnchorRounds);
         int hosts = Series.Max(s => s.Hosts);
-        await using var rig = await MailboxBenchRig.CreateAsync(Path.Combine(work, "mailbox"), hosts, extents);
+        await using var rig = await MailboxBenchRig.CreateAsync(work, hosts, extents);
         var bench = new MailboxBench(rig, stop);
         var splitBench = new MailboxSplitBench(rig, stop);
 

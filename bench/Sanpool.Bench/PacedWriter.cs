@@ -26,7 +26,7 @@ internal sealed class PacedWriter(QemuIoWriter qemu, IThinVolume volume, long to
         var clock = Stopwatch.StartNew();
         TimeSpan paused = TimeSpan.Zero;
         int pauses = 0;
-        double rampBytes = ramp.RateBytesPerSecond * ramp.RampUp.TotalSeconds / 2;
+        double rampBytes = ramp.Position(ramp.RampUp.TotalSeconds);
         var refused = new SortedSet<long>();
         double? holdStart = null;
         double holdFrom = 0;

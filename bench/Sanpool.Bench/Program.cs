@@ -52,7 +52,7 @@ try
 
     if (options.RunsMailbox)
     {
-        await MailboxSuite.RunAsync(options, root, Path.Combine(work, "mailbox"));
+        await MailboxSuite.RunAsync(root, Path.Combine(work, "mailbox"));
     }
 
     return 0;

@@ -39,6 +39,25 @@ internal static partial class SpmExtensionLog
             .Select(e => ((long)e!["from_mib"]!, (long)e["to_mib"]!, (double)e["latency_ms"]!))];
 
     /// <summary>
+    /// Asserts a host's extend.done events are one chain from <paramref name="initialMiB"/> to
+    /// the LV's size <paramref name="lvMiB"/>: each starts where the one before ended and grows
+    /// it, so none was lost and none made twice.
+    /// </summary>
+    public static void AssertDoneChain(IReadOnlyList<(long From, long To, double LatencyMs)> done, long initialMiB, long lvMiB)
+    {
+        Assert.NotEmpty(done);
+        long size = initialMiB;
+        foreach (var d in done)
+        {
+            Assert.Equal(size, d.From);
+            Assert.True(d.To > d.From, $"an extend.done event that did not grow the LV: {d.From} -> {d.To} MiB");
+            size = d.To;
+        }
+
+        Assert.Equal(lvMiB, size);
+    }
+
+    /// <summary>
     /// Asserts the lines, in order, are one chain of real size changes: each starts at the size
     /// the one before left (the first at <paramref name="initialMiB"/>), grows the LV, and grows
     /// it no further than asked (rounded up to whole extents): an LV extended twice for one

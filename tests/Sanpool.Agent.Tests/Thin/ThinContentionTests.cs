@@ -73,14 +73,7 @@ public sealed class ThinContentionTests(ITestOutputHelper output)
 
         var done = SpmExtensionLog.Done(await thin.EventsAsync(host), volume);
         thin.Say($"host {host} extensions of {volume}: {string.Join(", ", done.Select(d => $"{d.From}->{d.To} MiB in {d.LatencyMs} ms"))}; LV {lv} MiB");
-        Assert.NotEmpty(done);
-        Assert.Equal(initialMiB, done[0].From);
-        for (int i = 1; i < done.Count; i++)
-        {
-            Assert.Equal(done[i - 1].To, done[i].From);
-        }
-
-        Assert.Equal(lv, done[^1].To);
+        SpmExtensionLog.AssertDoneChain(done, initialMiB, lv);
 
         var lines = await SpmExtensionLog.ReadAsync(pool.LogOf(1), volume);
         thin.Say($"SPM lines for {volume}:\n  {string.Join("\n  ", lines.Select(l => l.Text))}");

@@ -39,16 +39,9 @@ public sealed class ThinExtensionTests(ITestOutputHelper output)
         long lv = await thin.LvSizeAsync(1, volume);
         Assert.InRange(lv, 1000 * MiB, 2048 * MiB * 11 / 10 + 128 * MiB);
         var events = await thin.EventsAsync(2);
-        var done = events.Where(e => (string?)e!["kind"] == "extend.done").ToList();
-        Assert.NotEmpty(done);
-        thin.Say($"host 2 extensions: {string.Join(", ", done.Select(e => $"{e!["from_mib"]}->{e["to_mib"]} MiB in {e["latency_ms"]} ms"))}");
-        // Each extension starts where the one before ended: none lost, none made twice.
-        for (int i = 1; i < done.Count; i++)
-        {
-            Assert.Equal((long)done[i - 1]!["to_mib"]!, (long)done[i]!["from_mib"]!);
-        }
-
-        Assert.Equal(lv / MiB, (long)done[^1]!["to_mib"]!);
+        var done = SpmExtensionLog.Done(events, volume);
+        thin.Say($"host 2 extensions: {string.Join(", ", done.Select(d => $"{d.From}->{d.To} MiB in {d.LatencyMs} ms"))}");
+        SpmExtensionLog.AssertDoneChain(done, 128, lv / MiB);
         Assert.Contains("extended volume " + volume, await File.ReadAllTextAsync(pool.LogOf(1)));
     }
 }

@@ -62,13 +62,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         long lv = await thin.LvSizeAsync(1, volume) / MiB;
         var done = SpmExtensionLog.Done(await thin.EventsAsync(2), volume);
         thin.Say($"host 2 extensions: {string.Join(", ", done.Select(d => $"{d.From}->{d.To} MiB in {d.LatencyMs} ms"))}; LV {lv} MiB");
-        Assert.Equal(initial, done[0].From);
-        for (int i = 1; i < done.Count; i++)
-        {
-            Assert.Equal(done[i - 1].To, done[i].From);
-        }
-
-        Assert.Equal(lv, done[^1].To);
+        SpmExtensionLog.AssertDoneChain(done, initial, lv);
         // A request asked while host 1 was dying or dead was answered by host 3: it waited through the takeover (host_dead at least).
         Assert.Contains(done, d => d.LatencyMs >= (hostDead - TimeSpan.FromSeconds(10)).TotalMilliseconds);
 

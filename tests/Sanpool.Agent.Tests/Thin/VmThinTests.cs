@@ -84,23 +84,16 @@ public sealed class VmThinTests(ITestOutputHelper output)
             Assert.Equal(drive, await thinProbe.PrepareAsync(host, 1, image));
 
             var events = await thinProbe.EventsAsync(host, 0);
-            var mine = events.Where(e => (string?)e!["kind"] == "extend.done" && (string?)e["volume"] == volume).ToList();
+            var mine = SpmExtensionLog.Done(events, volume);
             long lv = await thinProbe.LvSizeAsync(1, volume);
-            // Each extension starts where the one before ended, and the last is the LV's size: none lost, none twice.
-            Assert.Equal(128L, (long)mine[0]!["from_mib"]!);
-            for (int i = 1; i < mine.Count; i++)
-            {
-                Assert.Equal((long)mine[i - 1]!["to_mib"]!, (long)mine[i]!["from_mib"]!);
-            }
-
-            Assert.Equal(lv / MiB, (long)mine[^1]!["to_mib"]!);
+            SpmExtensionLog.AssertDoneChain(mine, 128, lv / MiB);
             Assert.InRange(lv, CopyMiB * MiB, 4096 * MiB * 11 / 10 + 128 * MiB);
             // The agent's pause count and its vm.paused events agree.
             Assert.Equal((long)status["pauses"]!, events.Count(e => (string?)e!["kind"] == "vm.paused" && (string?)e["vm"] == name));
             pauses[host] = (long)status["pauses"]!;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {label} | {(long)status["pauses"]!} | {status["paused_ms"]} | {mine.Count} | {lv / MiB} | {AgentVms.GuestRate(status):0.0} | {cycle.TotalSeconds:0.0} |"));
-            thinProbe.Say($"host {host} ({label}): extensions {string.Join(", ", mine.Select(e => $"{e!["from_mib"]}->{e["to_mib"]} MiB in {e["latency_ms"]} ms"))}");
+            thinProbe.Say($"host {host} ({label}): extensions {string.Join(", ", mine.Select(d => $"{d.From}->{d.To} MiB in {d.LatencyMs} ms"))}");
             await pool.InvokeAsync(host, "image.teardown", new Dictionary<string, string> { ["domain"] = pool.Domains[1].ToString(), ["image"] = image }, CancellationToken.None);
         }
 

@@ -12,7 +12,7 @@ public sealed class ThinVolumeMonitorTests : IAsyncLifetime
 
     private readonly ManualTimeProvider _clock = new();
     private readonly FakeExtendRequester _spm = new();
-    private readonly ListLogger _log = new();
+    private readonly Mailbox.CapturingLogger _log = new();
     private readonly ConcurrentQueue<ThinVolumeExtended> _extended = new();
     private readonly ConcurrentQueue<ThinVolumeExtendFailed> _failed = new();
     private ThinVolumeMonitor _monitor = null!;
