@@ -33,4 +33,10 @@ public static class PoolErrors
 
     /// <summary>The domain is in the pool but not Active (e.g. Attached): it cannot become the master.</summary>
     public static readonly ErrorCode DomainNotActive = new(-711, "DOMAIN_NOT_ACTIVE");
+
+    /// <summary>
+    /// A request sent with <c>wait: false</c> found an image (or domain) it needs held by a task;
+    /// the message names the task. Transient: the same request succeeds once that task ends.
+    /// </summary>
+    public static readonly ErrorCode ImageBusy = new(-712, "IMAGE_BUSY");
 }

@@ -56,9 +56,12 @@ public sealed class VerbArgs
         : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
         : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
 
-    public bool Flag(string name) => _values.TryGetValue(name, out var text)
+    public bool Flag(string name) => FlagOr(name, false);
+
+    /// <summary>An optional true/false argument, <paramref name="fallback"/> when left out.</summary>
+    public bool FlagOr(string name, bool fallback) => _values.TryGetValue(name, out var text)
         ? bool.TryParse(text, out bool v) ? v : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not true or false")
-        : false;
+        : fallback;
 
     public T Enum<T>(string name, T fallback)
         where T : struct, Enum =>

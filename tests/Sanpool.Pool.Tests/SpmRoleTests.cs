@@ -107,7 +107,7 @@ public sealed class SpmRoleTests
         await using var pool = await TestPool.CreateAsync();
         var host1 = await pool.HostAsync(1);
         await host1.StartAsync(None);
-        var task = await host1.Tasks.SubmitAsync("test.throw", [], _ => Task.FromException<string>(new InvalidOperationException("boom")), None);
+        var task = await host1.Tasks.SubmitAsync("test.throw", [], [], wait: true, _ => Task.FromException<string>(new InvalidOperationException("boom")), None);
 
         var ended = await host1.Tasks.WaitAsync(task.Id, None);
         Assert.Equal(TaskState.Failed, ended.State);

@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Pool.Resources;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Volumes;
 
@@ -17,6 +19,17 @@ namespace Sanpool.Pool.Spm;
 /// </code>
 /// Every write of the role goes through <see cref="CheckLease"/> first, and every structural
 /// change through a <see cref="DomainWriter"/>, which checks it too.
+/// <para>
+/// What guards what: the role's transitions (start, stop, step down, loss, attach, detach,
+/// master move) run one at a time under <see cref="_transition"/>; only they replace
+/// <see cref="_writers"/>, an immutable map published whole, which tasks and the mailbox read
+/// without a lock (a writer they got just before a transition closed it refuses to write:
+/// its lease check says closed). <see cref="_state"/> is volatile and <see cref="_lost"/> is
+/// cancelled before anything else when the role ends, outside the lock, so a loss stops the
+/// tasks at once even while a transition holds the lock. What tasks and extensions touch is
+/// claimed from <see cref="Resources"/> (one per role, kept across terms, so a new term's task
+/// waits for an old term's straggler on the same image).
+/// </para>
 /// </summary>
 public sealed partial class SpmRole : IAsyncDisposable
 {
@@ -25,7 +38,7 @@ public sealed partial class SpmRole : IAsyncDisposable
     private readonly PoolHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _transition = new(1, 1);
-    private readonly Dictionary<Guid, DomainWriter> _writers = [];
+    private volatile ImmutableDictionary<Guid, DomainWriter> _writers = ImmutableDictionary<Guid, DomainWriter>.Empty;
     private CancellationTokenSource _lost = new();
     private Task? _watch;
     private volatile SpmState _state = SpmState.Free;
@@ -43,6 +56,9 @@ public sealed partial class SpmRole : IAsyncDisposable
     public PoolHost Host => _host;
 
     public TaskRunner Tasks { get; }
+
+    /// <summary>The locks on domains, images and new volume ids that tasks and extensions claim before they touch them.</summary>
+    public ResourceManager Resources { get; } = new();
 
     /// <summary>Cancelled when the role is lost or stopped: what runs for the SPM must stop writing.</summary>
     public CancellationToken Lost => _lost.Token;
@@ -127,6 +143,13 @@ public sealed partial class SpmRole : IAsyncDisposable
                 return await StatusAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            if (!_writers.IsEmpty)
+            {
+                // A lost term whose teardown (LoseAsync) has not had the lock yet: finish it first.
+                await StopTasksOrFenceAsync().ConfigureAwait(false);
+                await CloseWritersAsync().ConfigureAwait(false);
+            }
+
             _state = SpmState.Contend;
             try
             {
@@ -151,7 +174,7 @@ public sealed partial class SpmRole : IAsyncDisposable
     {
         var options = _host.Options;
         var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
-        _writers[options.Master] = master;
+        _writers = _writers.SetItem(options.Master, master);
         _ = Witness is null || WitnessFile.TryEnter(Witness, $"host{options.HostId}/pid{Environment.ProcessId}", out _);
         _lost.Dispose();
         _lost = new CancellationTokenSource();
@@ -174,8 +197,8 @@ public sealed partial class SpmRole : IAsyncDisposable
                 await _host.EnsureJoinedAsync(domain, cancellationToken).ConfigureAwait(false);
                 var lockspace = _host.LockspaceOf(domain)
                     ?? throw new SanpoolException(Leases.LeaseErrors.NoLockspace, $"host {options.HostId} holds no host id in the lockspace of domain {domain}");
-                _writers[domain] = await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace), _logger, cancellationToken)
-                    .ConfigureAwait(false);
+                _writers = _writers.SetItem(domain, await DomainWriter.OpenAsync(store, _host.QemuImg, options.WriterFor(lockspace), _logger, cancellationToken)
+                    .ConfigureAwait(false));
             }
             catch (SanpoolException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -246,7 +269,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             try
             {
                 var keys = await PoolAdmin.AttachAsync(_writers[_host.Options.Master], writer, cancellationToken).ConfigureAwait(false);
-                _writers[domain] = writer;
+                _writers = _writers.SetItem(domain, writer);
                 LogAttached(_logger, _host.Options.Pool, domain, _host.Options.HostId, "attached");
                 return keys;
             }
@@ -275,17 +298,13 @@ public sealed partial class SpmRole : IAsyncDisposable
                 throw CommonErrors.Invalid($"domain {domain} is the master of pool {_host.Options.Pool}; move the master first (pool.move-master)");
             }
 
-            if (Tasks.Running.Count > 0)
-            {
-                throw new SanpoolException(PoolErrors.TaskRunning,
-                    $"pool {_host.Options.Pool}: {Tasks.Running.Count} task(s) still running ({string.Join(", ", Tasks.Running)}); detach once they end", true);
-            }
-
+            // Every task claims its domains shared: holding this one exclusively keeps new tasks off it until it is gone.
+            using var claim = ClaimOrRefuse($"pool.detach of domain {domain}", [ResourceRequest.Exclusive(ResourceKey.OfDomain(domain))], "detach once they end");
             var writer = _writers.TryGetValue(domain, out var w)
                 ? w
                 : throw new SanpoolException(PoolErrors.DomainNotInPool, $"domain {domain} is not an Active domain of pool {_host.Options.Pool} reachable from the SPM");
             var keys = await PoolAdmin.DetachAsync(_writers[_host.Options.Master], writer, cancellationToken).ConfigureAwait(false);
-            _writers.Remove(domain);
+            _writers = _writers.Remove(domain);
             await writer.DisposeAsync().ConfigureAwait(false);
             LogAttached(_logger, _host.Options.Pool, domain, _host.Options.HostId, "detached");
             return keys;
@@ -315,12 +334,8 @@ public sealed partial class SpmRole : IAsyncDisposable
                 throw CommonErrors.Invalid($"domain {newMaster} is already the master of pool {_host.Options.Pool}");
             }
 
-            if (Tasks.Running.Count > 0)
-            {
-                throw new SanpoolException(PoolErrors.TaskRunning,
-                    $"pool {_host.Options.Pool}: {Tasks.Running.Count} task(s) still running ({string.Join(", ", Tasks.Running)}); the master moves once they end", true);
-            }
-
+            using var claim = ClaimOrRefuse($"pool.move-master to {newMaster}",
+                [.. _writers.Keys.Select(d => ResourceRequest.Exclusive(ResourceKey.OfDomain(d)))], "the master moves once they end");
             CheckLease();
             var to = _writers.TryGetValue(newMaster, out var writer)
                 ? writer
@@ -385,6 +400,16 @@ public sealed partial class SpmRole : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Claims <paramref name="requests"/> at once for a transition, or refuses with TASK_RUNNING
+    /// naming the task in the way (tasks claim their domains shared, and queued tasks count).
+    /// </summary>
+    private ResourceClaim ClaimOrRefuse(string owner, IReadOnlyList<ResourceRequest> requests, string advice)
+    {
+        return Resources.TryClaim(owner, requests, out string? blocker)
+            ?? throw new SanpoolException(PoolErrors.TaskRunning, $"pool {_host.Options.Pool}: {blocker}; {advice}", true);
+    }
+
     /// <summary>Once a second: is our lease still good? If not, drop the role without writing.</summary>
     private async Task WatchAsync(CancellationToken stop)
     {
@@ -405,14 +430,32 @@ public sealed partial class SpmRole : IAsyncDisposable
         }
     }
 
-    /// <summary>The role is gone: cancel everything, write nothing, and let the leases expire.</summary>
+    /// <summary>
+    /// The role is gone: cancel everything at once, write nothing, and let the leases expire.
+    /// The tasks are stopped (or the process fenced) and the writers closed under the
+    /// transition lock, so no attach, detach or start interleaves with the teardown; a
+    /// transition that holds the lock now sees the lost token and fails its next lease check.
+    /// </summary>
     private async Task LoseAsync(string why)
     {
+        var lost = _lost;
         _state = SpmState.Free;
-        await _lost.CancelAsync().ConfigureAwait(false);
+        await lost.CancelAsync().ConfigureAwait(false);
         LogSpmLost(_logger, _host.Options.Pool, _host.Options.HostId, Interlocked.Read(ref _lver), why);
-        await StopTasksOrFenceAsync().ConfigureAwait(false);
-        await CloseWritersAsync().ConfigureAwait(false);
+        await _transition.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // A start that got the lock first has already torn this term down (StartAsync).
+            if (_lost == lost)
+            {
+                await StopTasksOrFenceAsync().ConfigureAwait(false);
+                await CloseWritersAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _transition.Release();
+        }
     }
 
     /// <summary>
@@ -450,18 +493,21 @@ public sealed partial class SpmRole : IAsyncDisposable
         }
 
         var limit = _host.Lockspace?.Timeouts.KillGrace ?? TimeSpan.FromSeconds(10);
-        foreach (var writer in _writers.Values)
+        // Published empty first: from here on a task or an extension asking for a writer gets DOMAIN_NOT_IN_POOL or NOT_SPM, not a closing one.
+        var closing = _writers;
+        _writers = ImmutableDictionary<Guid, DomainWriter>.Empty;
+        foreach (var writer in closing.Values)
         {
             try
             {
-                var closing = writer.DisposeAsync().AsTask();
-                if (await Task.WhenAny(closing, Task.Delay(limit)).ConfigureAwait(false) != closing)
+                var disposing = writer.DisposeAsync().AsTask();
+                if (await Task.WhenAny(disposing, Task.Delay(limit)).ConfigureAwait(false) != disposing)
                 {
                     LogCloseFailed(_logger, _host.Options.Pool, writer.Domain, $"no answer within {limit.TotalSeconds:0} s; its SDM lease is left to expire");
                     continue;
                 }
 
-                await closing.ConfigureAwait(false);
+                await disposing.ConfigureAwait(false);
             }
             catch (Exception e) when (e is SanpoolException or IOException)
             {
@@ -469,7 +515,6 @@ public sealed partial class SpmRole : IAsyncDisposable
             }
         }
 
-        _writers.Clear();
     }
 
     public async ValueTask DisposeAsync()

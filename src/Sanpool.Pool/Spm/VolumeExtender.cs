@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Pool.Resources;
 using Sanpool.Storage;
 using Sanpool.Storage.Lvm;
 using Sanpool.Storage.Metadata;
@@ -19,6 +20,12 @@ namespace Sanpool.Pool.Spm;
 /// (capacity x 1.1, whole extents): a volume at its maximum is answered with its size.</item>
 /// <item>Only the SPM's writer of the domain extends, so the SDM lease is checked before the
 /// LV changes (the store's write fence).</item>
+/// <item>An extension claims the volume's image shared from the SPM's
+/// <see cref="ResourceManager"/>, as the structural tasks claim theirs, and looks the volume up
+/// again once it holds it: a snapshot that makes the leaf INTERNAL, a merge or a delete of it
+/// takes the image exclusively, so it runs wholly before or wholly after the extension, and
+/// the extension never grows a volume that a task has just removed or replaced. Extensions of
+/// one image share the claim, and a copy (which reads its source shared) does not hold them up.</item>
 /// <item>A VG without room answers 0 (failure) and remembers the request as waiting; after
 /// the domain gets a new LUN the mailbox hands the failed requests back (RetryFailed), and
 /// the waiting ones are extended then.</item>
@@ -57,8 +64,19 @@ public sealed partial class VolumeExtender
         {
             var writer = await _role.WriterAsync(domain, cancellationToken).ConfigureAwait(false);
             var store = writer.Store;
-            var stored = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.Volume == volume && !v.Removing)
-                         ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {volume} in domain {domain}");
+            var stored = await FindAsync(store, domain, volume, cancellationToken).ConfigureAwait(false);
+            using var claim = _role.Resources.Claim($"extension of volume {volume} for host {hostId}",
+                [ResourceRequest.Shared(ResourceKey.OfDomain(domain)), ResourceRequest.Shared(ResourceKey.OfImage(domain, stored.Image))]);
+            if (!claim.IsGranted)
+            {
+                LogWaiting(_logger, hostId, domain, volume, claim.WaitingFor ?? "its turn");
+                await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // What the task before us did is on storage now: a removed volume is not extended.
+                stored = await FindAsync(store, domain, volume, cancellationToken).ConfigureAwait(false);
+            }
+
+            writer = await _role.WriterAsync(domain, cancellationToken).ConfigureAwait(false);
+            store = writer.Store;
             long maximum = await MaximumAsync(store, stored, cancellationToken).ConfigureAwait(false);
             long target = Math.Min(checked(sizeMiB * MiB), maximum);
             if (stored.Size >= target)
@@ -94,6 +112,10 @@ public sealed partial class VolumeExtender
         }
     }
 
+    private static async Task<StoredVolume> FindAsync(IVolumeStore store, Guid domain, Guid volume, CancellationToken cancellationToken) =>
+        (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.Volume == volume && !v.Removing)
+        ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {volume} in domain {domain}");
+
     /// <summary>Forgets what it knew of the domains (a new SPM term starts clean).</summary>
     public void Reset()
     {
@@ -116,6 +138,9 @@ public sealed partial class VolumeExtender
 
         return maximum;
     }
+
+    [LoggerMessage(EventId = 864, Level = LogLevel.Information, Message = "SPM: extension of volume {Volume} of domain {Domain} for host {HostId} waits for {Waiting}")]
+    private static partial void LogWaiting(ILogger logger, int hostId, Guid domain, Guid volume, string waiting);
 
     [LoggerMessage(EventId = 852, Level = LogLevel.Information, Message = "SPM: extended volume {Volume} of domain {Domain} for host {HostId}: {FromMiB} -> {ToMiB} MiB (asked {AskedMiB} MiB) in {Ms:F0} ms")]
     private static partial void LogExtended(ILogger logger, int hostId, Guid domain, Guid volume, long fromMiB, long toMiB, long askedMiB, double ms);

@@ -27,6 +27,12 @@ public sealed record TaskRecord
 
     public TaskState State { get; init; } = TaskState.Queued;
 
+    /// <summary>
+    /// While Queued: what it waits for ("image I of domain D, held by task T"), read live from
+    /// the SPM's resource manager; the stored copy keeps what it waited for when submitted.
+    /// </summary>
+    public string? Waiting { get; init; }
+
     /// <summary>0 to 100.</summary>
     public double Progress { get; init; }
 
@@ -35,6 +41,13 @@ public sealed record TaskRecord
 
     /// <summary>The error's name, code and message, once failed or recovered.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The stable code of the error that failed it (e.g. -712), its name (IMAGE_BUSY), and whether trying again may succeed.</summary>
+    public int? ErrorCode { get; init; }
+
+    public string? ErrorName { get; init; }
+
+    public bool? Transient { get; init; }
 
     /// <summary>The host id of the SPM that ran it, and the SDM lease version it held.</summary>
     public int Host { get; init; }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sanpool.BlockIO;
 using Sanpool.Core;
+using Sanpool.Pool.Resources;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Operations;
 using Sanpool.Storage.Volumes;
@@ -15,6 +16,13 @@ namespace Sanpool.Pool.Tasks;
 /// the SPM dies, the next SPM's writers recover the journal entries, and <see cref="LoadAsync"/>
 /// settles each task from what recovery did to its entry (matched by <see cref="TaskScope"/>):
 /// rolled back -> Recovered, finished -> Finished. Finished tasks keep their result until cleared.
+/// <para>
+/// Shared by the API's request threads, the tasks themselves and the role's transitions:
+/// <see cref="_running"/> and <see cref="_claims"/> are concurrent maps; the task records
+/// (<see cref="TaskStore"/>) change only through <see cref="UpdateAsync"/> and
+/// <see cref="SaveAsync"/>, under <see cref="_writes"/>, so an update is always applied to the
+/// newest record (a late progress report cannot turn a Finished task back to Running).
+/// </para>
 /// </summary>
 public sealed partial class TaskRunner
 {
@@ -22,6 +30,7 @@ public sealed partial class TaskRunner
     private readonly SpmRole _role;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly ConcurrentDictionary<Guid, ResourceClaim> _claims = new();
     private readonly SemaphoreSlim _writes = new(1, 1);
     private TaskStore? _store;
     private IBlockDevice? _device;
@@ -63,15 +72,32 @@ public sealed partial class TaskRunner
 
         string what = recovered.Count > 0
             ? string.Join("; ", recovered.Select(r => r.What))
-            : "no journal entry was left: its operation had not begun, or had already ended (see dump-volume-chains)";
-        return task with { State = TaskState.Recovered, Updated = now, Error = $"interrupted when its SPM was lost; {what} ({by})" };
+            : task.State == TaskState.Queued
+                ? $"it was still queued ({task.Waiting ?? "waiting for its resources"}) and had changed nothing"
+                : "no journal entry was left: its operation had not begun, or had already ended (see dump-volume-chains)";
+        return task with
+        {
+            State = TaskState.Recovered,
+            Updated = now,
+            Waiting = null,
+            Error = $"interrupted when its SPM was lost; {what} ({by})",
+            ErrorCode = PoolErrors.SpmLeaseLost.Value,
+            ErrorName = PoolErrors.SpmLeaseLost.Name,
+            Transient = true,
+        };
     }
 
     /// <summary>Every task the pool keeps (running, finished, not yet cleared).</summary>
-    public IReadOnlyList<TaskRecord> List() => _store?.All ?? [];
+    public IReadOnlyList<TaskRecord> List() => [.. (_store?.All ?? []).Select(WithWaiting)];
 
     public TaskRecord Get(Guid id) =>
-        _store?.Find(id) ?? throw new SanpoolException(PoolErrors.TaskNotFound, $"no task {id} in pool {_role.Host.Options.Pool}");
+        WithWaiting(_store?.Find(id) ?? throw new SanpoolException(PoolErrors.TaskNotFound, $"no task {id} in pool {_role.Host.Options.Pool}"));
+
+    /// <summary>A queued task's record with what it waits for now (the holder of an image changes as tasks end).</summary>
+    private TaskRecord WithWaiting(TaskRecord task) =>
+        task.State == TaskState.Queued && _claims.TryGetValue(task.Id, out var claim) && claim.WaitingFor is { } waiting
+            ? task with { Waiting = waiting }
+            : task;
 
     /// <summary>Forgets a finished, failed or recovered task.</summary>
     public async Task ClearAsync(Guid id, CancellationToken cancellationToken)
@@ -94,63 +120,111 @@ public sealed partial class TaskRunner
         }
     }
 
-    /// <summary>Saves a new task Running and runs <paramref name="body"/> in the background; returns at once.</summary>
-    public async Task<TaskRecord> SubmitAsync(string verb, Dictionary<string, string> args, Func<TaskContext, Task<string>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims <paramref name="resources"/> (<see cref="ResourceManager"/>), saves the new task,
+    /// and runs <paramref name="body"/> in the background once the claim is granted; returns at
+    /// once. A task whose claim must wait is saved Queued, and its status says what it waits
+    /// for; with <paramref name="wait"/> false it is refused instead (IMAGE_BUSY naming the
+    /// holder) and no task is made. Claims queue in the order of the calls, so two tasks on one
+    /// image run in submission order.
+    /// </summary>
+    public async Task<TaskRecord> SubmitAsync(string verb, Dictionary<string, string> args, IReadOnlyList<ResourceRequest> resources, bool wait,
+        Func<TaskContext, Task<string>> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         await _role.RequireSpmAsync(cancellationToken).ConfigureAwait(false);
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var task = new TaskRecord
-        {
-            Id = Guid.NewGuid(),
-            Verb = verb,
-            Args = args,
-            State = TaskState.Running,
-            Host = _role.Host.Options.HostId,
-            Lver = (await _role.StatusAsync(cancellationToken).ConfigureAwait(false)).Lver,
-            Created = now,
-            Updated = now,
-        };
-        await SaveAsync(task, cancellationToken).ConfigureAwait(false);
+        var id = Guid.NewGuid();
+        string owner = $"task {id} ({verb})";
+        var claim = wait
+            ? _role.Resources.Claim(owner, resources)
+            : _role.Resources.TryClaim(owner, resources, out string? blocker)
+              ?? throw new SanpoolException(PoolErrors.ImageBusy, $"{verb} not started (wait: false): {blocker}", isTransient: true);
         var lost = _role.Lost;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _running[task.Id] = Task.Run(async () =>
+        TaskRecord task;
+        try
+        {
+            long now = Now();
+            task = new TaskRecord
+            {
+                Id = id,
+                Verb = verb,
+                Args = args,
+                State = claim.IsGranted ? TaskState.Running : TaskState.Queued,
+                Waiting = claim.WaitingFor,
+                Host = _role.Host.Options.HostId,
+                Lver = (await _role.StatusAsync(cancellationToken).ConfigureAwait(false)).Lver,
+                Created = now,
+                Updated = now,
+            };
+            _claims[id] = claim;
+            await SaveAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _claims.TryRemove(id, out _);
+            claim.Dispose();
+            throw;
+        }
+
+        _running[id] = Task.Run(async () =>
         {
             await started.Task.ConfigureAwait(false);
-            await RunAsync(task, body, lost).ConfigureAwait(false);
+            await RunAsync(task, claim, body, lost).ConfigureAwait(false);
         }, CancellationToken.None);
         started.SetResult();
-        return task;
+        return WithWaiting(task);
     }
 
-    private async Task RunAsync(TaskRecord task, Func<TaskContext, Task<string>> body, CancellationToken lost)
+    private async Task RunAsync(TaskRecord task, ResourceClaim claim, Func<TaskContext, Task<string>> body, CancellationToken lost)
     {
         var pool = _role.Host.Options.Pool;
-        LogTaskStarted(_logger, pool, task.Id, task.Verb, _role.Host.Options.HostId);
         var progress = new ProgressSaver(this, task, lost);
         try
         {
-            using (TaskScope.Enter(task.Id))
+            using (claim)
             {
-                string result = await body(new TaskContext(task.Id, progress.Report, lost)).ConfigureAwait(false);
-                await SaveAsync(Get(task.Id) with { State = TaskState.Finished, Progress = 100, Result = result, Updated = Now() }, lost).ConfigureAwait(false);
-                LogTaskEnded(_logger, pool, task.Id, task.Verb, TaskState.Finished, result);
+                if (!claim.IsGranted)
+                {
+                    LogTaskQueued(_logger, pool, task.Id, task.Verb, claim.WaitingFor ?? "its turn");
+                    await claim.WaitAsync(lost).ConfigureAwait(false);
+                    await UpdateAsync(task.Id, t => t with { State = TaskState.Running, Waiting = null, Updated = Now() }, lost).ConfigureAwait(false);
+                }
+
+                _claims.TryRemove(task.Id, out _);
+                LogTaskStarted(_logger, pool, task.Id, task.Verb, _role.Host.Options.HostId, string.Join(", ", claim.Requests));
+                using (TaskScope.Enter(task.Id))
+                {
+                    string result = await body(new TaskContext(task.Id, progress.Report, lost)).ConfigureAwait(false);
+                    await UpdateAsync(task.Id, t => t with { State = TaskState.Finished, Progress = 100, Result = result, Updated = Now() }, lost).ConfigureAwait(false);
+                    LogTaskEnded(_logger, pool, task.Id, task.Verb, TaskState.Finished, result);
+                }
             }
         }
         catch (Exception e) when (!lost.IsCancellationRequested)
         {
             // Any error ends the task Failed: one that escaped here would leave it Running for good.
             string error = e is SanpoolException s ? s.OneLine : $"{e.GetType().Name}: {e.Message}";
-            await SaveAsync(Get(task.Id) with { State = TaskState.Failed, Error = error, Updated = Now() }, CancellationToken.None).ConfigureAwait(false);
+            var code = e is SanpoolException se ? se.Code : (ErrorCode?)null;
+            await UpdateAsync(task.Id, t => t with
+            {
+                State = TaskState.Failed,
+                Error = error,
+                ErrorCode = code?.Value,
+                ErrorName = code?.Name,
+                Transient = e is SanpoolException { IsTransient: true } ? true : null,
+                Updated = Now(),
+            }, CancellationToken.None).ConfigureAwait(false);
             LogTaskEnded(_logger, pool, task.Id, task.Verb, TaskState.Failed, error);
         }
         catch (Exception e) when (lost.IsCancellationRequested)
         {
-            // The role is gone: the record stays Running on storage for the next SPM to settle.
+            // The role is gone: the record stays Running (or Queued) on storage for the next SPM to settle.
             LogTaskAbandoned(_logger, pool, task.Id, task.Verb, e.Message);
         }
         finally
         {
+            _claims.TryRemove(task.Id, out _);
             _running.TryRemove(task.Id, out _);
         }
     }
@@ -171,6 +245,27 @@ public sealed partial class TaskRunner
         }
 
         return Get(id);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the newest record of <paramref name="id"/> and saves
+    /// it, under the write lock; a change that returns null writes nothing.
+    /// </summary>
+    private async Task UpdateAsync(Guid id, Func<TaskRecord, TaskRecord?> change, CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_store?.Find(id) is { } current && change(current) is { } changed)
+            {
+                _role.CheckLease();
+                await _store.SaveAsync(changed, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     private async Task SaveAsync(TaskRecord task, CancellationToken cancellationToken)
@@ -212,10 +307,9 @@ public sealed partial class TaskRunner
         {
             try
             {
-                if (runner.Get(task.Id) is { State: TaskState.Running } current)
-                {
-                    await runner.SaveAsync(current with { Progress = Math.Round(percent, 1), Updated = Now() }, lost).ConfigureAwait(false);
-                }
+                await runner.UpdateAsync(task.Id, current => current.State == TaskState.Running
+                    ? current with { Progress = Math.Round(percent, 1), Updated = Now() }
+                    : null, lost).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SanpoolException or OperationCanceledException)
             {
@@ -228,8 +322,11 @@ public sealed partial class TaskRunner
         }
     }
 
-    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "pool {Pool}: task {Task} ({Verb}) started on SPM host {HostId}")]
-    private static partial void LogTaskStarted(ILogger logger, Guid pool, Guid task, string verb, int hostId);
+    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "pool {Pool}: task {Task} ({Verb}) started on SPM host {HostId}, holding {Resources}")]
+    private static partial void LogTaskStarted(ILogger logger, Guid pool, Guid task, string verb, int hostId, string resources);
+
+    [LoggerMessage(EventId = 724, Level = LogLevel.Information, Message = "pool {Pool}: task {Task} ({Verb}) queued: waiting for {Waiting}")]
+    private static partial void LogTaskQueued(ILogger logger, Guid pool, Guid task, string verb, string waiting);
 
     [LoggerMessage(EventId = 721, Level = LogLevel.Information, Message = "pool {Pool}: task {Task} ({Verb}) {State}: {What}")]
     private static partial void LogTaskEnded(ILogger logger, Guid pool, Guid task, string verb, TaskState state, string what);

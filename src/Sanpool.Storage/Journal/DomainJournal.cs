@@ -6,7 +6,9 @@ namespace Sanpool.Storage.Journal;
 /// <summary>
 /// The journal of one domain: entries in the slots of the master area's journal
 /// (<see cref="MasterArea.Journal"/>). Only the domain's writer (the holder of its SPM lease)
-/// uses it, so there is no locking here.
+/// uses it. Its operations run at once, each in a slot of its own that the writer allocates
+/// (<see cref="JournalSlots"/>); each slot is written by its one operation only, so the writes
+/// need no lock here.
 /// </summary>
 public sealed class DomainJournal
 {
@@ -33,21 +35,8 @@ public sealed class DomainJournal
         return (new DomainJournal(area), pending);
     }
 
-    /// <summary>Writes <paramref name="entry"/> into a free slot and returns the slot.</summary>
-    public async Task<int> BeginAsync(JournalEntry entry, IReadOnlyCollection<int> busy, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(busy);
-        for (int slot = 0; slot < _area.Layout.Slots; slot++)
-        {
-            if (!busy.Contains(slot))
-            {
-                await UpdateAsync(slot, entry, cancellationToken).ConfigureAwait(false);
-                return slot;
-            }
-        }
-
-        throw new SanpoolException(StorageErrors.DomainBusy, $"all {_area.Layout.Slots} journal slots are in use");
-    }
+    /// <summary>How many slots the journal has.</summary>
+    public int Slots => _area.Layout.Slots;
 
     public Task UpdateAsync(int slot, JournalEntry entry, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ public static class Recovery
         }
 
         await writer.Journal.EndAsync(slot, cancellationToken).ConfigureAwait(false);
-        writer.Release(slot);
+        writer.Release(slot, entry);
         return what;
     }
 

@@ -40,7 +40,17 @@ public sealed class BlockVolumeStore : IVolumeStore
     private readonly string _runDirectory;
     private readonly LvDataPathMode _dataPath;
     private readonly SemaphoreSlim _changes = new(1, 1);
-    private LvmView? _view;
+
+    /// <summary>
+    /// Metadata slots this store has handed to new volumes, guarded by its own lock: a slot
+    /// counts as used from the moment it is chosen, before the lvcreate that tags it lands, so
+    /// two allocations running at once never pick one slot. Freed when the volume is removed
+    /// (or its creation fails), forgotten on <see cref="Refresh"/>, when the LVs' tags are read
+    /// afresh anyway.
+    /// </summary>
+    private readonly HashSet<int> _claimedSlots = [];
+    private readonly Lock _slotLock = new();
+    private volatile LvmView? _view;
     private VolumeGroup? _openedVg;
     private LvBlockDevice? _metadata;
 
@@ -97,6 +107,10 @@ public sealed class BlockVolumeStore : IVolumeStore
     {
         _view = null;
         _openedVg = null;
+        lock (_slotLock)
+        {
+            _claimedSlots.Clear();
+        }
     }
 
     public async Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken)
@@ -182,18 +196,34 @@ public sealed class BlockVolumeStore : IVolumeStore
         Fenced();
         ArgumentNullException.ThrowIfNull(allocation);
         var view = await ViewAsync(cancellationToken).ConfigureAwait(false);
-        var used = view.Lvs.Values.Select(l => SlotOf(l.Tags)).OfType<int>();
-        int slot = MetadataSlots.FirstFree(used);
         var md = allocation.Metadata;
         string name = allocation.Volume.ToString();
-
         long size = Round(Math.Max(allocation.StorageSize, 1));
         CheckRoom(view, allocation, size);
+        int slot;
+        lock (_slotLock)
+        {
+            slot = MetadataSlots.FirstFree(view.Lvs.Values.Select(l => SlotOf(l.Tags)).OfType<int>().Concat(_claimedSlots));
+            _claimedSlots.Add(slot);
+        }
 
         // One lvcreate carries every tag, so the LV never exists without its image, parent and slot.
         string[] tags = [ImageTag + md.Image, ParentTag + md.Parent, SlotTag + slot.ToString(CultureInfo.InvariantCulture), InitializingTag];
-        await ChangeAsync(() => _lvm.LvCreateAsync(_vg, name, size, tags, cancellationToken: cancellationToken),
-            view => ReadLvAsync(view, name, cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            await ChangeAsync(() => _lvm.LvCreateAsync(_vg, name, size, tags, cancellationToken: cancellationToken),
+                view => ReadLvAsync(view, name, cancellationToken)).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_slotLock)
+            {
+                _claimedSlots.Remove(slot);
+            }
+
+            throw;
+        }
+
         await WriteSlotAsync(slot, md.ToBytes(), cancellationToken).ConfigureAwait(false);
         await using (var leases = await OpenLvAsync(BlockDomainLayout.LeasesLv, false, cancellationToken).ConfigureAwait(false))
         {
@@ -263,6 +293,13 @@ public sealed class BlockVolumeStore : IVolumeStore
             view.Lvs.TryRemove(volume.ToString(), out _);
             return Task.CompletedTask;
         }).ConfigureAwait(false);
+        if (SlotOf(lv.Tags) is { } freed)
+        {
+            lock (_slotLock)
+            {
+                _claimedSlots.Remove(freed);
+            }
+        }
     }
 
     public Task LinkTemplateAsync(StoredVolume template, Guid image, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -572,21 +609,38 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     private async Task<LvmView> ViewAsync(CancellationToken cancellationToken)
     {
-        if (_view is null)
+        if (_view is { } cached)
         {
-            // The first look uses the vgs report that opened the domain, moments ago.
-            var vg = _openedVg ?? (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
-            _openedVg = null;
-            // pvs and lvs are independent reports (LVM lets readers share the VG lock): run both at once.
-            var pvsRun = _lvm.PvsAsync(cancellationToken);
-            var lvsRun = _lvm.LvsAsync(_vg, cancellationToken: cancellationToken);
-            await Task.WhenAll(pvsRun, lvsRun).ConfigureAwait(false);
-            var pvs = (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
-            var lvs = await lvsRun.ConfigureAwait(false);
-            _view = new LvmView(vg.ExtentSize, pvs, new ConcurrentDictionary<string, LogicalVolume>(lvs.Select(l => KeyValuePair.Create(l.Name, l)), StringComparer.Ordinal));
+            return cached;
         }
 
-        return _view;
+        // Read under the change lock: a report read while a change lands, and published after
+        // it, would lack that change (an LV just created, its slot tag with it).
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _view ?? await ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    private async Task<LvmView> ReadViewAsync(CancellationToken cancellationToken)
+    {
+        // The first look uses the vgs report that opened the domain, moments ago.
+        var vg = _openedVg ?? (await _lvm.VgsAsync(_vg, cancellationToken).ConfigureAwait(false)).Single();
+        _openedVg = null;
+        // pvs and lvs are independent reports (LVM lets readers share the VG lock): run both at once.
+        var pvsRun = _lvm.PvsAsync(cancellationToken);
+        var lvsRun = _lvm.LvsAsync(_vg, cancellationToken: cancellationToken);
+        await Task.WhenAll(pvsRun, lvsRun).ConfigureAwait(false);
+        var pvs = (await pvsRun.ConfigureAwait(false)).Where(p => p.VgName == _vg).ToList();
+        var lvs = await lvsRun.ConfigureAwait(false);
+        var view = new LvmView(vg.ExtentSize, pvs, new ConcurrentDictionary<string, LogicalVolume>(lvs.Select(l => KeyValuePair.Create(l.Name, l)), StringComparer.Ordinal));
+        _view = view;
+        return view;
     }
 
     private static long Round(long bytes) => (bytes + BlockDomainLayout.ExtentSize - 1) / BlockDomainLayout.ExtentSize * BlockDomainLayout.ExtentSize;

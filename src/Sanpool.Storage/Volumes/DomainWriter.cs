@@ -23,7 +23,6 @@ namespace Sanpool.Storage.Volumes;
 /// </summary>
 public sealed partial class DomainWriter : IAsyncDisposable
 {
-    private readonly HashSet<int> _busySlots = [];
     private HostWriterLock? _lock;
     private Lockspace? _lockspace;
     private HeldResource? _sdm;
@@ -55,6 +54,9 @@ public sealed partial class DomainWriter : IAsyncDisposable
     public ulong LeaseVersion => _sdm?.Lver ?? 0;
 
     internal DomainJournal Journal { get; private set; } = null!;
+
+    /// <summary>The journal's slots taken by live operations (recovered ones first, then every operation begun).</summary>
+    public JournalSlots Slots { get; private set; } = null!;
 
     /// <summary>What recovery did on open: one per interrupted operation.</summary>
     public IReadOnlyList<RecoveredOperation> Recovered { get; private set; } = [];
@@ -109,6 +111,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
         var (journal, pending) = await DomainJournal.OpenAsync(
             _journalDevice = await Store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);
         Journal = journal;
+        Slots = new JournalSlots(journal.Slots, pending.Select(p => p.Slot));
         return pending;
     }
 
@@ -126,18 +129,67 @@ public sealed partial class DomainWriter : IAsyncDisposable
         Recovered = done;
     }
 
-    /// <summary>Writes <paramref name="entry"/> to the journal: nothing of the operation may happen before this returns.</summary>
+    /// <summary>
+    /// Writes <paramref name="entry"/> into a journal slot of its own (waiting for one if all are
+    /// in use): nothing of the operation may happen before this returns.
+    /// </summary>
     public async Task<OperationJournal> BeginAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         CheckLease();
-        int slot = await Journal.BeginAsync(entry, _busySlots, cancellationToken).ConfigureAwait(false);
-        _busySlots.Add(slot);
+        int slot = await Slots.TakeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            CheckLease();
+            await Journal.UpdateAsync(slot, entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whatever part of the entry reached the slot, the operation did nothing yet: the
+            // slot stays taken only if the write may have landed and we can no longer empty it.
+            if (!await TryEmptyAsync(slot).ConfigureAwait(false))
+            {
+                throw;
+            }
+
+            Slots.Free(slot);
+            throw;
+        }
+
+        LogSlotTaken(Logger, Domain, entry.Operation, entry.Id, entry.Task?.ToString() ?? "none", slot);
         return new OperationJournal(this, slot, entry);
     }
 
-    internal void Resume(int slot) => _busySlots.Add(slot);
+    private async Task<bool> TryEmptyAsync(int slot)
+    {
+        try
+        {
+            CheckLease();
+            await Journal.EndAsync(slot, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is SanpoolException or IOException)
+        {
+            return false;
+        }
+    }
 
-    internal void Release(int slot) => _busySlots.Remove(slot);
+    /// <summary>Recovery works on a slot an earlier writer left (taken since open).</summary>
+    internal void Resume(int slot)
+    {
+        if (!Slots.IsTaken(slot))
+        {
+            throw new InvalidOperationException($"journal slot {slot} of domain {Domain} is not one recovery found");
+        }
+    }
+
+    /// <summary>The slot is empty on storage again: another operation may have it.</summary>
+    internal void Release(int slot, JournalEntry entry)
+    {
+        // Logged before the slot is free: the next "took" of this slot always follows it in the log.
+        LogSlotFreed(Logger, Domain, entry.Operation, entry.Id, entry.Task?.ToString() ?? "none", slot);
+        Slots.Free(slot);
+    }
 
     /// <summary>Throws if our lockspace failed: a writer whose lease may be gone must stop writing.</summary>
     public void CheckLease()
@@ -192,6 +244,12 @@ public sealed partial class DomainWriter : IAsyncDisposable
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "domain {Domain}: writer open as host {HostId} ({HostName}), SPM lease lver {Lver}")]
     private static partial void LogWriterOpen(ILogger logger, Guid domain, int hostId, string hostName, ulong lver);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "domain {Domain}: {Operation} {Id} (task {Task}) took journal slot {Slot}")]
+    private static partial void LogSlotTaken(ILogger logger, Guid domain, string operation, Guid id, string task, int slot);
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "domain {Domain}: {Operation} {Id} (task {Task}) freed journal slot {Slot}")]
+    private static partial void LogSlotFreed(ILogger logger, Guid domain, string operation, Guid id, string task, int slot);
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "domain {Domain}: recovered interrupted {Operation} {Id}: {What}")]
     private static partial void LogRecovered(ILogger logger, Guid domain, string operation, Guid id, string what);

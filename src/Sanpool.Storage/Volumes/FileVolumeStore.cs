@@ -89,20 +89,46 @@ public sealed class FileVolumeStore : IVolumeStore
                 continue;
             }
 
-            foreach (var file in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
+            // The SPM runs tasks on other images while this one lists: a file or a whole image
+            // directory removed since it was named is simply not there any more.
+            try
             {
-                if (Guid.TryParse(Path.GetFileName(file), out var volume) && !IsTemplateLink(file, image))
+                foreach (var file in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
                 {
-                    found.Add(new StoredVolume(image, volume, new FileInfo(file).Length, FileStat.AllocatedBytes(file))
+                    if (Guid.TryParse(Path.GetFileName(file), out var volume) && ListedVolume(file, image, volume, removing) is { } stored)
                     {
-                        Removing = removing,
-                        Initializing = File.Exists(file + InitializingSuffix),
-                    });
+                        found.Add(stored);
+                    }
                 }
+            }
+            catch (DirectoryNotFoundException)
+            {
             }
         }
 
         return Task.FromResult<IReadOnlyList<StoredVolume>>(found);
+    }
+
+    /// <summary>The volume file as it is now; null if it was removed since its directory was listed.</summary>
+    private StoredVolume? ListedVolume(string file, Guid image, Guid volume, bool removing)
+    {
+        try
+        {
+            if (IsTemplateLink(file, image))
+            {
+                return null;
+            }
+
+            return new StoredVolume(image, volume, new FileInfo(file).Length, FileStat.AllocatedBytes(file))
+            {
+                Removing = removing,
+                Initializing = File.Exists(file + InitializingSuffix),
+            };
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     public async Task<VolumeMetadata> ReadMetadataAsync(StoredVolume volume, CancellationToken cancellationToken)
@@ -113,7 +139,17 @@ public sealed class FileVolumeStore : IVolumeStore
             throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {volume}: no metadata file {path}");
         }
 
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Removed by a task on another image since it was listed.
+            throw new SanpoolException(StorageErrors.MetadataInvalid, $"volume {volume}: no metadata file {path}", false, e);
+        }
+
         return VolumeMetadata.Parse(bytes, path);
     }
 

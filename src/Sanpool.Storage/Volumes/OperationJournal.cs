@@ -39,6 +39,6 @@ public sealed class OperationJournal
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         await _writer.Journal.EndAsync(Slot, cancellationToken).ConfigureAwait(false);
-        _writer.Release(Slot);
+        _writer.Release(Slot, Entry);
     }
 }
