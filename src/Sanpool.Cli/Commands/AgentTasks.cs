@@ -50,8 +50,17 @@ internal static class AgentTasks
         var progress = new Progress($"{Text(record, "verb") ?? "task"} {id}");
         try
         {
+            string? waiting = null;
             while (!IsDone(record))
             {
+                if (Text(record, "waiting") is { } now && now != waiting)
+                {
+                    // Queued behind another task on its image: say for what, once per change.
+                    progress.Stop();
+                    await Console.Error.WriteLineAsync($"task {id} is queued: waiting for {now}").ConfigureAwait(false);
+                }
+
+                waiting = Text(record, "waiting");
                 progress.Report(Percent(record));
                 await Task.Delay(PollEvery, ct).ConfigureAwait(false);
                 record = await StatusAsync(client, id, ct).ConfigureAwait(false);

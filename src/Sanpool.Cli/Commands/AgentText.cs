@@ -77,6 +77,7 @@ internal static class AgentText
             lines.Add(("args", string.Join(" ", args.Select(a => $"{a.Key}={AgentTasks.Text(args, a.Key)}"))));
         }
 
+        Add(lines, o, "waiting", "waiting for");
         Add(lines, o, "result");
         Add(lines, o, "error");
         Add(lines, o, "host", "run by host");
@@ -89,7 +90,7 @@ internal static class AgentText
             }
         }
 
-        return Lines(lines, Rest(o, "id", "verb", "state", "progress", "args", "result", "error", "host", "lver", "created", "updated"));
+        return Lines(lines, Rest(o, "id", "verb", "state", "progress", "args", "waiting", "result", "error", "error_code", "error_name", "host", "lver", "created", "updated"));
     }
 
     /// <summary>Tasks as a table, oldest first: id, verb, state, progress, then the result or the error.</summary>
@@ -108,7 +109,7 @@ internal static class AgentText
                 AgentTasks.Text(t, "verb") ?? "",
                 AgentTasks.Text(t, "state") ?? "",
                 $"{AgentTasks.Percent(t):0}%",
-                AgentTasks.Text(t, "error") ?? AgentTasks.Text(t, "result") ?? "",
+                AgentTasks.Text(t, "error") ?? AgentTasks.Text(t, "result") ?? (AgentTasks.Text(t, "waiting") is { } w ? $"waiting for {w}" : ""),
             })
             .Prepend(["TASK", "VERB", "STATE", "DONE", "RESULT"])
             .ToList();

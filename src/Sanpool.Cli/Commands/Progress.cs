@@ -38,6 +38,7 @@ internal sealed class Progress
         if (_tty && _lastPercent >= 0)
         {
             Console.Error.WriteLine();
+            _lastPercent = -1;
         }
     }
 
