@@ -24,6 +24,7 @@ public static class PoolAdmin
 
         foreach (var writer in members.Prepend(master))
         {
+            SameHostDead(master, writer);
             var md = await writer.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
             if (md[PoolMetadata.PoolUuidKey] is { Length: > 0 } other && other != pool.ToString())
             {
@@ -58,6 +59,7 @@ public static class PoolAdmin
             throw CommonErrors.Invalid($"domain {domain.Domain} is the pool's master already; attach another domain");
         }
 
+        SameHostDead(master, domain);
         var md = await master.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         var pool = PoolMetadata.From(md, master.Domain);
         var theirs = await domain.Store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
@@ -71,6 +73,21 @@ public static class PoolAdmin
         master.CheckLease();
         await master.Store.WriteDomainMetadataAsync(updated.ApplyTo(md), cancellationToken).ConfigureAwait(false);
         return updated;
+    }
+
+    /// <summary>
+    /// The pool's hosts judge each other dead by one rule: every domain of a pool has the
+    /// master's watchdog margin, or it cannot join (io_timeouts may differ, as on VDSM).
+    /// </summary>
+    private static void SameHostDead(DomainWriter master, DomainWriter domain)
+    {
+        var (ours, theirs) = (master.Store.Info, domain.Store.Info);
+        if (ours.WatchdogFireTimeout != theirs.WatchdogFireTimeout)
+        {
+            throw CommonErrors.Invalid(
+                $"domain {domain.Domain} has a watchdog margin of {theirs.WatchdogFireTimeout} s (host_dead {theirs.Timeouts.HostDead.TotalSeconds:0} s); " +
+                $"the pool's master {master.Domain} has {ours.WatchdogFireTimeout} s: every domain of a pool must use the same");
+        }
     }
 
     /// <summary>Takes a regular domain out of the pool: first off the master's list, then its own POOL_UUID cleared.</summary>

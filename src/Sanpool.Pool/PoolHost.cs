@@ -102,7 +102,7 @@ public sealed partial class PoolHost : IAsyncDisposable
             var lockspace = await Lockspace.JoinAsync(new LockspaceOptions(new LeaseDisk(ids, 0, store.Geometry, TimeSpan.FromSeconds(store.Info.IoTimeout)),
                 domain.ToString(), Options.HostId, Options.HostName)
             {
-                Timeouts = new LeaseTimeouts(store.Info.IoTimeout),
+                Timeouts = store.Info.Timeouts,
                 Logger = Logger,
             }, cancellationToken).ConfigureAwait(false);
             _lockspaces[domain] = (lockspace, ids);

@@ -9,6 +9,22 @@ public sealed class PoolAdminTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task A_domain_whose_watchdog_margin_differs_from_the_master_s_cannot_join_the_pool()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var extra = await pool.AddDomainAsync();
+        await DomainDefaults.SetWatchdogAsync(await pool.StoreAsync(extra), 8, None);
+        var master = await pool.WriterAsync(pool.Master);
+        var writer = await pool.WriterAsync(extra);
+        Assert.Equal(8, writer.Store.Info.WatchdogFireTimeout);
+
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => PoolAdmin.AttachAsync(master, writer, None));
+        Assert.Equal(CommonErrors.InvalidArgument, e.Code);
+        Assert.Contains($"domain {extra} has a watchdog margin of 8 s (host_dead 16 s)", e.Message, StringComparison.Ordinal);
+        Assert.Null((await writer.Store.ReadDomainMetadataAsync(None))["POOL_UUID"] is { Length: > 0 } p ? p : null);
+    }
+
+    [Fact]
     public async Task A_domain_attached_joins_the_masters_list_and_detached_leaves_it_with_its_pool_cleared()
     {
         await using var pool = await TestPool.CreateAsync();

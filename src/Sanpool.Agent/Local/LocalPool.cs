@@ -91,6 +91,13 @@ public sealed partial class LocalPool : IAsyncDisposable
             _luns.Add(lun);
             var uuid = Guid.NewGuid();
             await BlockDomain.CreateAsync([lun.Path], uuid, i == 0 ? "master" : $"data{i}", 512, Options.IoTimeout, cancellationToken).ConfigureAwait(false);
+            if (Options.WatchdogFireTimeout != Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout)
+            {
+                await using var store = await new DomainLocator([], [lun.Path]).OpenAsync(uuid, new QemuImg(), Path.Combine(Options.WorkDir, "admin"), cancellationToken)
+                    .ConfigureAwait(false);
+                await DomainDefaults.SetWatchdogAsync(store, Options.WatchdogFireTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
             domains.Add(uuid);
             LogDomainCreated(_logger, uuid, lun.Path, i == 0 ? "master" : "data");
         }

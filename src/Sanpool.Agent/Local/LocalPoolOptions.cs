@@ -16,6 +16,15 @@ public sealed record LocalPoolOptions
 
     public int IoTimeout { get; init; } = 1;
 
+    /// <summary>
+    /// The watchdog margin in host_dead that the pool's domains record (8 x io_timeout + this):
+    /// sanlock's 60 by default; tests lower it so a dead SPM's leases free in seconds.
+    /// </summary>
+    public int WatchdogFireTimeout { get; init; } = Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout;
+
+    /// <summary>How long after its last renewal a silent host of this pool is dead to the others.</summary>
+    public TimeSpan HostDead => new Sanpool.Leases.LeaseTimeouts(IoTimeout, WatchdogFireTimeout).HostDead;
+
     /// <summary>Each LUN's size; a block domain's special LVs take about 4.5 GiB. The files are sparse.</summary>
     public long LunSize { get; init; } = 8L << 30;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sanpool.Storage.Domains;
+using Sanpool.Storage.Volumes;
 
 namespace Sanpool.Cli.Commands;
 
@@ -31,16 +32,36 @@ public static class DomainCommands
         var sector = new Option<int>("--sector") { Description = "Sector size of its leases: 512 or 4096 (a block domain's must be its LUNs').", DefaultValueFactory = _ => 512 };
         var json = new Option<bool>("--json") { Description = "Print the domain as JSON instead of its UUID." };
         var ioTimeout = new Option<int>("--io-timeout") { Description = "The lockspace's io_timeout in seconds (IOOPTIMEOUTSEC); every lease delay derives from it.", DefaultValueFactory = _ => FileDomain.DefaultIoTimeout };
-        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, block, uuid, name, sector, json, ioTimeout };
+        var watchdog = new Option<int>("--watchdog-timeout")
+        {
+            Description = "The watchdog margin in host_dead (8 x io_timeout + this), in seconds: sanlock's 60 unless lowered for a test pool, " +
+                          "where a dead host's leases then free sooner. Every domain of a pool must have the same; the real sanlock always uses 60.",
+            DefaultValueFactory = _ => Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout,
+        };
+        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, block, uuid, name, sector, json, ioTimeout, watchdog };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetValue(uuid)) ?? Guid.NewGuid();
-            var info = (p.GetValue(file), p.GetValue(block)) switch
+            if (DomainDefaults.CheckWatchdog(p.GetValue(watchdog), p.GetValue(ioTimeout)) is { } why)
             {
-                ({ } dir, null) => await FileDomain.CreateAsync(Path.GetFullPath(dir), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
-                (null, { } devices) => await BlockDomain.CreateAsync(Devices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                throw new UsageException($"--watchdog-timeout {p.GetValue(watchdog)}: {why}");
+            }
+
+            var (info, locator) = (p.GetValue(file), p.GetValue(block)) switch
+            {
+                ({ } dir, null) => (await FileDomain.CreateAsync(Path.GetFullPath(dir), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                    new DomainLocator([Path.GetFullPath(dir)], [])),
+                (null, { } devices) => (await BlockDomain.CreateAsync(Devices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                    new DomainLocator([], Devices(devices, "--block"))),
                 _ => throw new UsageException("give exactly one of --file DIR and --block DEV[,DEV..]"),
             };
+            if (p.GetValue(watchdog) != Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout)
+            {
+                await using var store = await locator.OpenAsync(info.Uuid, new Sanpool.Storage.Qemu.QemuImg(), WriterOptions.DefaultRunDirectory, ct);
+                await DomainDefaults.SetWatchdogAsync(store, p.GetValue(watchdog), ct);
+                info = store.Info with { WatchdogFireTimeout = p.GetValue(watchdog) };
+            }
+
             Print(info, p.GetValue(json));
             return 0;
         });

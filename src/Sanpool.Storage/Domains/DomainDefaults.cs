@@ -15,6 +15,50 @@ public static class DomainDefaults
     /// <summary>sanlock's io_timeout for the domain's leases (IOOPTIMEOUTSEC).</summary>
     public const int IoTimeout = 10;
 
+    /// <summary>
+    /// Sanpool's key for the watchdog margin in host_dead (<see cref="DomainInfo.WatchdogFireTimeout"/>).
+    /// Absent on a domain made with sanlock's 60 s, so such a domain's keys are VDSM's own.
+    /// </summary>
+    public const string WatchdogKey = "WATCHDOGTIMEOUTSEC";
+
+    /// <summary>What a host's fencing adds to KillGrace: the SPM role's lease check runs once a second, and a kill takes a moment.</summary>
+    private const int FencingStepSeconds = 2;
+
+    /// <summary>
+    /// Records a watchdog margin shorter than sanlock's 60 s in a new domain's metadata (test
+    /// pools: host_dead at io_timeout 1 becomes 8 + <paramref name="seconds"/> instead of 68).
+    /// Only while no host uses the domain: every host must read the same value when it joins.
+    /// Hosts of such a domain cannot share it with the real sanlock, which always uses 60.
+    /// </summary>
+    public static async Task SetWatchdogAsync(Volumes.IVolumeStore store, int seconds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (CheckWatchdog(seconds, store.Info.IoTimeout) is { } why)
+        {
+            throw Core.CommonErrors.Invalid($"domain {store.Info.Uuid}: {why}");
+        }
+
+        var md = await store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        string? value = seconds == LeaseTimeouts.DefaultWatchdogFireTimeout ? null : seconds.ToString(CultureInfo.InvariantCulture);
+        await store.WriteDomainMetadataAsync(md.With(WatchdogKey, value), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Why <paramref name="seconds"/> cannot be a domain's watchdog margin at
+    /// <paramref name="ioTimeout"/>; null if it can. A host whose renewal fails kills its lease
+    /// holders from IdRenewalFail (8 io) and has them dead within KillGrace; host_dead
+    /// (8 io + margin) must come later, with two io_timeouts to spare.
+    /// </summary>
+    public static string? CheckWatchdog(int seconds, int ioTimeout)
+    {
+        int fencing = (int)new LeaseTimeouts(ioTimeout).KillGrace.TotalSeconds + FencingStepSeconds;
+        int least = fencing + (2 * ioTimeout);
+        return seconds < least || seconds > LeaseTimeouts.DefaultWatchdogFireTimeout
+            ? $"the watchdog margin must be {least}..{LeaseTimeouts.DefaultWatchdogFireTimeout} s at io_timeout {ioTimeout} " +
+              $"(fencing ends up to {fencing} s after renewal fails, and must end two io_timeouts before host_dead)"
+            : null;
+    }
+
     /// <summary>VDSM's limit on DESCRIPTION.</summary>
     public const int MaxDescription = 50;
 

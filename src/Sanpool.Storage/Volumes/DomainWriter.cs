@@ -89,7 +89,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
         _leases = await Store.OpenLeasesAsync(cancellationToken).ConfigureAwait(false);
         var lockspaceOptions = new LockspaceOptions(new LeaseDisk(_ids, 0, g, io), space, Options.HostId, Options.HostName)
         {
-            Timeouts = new LeaseTimeouts(Store.Info.IoTimeout),
+            Timeouts = Store.Info.Timeouts,
             Logger = Logger,
         };
         _lockspace = Options.Lockspace ?? await Lockspace.JoinAsync(lockspaceOptions, cancellationToken).ConfigureAwait(false);

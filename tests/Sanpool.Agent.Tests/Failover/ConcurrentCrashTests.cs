@@ -61,7 +61,7 @@ public sealed class ConcurrentCrashTests(ITestOutputHelper output)
 
         var crashed = Stopwatch.StartNew();
         pool.Start(1);
-        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverBound(pool.Options.IoTimeout, out _), [1], crashed);
+        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverBound(pool.Options, out _), [1], crashed);
         Assert.Equal(1, spm);
         probe.Say($"host 1 is SPM again {took.TotalSeconds:0.0} s after the kill");
 

@@ -26,13 +26,13 @@ public sealed class CrashTests(ITestOutputHelper output)
     [Fact]
     public async Task The_SPM_killed_in_a_snapshot_a_merge_and_a_copy_is_replaced_and_its_tasks_are_rolled_back_or_finished()
     {
-        await using var test = await TestPool.CreateAsync(output);
+        await using var test = await TestPool.CreateAsync(output, tune: TestPool.RealWatchdog);
         var pool = test.Pool;
         var probe = new PoolProbe(pool, output);
-        var bound = PoolProbe.TakeoverBound(pool.Options.IoTimeout, out var hostDead);
+        var bound = PoolProbe.TakeoverBound(pool.Options, out var hostDead);
         string d0 = pool.Domains[0].ToString();
         string d1 = pool.Domains[1].ToString();
-        var patience = PoolProbe.TakeoverPatience(pool.Options.IoTimeout);
+        var patience = PoolProbe.TakeoverPatience(pool.Options);
         var takeovers = new List<(string What, TimeSpan Took)>();
 
         // Host 1 first, alone: it is the SPM. The others join paused, so only the host a step unpauses contends.

@@ -25,10 +25,10 @@ public sealed class FreezeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_frozen_SPM_is_replaced_and_once_thawed_writes_nothing_idle_or_mid_copy()
     {
-        await using var test = await TestPool.CreateAsync(output);
+        await using var test = await TestPool.CreateAsync(output, tune: TestPool.RealWatchdog);
         var pool = test.Pool;
         var probe = new PoolProbe(pool, output);
-        var bound = PoolProbe.TakeoverBound(pool.Options.IoTimeout, out var hostDead);
+        var bound = PoolProbe.TakeoverBound(pool.Options, out var hostDead);
         var takeovers = new List<(string What, TimeSpan Took)>();
 
         pool.Start(1);
@@ -89,7 +89,7 @@ public sealed class FreezeTests(ITestOutputHelper output)
         pool.Signal(frozen, Signals.SIGSTOP);
         var clock = Stopwatch.StartNew();
         await probe.UnpauseAsync(next);
-        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options.IoTimeout), [next], clock);
+        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options), [next], clock);
         Assert.Equal(next, spm);
         probe.Say($"MEASURED failover after SIGSTOP of SPM host {frozen} ({when}): host {next} is SPM {took.TotalSeconds:0.0} s later " +
                   $"(host_dead {hostDead.TotalSeconds:0} s)");

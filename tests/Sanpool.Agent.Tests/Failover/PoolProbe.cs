@@ -319,10 +319,11 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
         }
     }
 
-    /// <summary>Lease-expiry bound for a takeover after the SPM stops renewing: host_dead (8 io + 60) plus an honest margin.</summary>
-    public static TimeSpan TakeoverBound(int ioTimeout, out TimeSpan hostDead)
+    /// <summary>Lease-expiry bound for a takeover after the SPM stops renewing: the pool's host_dead (8 io + watchdog margin) plus an honest margin.</summary>
+    public static TimeSpan TakeoverBound(LocalPoolOptions options, out TimeSpan hostDead)
     {
-        hostDead = TimeSpan.FromSeconds((8 * ioTimeout) + 60);
+        ArgumentNullException.ThrowIfNull(options);
+        hostDead = options.HostDead;
         // Election delay (<= ~3 s), lease acquire and recovery, and a machine shared with other test runs.
         return hostDead + TimeSpan.FromSeconds(25);
     }
@@ -331,7 +332,7 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
     /// How long a test waits for a takeover before giving up: well past <see cref="TakeoverBound"/>, so
     /// that a slow takeover is measured (and the scenario's other checks still run) before the bound fails it.
     /// </summary>
-    public static TimeSpan TakeoverPatience(int ioTimeout) => (2 * TakeoverBound(ioTimeout, out _)) + TimeSpan.FromSeconds(20);
+    public static TimeSpan TakeoverPatience(LocalPoolOptions options) => (2 * TakeoverBound(options, out _)) + TimeSpan.FromSeconds(20);
 
     /// <summary>Fails, listing them all, if any measured takeover exceeded the bound.</summary>
     public static void AssertWithinBound(IReadOnlyList<(string What, TimeSpan Took)> takeovers, TimeSpan bound)

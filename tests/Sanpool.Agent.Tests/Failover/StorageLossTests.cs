@@ -17,10 +17,10 @@ public sealed class StorageLossTests(ITestOutputHelper output)
     [Fact]
     public async Task An_SPM_whose_storage_hangs_and_fails_is_replaced_and_writes_nothing_when_it_comes_back()
     {
-        await using var test = await TestPool.CreateAsync(output, priority: h => h == 1 ? 10 : 3);
+        await using var test = await TestPool.CreateAsync(output, priority: h => h == 1 ? 10 : 3, tune: TestPool.RealWatchdog);
         var pool = test.Pool;
         var probe = new PoolProbe(pool, output);
-        var bound = PoolProbe.TakeoverBound(pool.Options.IoTimeout, out var hostDead);
+        var bound = PoolProbe.TakeoverBound(pool.Options, out var hostDead);
         var masterPath = await test.AddFaultyPathAsync(0);
         var dataPath = await test.AddFaultyPathAsync(1);
         pool.Configure(1, [masterPath.Device, dataPath.Device]);
@@ -37,7 +37,7 @@ public sealed class StorageLossTests(ITestOutputHelper output)
         var lost = Stopwatch.StartNew();
         using var hang = masterPath.Hang();
         using var fail = dataPath.Fail();
-        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options.IoTimeout), [2, 3], lost);
+        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options), [2, 3], lost);
         probe.Say($"MEASURED storage loss: host {spm} is SPM {took.TotalSeconds:0.0} s after host 1 lost its storage (host_dead {hostDead.TotalSeconds:0} s)");
         Assert.Equal(spm, (await pool.ReadPoolAsync(CancellationToken.None)).SpmId);
 

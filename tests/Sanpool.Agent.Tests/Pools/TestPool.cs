@@ -10,9 +10,21 @@ namespace Sanpool.Agent.Tests.Pools;
 /// A <see cref="LocalPool"/> for one test: block domains on loop devices, agents as real
 /// processes of the <c>sanpool</c> under test. Dispose stops the agents, detaches the loop
 /// devices, and copies every agent's log into the test's output.
+/// <para>
+/// Its domains record a short watchdog margin (<see cref="ShortWatchdog"/>): host_dead at
+/// io_timeout 1 is 16 s instead of sanlock's 68 s, so a test that waits for a dead SPM's leases
+/// waits seconds. One test per failure kind (CrashTests, FreezeTests, StorageLossTests) keeps
+/// the real 60 s margin (<see cref="RealWatchdog"/>) and measures takeovers against it.
+/// </para>
 /// </summary>
 internal sealed class TestPool : IAsyncDisposable
 {
+    /// <summary>The shortest margin a domain accepts at io_timeout 1: KillGrace (4 s) + 2 s of fencing + 2 io_timeouts.</summary>
+    public const int ShortWatchdog = 8;
+
+    /// <summary>sanlock's watchdog margin, for the tests that measure takeovers at the real bound.</summary>
+    public static LocalPoolOptions RealWatchdog(LocalPoolOptions options) => options with { WatchdogFireTimeout = Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout };
+
     private readonly TempDir _dir;
     private readonly TestLog _log;
     private readonly ITestOutputHelper _output;
@@ -45,6 +57,7 @@ internal sealed class TestPool : IAsyncDisposable
                 Hosts = hosts,
                 Domains = domains,
                 IoTimeout = 1,
+                WatchdogFireTimeout = ShortWatchdog,
                 SpmPriority = priority ?? (_ => 5),
                 Environment = environment ?? new Dictionary<string, string>(),
             };
@@ -74,6 +87,13 @@ internal sealed class TestPool : IAsyncDisposable
         _extraLuns.Add(lun);
         var domain = Guid.NewGuid();
         await Sanpool.Storage.Domains.BlockDomain.CreateAsync([lun.Path], domain, "loose", 512, 1, CancellationToken.None);
+        // The pool's margin, or attach refuses it.
+        await using (var store = await new Sanpool.Storage.Volumes.DomainLocator([], [lun.Path])
+                         .OpenAsync(domain, new Sanpool.Storage.Qemu.QemuImg(), _dir.File("admin"), CancellationToken.None))
+        {
+            await Sanpool.Storage.Domains.DomainDefaults.SetWatchdogAsync(store, Pool.Options.WatchdogFireTimeout, CancellationToken.None);
+        }
+
         return (domain, lun.Path);
     }
 

@@ -35,7 +35,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         var pool = test.Pool;
         var probe = new PoolProbe(pool, output);
         var thin = new ThinProbe(pool, output);
-        var bound = PoolProbe.TakeoverBound(pool.Options.IoTimeout, out var hostDead);
+        var bound = PoolProbe.TakeoverBound(pool.Options, out var hostDead);
         pool.Start(1);
         await probe.WaitSpmAsync(TimeSpan.FromSeconds(60), [1], Stopwatch.StartNew());
         pool.Start(2);
@@ -47,12 +47,12 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         string drive = await thin.PrepareAsync(2, 1, image);
 
         var writer = new PatientWriter(drive, 0x5f, TimeSpan.FromMilliseconds(500));
-        var writing = writer.WriteAsync(WriteMiB, StepMiB, PoolProbe.TakeoverPatience(pool.Options.IoTimeout));
+        var writing = writer.WriteAsync(WriteMiB, StepMiB, PoolProbe.TakeoverPatience(pool.Options));
         var killedAt = await KillDuringRequestAsync(pool, thin, volume, writing);
         var crashed = Stopwatch.StartNew();
         thin.Say($"host 1 (SPM) killed with -9: host 2 had written {writer.WrittenMiB} MiB, LV {killedAt.LvMiB} MiB, asking for {killedAt.RequestedMiB} MiB");
 
-        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options.IoTimeout), [3], crashed);
+        var (spm, took) = await probe.WaitSpmAsync(PoolProbe.TakeoverPatience(pool.Options), [3], crashed);
         Assert.Equal(3, spm);
         thin.Say($"MEASURED host 3 is SPM {took.TotalSeconds:0.0} s after the kill (host_dead {hostDead.TotalSeconds:0} s, bound {bound.TotalSeconds:0} s)");
         await writing;
