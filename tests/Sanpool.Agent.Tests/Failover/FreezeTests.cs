@@ -83,7 +83,7 @@ public sealed class FreezeTests(ITestOutputHelper output)
         PoolProbe.AssertWithinBound(takeovers, bound);
     }
 
-    private static async Task<TimeSpan> FreezeAndReplaceAsync(PoolProbe probe, int frozen, int next, TimeSpan hostDead, string when)
+    internal static async Task<TimeSpan> FreezeAndReplaceAsync(PoolProbe probe, int frozen, int next, TimeSpan hostDead, string when)
     {
         var pool = probe.Pool;
         pool.Signal(frozen, Signals.SIGSTOP);
@@ -99,7 +99,7 @@ public sealed class FreezeTests(ITestOutputHelper output)
     }
 
     /// <summary>SIGCONT, then watch: never two SPMs, and the old one ends Free or killed.</summary>
-    private static async Task ThawAsync(PoolProbe probe, int host)
+    internal static async Task ThawAsync(PoolProbe probe, int host)
     {
         var pool = probe.Pool;
         pool.Signal(host, Signals.SIGCONT);

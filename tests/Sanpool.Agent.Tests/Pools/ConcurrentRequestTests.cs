@@ -65,8 +65,8 @@ public sealed partial class ConcurrentRequestTests(ITestOutputHelper output)
         await probe.AssertSoundAsync();
 
         // 3. image.copy from domain 0 to 1 and from 1 to 0 at the same moment.
-        var (onZero, _) = await probe.CreateImageAsync(1, 0, GiB, "raw");
-        var (onOne, _) = await probe.CreateImageAsync(1, 1, GiB, "raw");
+        var (onZero, _) = await probe.CreateImageAsync(1, 0, GiB / 4, "raw");
+        var (onOne, _) = await probe.CreateImageAsync(1, 1, GiB / 4, "raw");
         var copies = await Task.WhenAll(
             probe.SubmitAsync(1, "image.copy", new() { ["domain"] = test.Pool.Domains[0].ToString(), ["image"] = onZero, ["target_domain"] = d1 }),
             probe.SubmitAsync(1, "image.copy", new() { ["domain"] = d1, ["image"] = onOne, ["target_domain"] = test.Pool.Domains[0].ToString() }));
