@@ -71,12 +71,12 @@ public sealed partial class VolumeExtender
             {
                 LogWaiting(_logger, hostId, domain, volume, claim.WaitingFor ?? "its turn");
                 await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
-                // What the task before us did is on storage now: a removed volume is not extended.
+                // What the task before us did is on storage now: a removed volume is not extended,
+                // and a role lost meanwhile has no writer any more.
+                store = (await _role.WriterAsync(domain, cancellationToken).ConfigureAwait(false)).Store;
                 stored = await FindAsync(store, domain, volume, cancellationToken).ConfigureAwait(false);
             }
 
-            writer = await _role.WriterAsync(domain, cancellationToken).ConfigureAwait(false);
-            store = writer.Store;
             long maximum = await MaximumAsync(store, stored, cancellationToken).ConfigureAwait(false);
             long target = Math.Min(checked(sizeMiB * MiB), maximum);
             if (stored.Size >= target)

@@ -191,7 +191,6 @@ public sealed partial class TaskRunner
                     await UpdateAsync(task.Id, t => t with { State = TaskState.Running, Waiting = null, Updated = Now() }, lost).ConfigureAwait(false);
                 }
 
-                _claims.TryRemove(task.Id, out _);
                 LogTaskStarted(_logger, pool, task.Id, task.Verb, _role.Host.Options.HostId, string.Join(", ", claim.Requests));
                 using (TaskScope.Enter(task.Id))
                 {

@@ -145,14 +145,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
         }
         catch
         {
-            // Whatever part of the entry reached the slot, the operation did nothing yet: the
-            // slot stays taken only if the write may have landed and we can no longer empty it.
-            if (!await TryEmptyAsync(slot).ConfigureAwait(false))
+            // The operation did nothing yet. The slot stays taken only if the write may have
+            // landed and we can no longer empty it (recovery finds that entry).
+            if (await TryEmptyAsync(slot).ConfigureAwait(false))
             {
-                throw;
+                Slots.Free(slot);
             }
 
-            Slots.Free(slot);
             throw;
         }
 

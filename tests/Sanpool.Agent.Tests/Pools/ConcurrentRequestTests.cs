@@ -188,15 +188,21 @@ public sealed partial class ConcurrentRequestTests(ITestOutputHelper output)
         return [first, second];
     }
 
-    internal static async Task<TestPool> CreatePoolAsync(ITestOutputHelper output) =>
-        await TestPool.CreateAsync(output, hosts: 2, priority: h => h == 1 ? 5 : -1, tune: o => o with { LunSize = 64L * GiB })
-            .ContinueWith(async t =>
-            {
-                var test = await t;
-                test.Pool.StartAll();
-                Assert.Equal(1, await test.Pool.WaitForSpmAsync(TimeSpan.FromSeconds(90), null, CancellationToken.None));
-                return test;
-            }, TaskScheduler.Default).Unwrap();
+    internal static async Task<TestPool> CreatePoolAsync(ITestOutputHelper output)
+    {
+        var test = await TestPool.CreateAsync(output, hosts: 2, priority: h => h == 1 ? 5 : -1, tune: o => o with { LunSize = 64L * GiB });
+        try
+        {
+            test.Pool.StartAll();
+            Assert.Equal(1, await test.Pool.WaitForSpmAsync(TimeSpan.FromSeconds(90), null, CancellationToken.None));
+            return test;
+        }
+        catch
+        {
+            await test.DisposeAsync();
+            throw;
+        }
+    }
 
     internal static async Task AllFinishedAsync(PoolProbe probe, IEnumerable<string> tasks)
     {
