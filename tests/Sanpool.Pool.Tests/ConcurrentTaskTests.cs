@@ -1,7 +1,9 @@
+using Sanpool.Api.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Core;
 using Sanpool.Pool.Resources;
 using Sanpool.Pool.Spm;
+using Sanpool.Pool.Spm.Structural;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Check;
 using Sanpool.Storage.Metadata;

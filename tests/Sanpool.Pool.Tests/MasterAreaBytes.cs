@@ -1,3 +1,4 @@
+using Sanpool.Api.Tasks;
 using System.Text;
 using Sanpool.BlockIO;
 using Sanpool.Pool.Tasks;

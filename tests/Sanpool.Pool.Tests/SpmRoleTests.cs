@@ -1,5 +1,7 @@
+using Sanpool.Api.Tasks;
 using Sanpool.Core;
 using Sanpool.Pool.Spm;
+using Sanpool.Pool.Spm.Structural;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;

@@ -6,19 +6,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sanpool.Api;
+using Sanpool.Api.Client;
 using Sanpool.Core;
 
 namespace Sanpool.Agent.Api;
 
 /// <summary>
-/// The agent's HTTP API: an <see cref="IAgentVerbs"/> served by Kestrel on a unix socket, and
-/// optionally on TCP behind a bearer token. Routes in <see cref="VerbEndpoints"/>, arguments in
+/// The agent's HTTP API: a <see cref="VerbTable"/> served by Kestrel on a unix socket, and
+/// optionally on TCP behind a bearer token, with its OpenAPI document. The contract (requests,
+/// replies, the verb catalog) is <c>Sanpool.Api</c>. Routes in <see cref="VerbEndpoints"/>, arguments in
 /// <see cref="RequestArguments"/>, errors in <see cref="AgentProblems"/>, limits in
 /// <see cref="AgentApiOptions"/>. The pipeline, in order:
 /// <code>
 /// RequestBarrier     log each request; every error becomes a problem document
 /// BearerTokenCheck   TCP needs the token; the unix socket does not
-/// routing            /v1/{verb} -> VerbDispatcher; anything else 404
+/// routing            /v1/{verb} -> that verb's endpoint; /openapi/v1.json; anything else 404
 /// </code>
 /// The host is built empty (no configuration files, no environment variables): nothing but
 /// these options decides where the agent listens.
@@ -31,7 +34,7 @@ public static class AgentApi
     /// <summary>Starts serving <paramref name="verbs"/>; dispose the result to stop.</summary>
     /// <exception cref="SanpoolException">INVALID_ARGUMENT for bad options; AGENT_RUNNING when another
     /// agent serves the socket; AGENT_LISTEN_FAILED when the socket or port cannot be bound.</exception>
-    public static async Task<AgentApiServer> StartAsync(IAgentVerbs verbs, AgentApiOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    public static async Task<AgentApiServer> StartAsync(VerbTable verbs, AgentApiOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(verbs);
         ArgumentNullException.ThrowIfNull(options);
@@ -67,7 +70,7 @@ public static class AgentApi
         return new AgentApiServer(app, claim, options.SocketPath, sockets.Tcp, options.HostName, logger);
     }
 
-    private static WebApplication Build(IAgentVerbs verbs, AgentApiOptions options, ILoggerFactory factory, ILogger logger, ListenSockets sockets)
+    private static WebApplication Build(VerbTable verbs, AgentApiOptions options, ILoggerFactory factory, ILogger logger, ListenSockets sockets)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "sanpoold" });
         builder.WebHost.UseSetting(WebHostDefaults.PreventHostingStartupKey, "true");
@@ -75,6 +78,13 @@ public static class AgentApi
         builder.Services.AddSingleton<ILoggerFactory>(new FrameworkLogFilter(factory));
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddRoutingCore();
+        builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "sanpoold";
+            document.Info.Description = "One host's agent: the pool, the SPM role, tasks, structural verbs, the data path, VMs and events.";
+            return Task.CompletedTask;
+        }).AddOperationTransformer(VerbOpenApi.AddRequestBodyAsync));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => Listen(kestrel, options));
         builder.WebHost.UseSockets(transport => transport.CreateBoundListenSocket = sockets.Bind);
 
@@ -83,6 +93,7 @@ public static class AgentApi
         app.Use(new BearerTokenCheck(options.Token).InvokeAsync);
         app.UseRouting();
         app.MapAgentVerbs(verbs, options, logger);
+        app.MapOpenApi(VerbEndpoints.OpenApiPath);
         return app;
     }
 

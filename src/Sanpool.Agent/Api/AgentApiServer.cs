@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,3 +1,4 @@
+using Sanpool.Api.Binding;
 using Microsoft.Extensions.Logging;
 
 namespace Sanpool.Agent.Api;

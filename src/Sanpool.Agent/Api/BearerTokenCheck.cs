@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;

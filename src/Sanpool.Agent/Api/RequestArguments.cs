@@ -1,9 +1,10 @@
+using Sanpool.Api.Client;
+using Sanpool.Api.Binding;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Sanpool.Core;
-using Sanpool.Pool;
 
 namespace Sanpool.Agent.Api;
 

@@ -1,7 +1,8 @@
+using Sanpool.Api.Client;
+using Sanpool.Api.Binding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
-using Sanpool.Pool;
 
 namespace Sanpool.Agent.Api;
 

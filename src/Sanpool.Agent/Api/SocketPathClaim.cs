@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;

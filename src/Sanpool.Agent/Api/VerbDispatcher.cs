@@ -1,27 +1,26 @@
-using System.Collections.Frozen;
+using Sanpool.Api.Binding;
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Sanpool.Core;
-using Sanpool.Pool;
+using Sanpool.Api;
+using Sanpool.Api.Client;
 
 namespace Sanpool.Agent.Api;
 
 /// <summary>
-/// One request to <c>/v1/{verb}</c>: checks the verb's name and method, reads its arguments
-/// (<see cref="RequestArguments"/>), and runs it within the request timeout. Errors are thrown
-/// as <see cref="SanpoolException"/>s for <see cref="RequestBarrier"/> to answer.
+/// What every verb's endpoint shares: reading the arguments of a request (POST: a JSON object
+/// body, <see cref="RequestArguments"/>; GET, for a read-only verb: the query), running the
+/// verb within the request timeout, and the answer for a path under <c>/v1/</c> that no verb
+/// endpoint took (an unknown verb, or a method the verb does not take). Errors are thrown as
+/// <see cref="SanpoolException"/>s for <see cref="RequestBarrier"/> to answer.
 /// </summary>
-internal sealed class VerbDispatcher(IAgentVerbs verbs, AgentApiOptions options, ILogger logger)
+internal sealed class VerbDispatcher(VerbTable verbs, AgentApiOptions options, ILogger logger)
 {
-    /// <summary>The verbs a GET may run: they only read. Every other verb is POST only.</summary>
-    public static readonly FrozenSet<string> ReadOnlyVerbs =
-        new[] { "status", "pool.info", "domain.info", "spm.status", "task.list", "task.status" }.ToFrozenSet(StringComparer.Ordinal);
-
-    public async Task<IResult> HandleAsync(HttpContext http, string verb)
+    /// <summary>A path under /v1/ that no verb endpoint took: a name too long, a verb unknown, or a method it does not take.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public IResult NoVerb(HttpContext http, string verb)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (verb.Length > options.MaxVerbLength)
@@ -29,39 +28,65 @@ internal sealed class VerbDispatcher(IAgentVerbs verbs, AgentApiOptions options,
             throw new SanpoolException(AgentErrors.BadRequest, $"the verb name is {verb.Length} characters long; at most {options.MaxVerbLength} are taken");
         }
 
-        if (!verbs.Verbs.Contains(verb))
+        if (!verbs.TryGet(verb, out var known))
         {
             throw new SanpoolException(AgentErrors.UnknownVerb,
-                $"no verb '{VerbArgs.Printable(verb)}'; this agent knows {string.Join(", ", verbs.Verbs.Order(StringComparer.Ordinal))}");
+                $"no verb '{VerbArgs.Printable(verb)}'; this agent knows {string.Join(", ", verbs.Names.Order(StringComparer.Ordinal))}");
         }
 
-        var args = await ReadArgumentsAsync(http, verb).ConfigureAwait(false);
-        var result = await InvokeAsync(verb, args, http.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Text(result?.ToJsonString() ?? "null", "application/json", Encoding.UTF8);
+        throw MethodNotAllowed(http, known.Verb);
     }
 
-    private async Task<Dictionary<string, string>> ReadArgumentsAsync(HttpContext http, string verb)
+    public async Task<Dictionary<string, string>> ReadArgumentsAsync(HttpContext http, AgentVerb verb)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(verb);
         var request = http.Request;
-        bool readOnly = ReadOnlyVerbs.Contains(verb);
+        string path = request.Path.Value ?? "";
+        if (!path.EndsWith("/" + verb.Name, StringComparison.Ordinal))
+        {
+            // Routing matches literal paths in any case; verb names are exact (/v1/STATUS is no verb).
+            NoVerb(http, path[(path.LastIndexOf('/') + 1)..]);
+        }
+
         if (HttpMethods.IsPost(request.Method))
         {
             if (request.QueryString.HasValue)
             {
-                throw new SanpoolException(AgentErrors.BadRequest, $"POST /v1/{verb} takes its arguments in the body, not the query");
+                throw new SanpoolException(AgentErrors.BadRequest, $"POST /v1/{verb.Name} takes its arguments in the body, not the query");
             }
 
             return RequestArguments.FromJson(await ReadBodyAsync(request).ConfigureAwait(false), options);
         }
 
-        if (HttpMethods.IsGet(request.Method) && readOnly)
-        {
-            return RequestArguments.FromQuery(request.Query, options);
-        }
+        return HttpMethods.IsGet(request.Method) && verb.ReadOnly
+            ? RequestArguments.FromQuery(request.Query, options)
+            : throw MethodNotAllowed(http, verb);
+    }
 
-        string allowed = readOnly ? "GET, POST" : "POST";
+    /// <summary>Runs a verb within the request timeout; the answer goes out on time even if the verb ignores its token.</summary>
+    public async Task<T> RunAsync<T>(string verb, Func<CancellationToken, Task<T>> run, CancellationToken aborted)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var timeout = new CancellationTokenSource(options.RequestTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
+        try
+        {
+            return await run(linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            ApiLog.TimedOut(logger, options.HostName, verb, options.RequestTimeout);
+            throw new SanpoolException(AgentErrors.Timeout,
+                $"{verb} did not answer within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", isTransient: true);
+        }
+    }
+
+    private static SanpoolException MethodNotAllowed(HttpContext http, AgentVerb verb)
+    {
+        string allowed = verb.ReadOnly ? "GET, POST" : "POST";
         http.Response.Headers.Allow = allowed;
-        throw new SanpoolException(AgentErrors.MethodNotAllowed, $"{VerbArgs.Printable(request.Method)} /v1/{verb}: use {allowed}");
+        return new SanpoolException(AgentErrors.MethodNotAllowed, $"{VerbArgs.Printable(http.Request.Method)} /v1/{verb.Name}: use {allowed}");
     }
 
     private async Task<byte[]> ReadBodyAsync(HttpRequest request)
@@ -87,23 +112,6 @@ internal sealed class VerbDispatcher(IAgentVerbs verbs, AgentApiOptions options,
         }
 
         return length > options.MaxBodyBytes ? throw TooLarge($"over {options.MaxBodyBytes} bytes") : buffer[..length];
-    }
-
-    private async Task<JsonNode> InvokeAsync(string verb, Dictionary<string, string> args, CancellationToken aborted)
-    {
-        using var timeout = new CancellationTokenSource(options.RequestTimeout, options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
-        try
-        {
-            // WaitAsync: the answer goes out on time even if the verb ignores its token.
-            return await verbs.InvokeAsync(verb, args, linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested)
-        {
-            ApiLog.TimedOut(logger, options.HostName, verb, options.RequestTimeout);
-            throw new SanpoolException(AgentErrors.Timeout,
-                $"{verb} did not answer within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", isTransient: true);
-        }
     }
 
     private static bool IsJson(string contentType) =>

@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent.Api;

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent.DataPath;
 using Sanpool.Agent.Events;
+using Sanpool.Api.Vms;
 using Sanpool.Core;
 using Sanpool.Pool.Serving;
 using Sanpool.Storage.Thin;
@@ -27,6 +28,9 @@ namespace Sanpool.Agent.Vm;
 /// </summary>
 internal sealed partial class VmManager : IAsyncDisposable
 {
+    /// <summary>The id of the VM's disk drive (the prepared image).</summary>
+    public const string DiskId = "disk0";
+
     /// <summary>How long one ask for room may take before the watcher reports the VM as waiting for space.</summary>
     private static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(3);
     private static readonly Regex Name = new("^[a-z][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant);
@@ -46,7 +50,7 @@ internal sealed partial class VmManager : IAsyncDisposable
         dataPath.VolumeExtended += OnVolumeExtended;
     }
 
-    public async Task<JsonNode> StartAsync(VmStartRequest request, CancellationToken cancellationToken)
+    public async Task<VmStatusReply> StartAsync(VmStartRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Name.IsMatch(request.Name))
@@ -82,43 +86,43 @@ internal sealed partial class VmManager : IAsyncDisposable
         return await StatusAsync(request.Name, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<JsonNode> StatusAsync(string name, CancellationToken cancellationToken)
+    public async Task<VmStatusReply> StatusAsync(string name, CancellationToken cancellationToken)
     {
         var vm = Find(name);
         var process = vm.Process!;
         string state = process.HasExited ? "exited" : (await process.QueryStatusAsync(cancellationToken).ConfigureAwait(false)).Status;
         string serial = process.ReadSerial();
         var lines = serial.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new JsonObject
+        return new VmStatusReply
         {
-            ["name"] = name,
-            ["host_id"] = _config.HostId,
-            ["pid"] = process.ProcessId,
-            ["state"] = state,
-            ["domain"] = vm.Request.Domain.ToString(),
-            ["image"] = vm.Request.Image.ToString(),
-            ["leaf"] = vm.Image!.Leaf.Volume.ToString(),
-            ["drive"] = vm.Image.DriveSpec,
-            ["pauses"] = vm.Watcher!.PauseCount(VmStartRequest.DiskId),
-            ["paused_ms"] = Math.Round(vm.Watcher.PausedTime(VmStartRequest.DiskId).TotalMilliseconds),
-            ["lv_size"] = vm.Image.Leaf.Export?.CurrentSize,
-            ["result"] = lines.LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal)),
-            ["progress"] = lines.LastOrDefault(l => l.StartsWith("PROGRESS ", StringComparison.Ordinal)),
-            ["serial"] = process.SerialPath,
+            Name = name,
+            HostId = _config.HostId,
+            Pid = process.ProcessId,
+            State = state,
+            Domain = vm.Request.Domain,
+            Image = vm.Request.Image,
+            Leaf = vm.Image!.Leaf.Volume,
+            Drive = vm.Image.DriveSpec,
+            Pauses = vm.Watcher!.PauseCount(DiskId),
+            PausedMs = Math.Round(vm.Watcher.PausedTime(DiskId).TotalMilliseconds),
+            LvSize = vm.Image.Leaf.Export?.CurrentSize,
+            Result = lines.LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal)),
+            Progress = lines.LastOrDefault(l => l.StartsWith("PROGRESS ", StringComparison.Ordinal)),
+            Serial = process.SerialPath,
         };
     }
 
-    public JsonArray List() => new([.. _vms.Keys.Order(StringComparer.Ordinal).Select(n => (JsonNode)n)]);
+    public IReadOnlyList<string> List() => [.. _vms.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>Kills the VM's qemu and, unless asked not to, tears its image down.</summary>
-    public async Task<JsonNode> StopAsync(string name, bool teardown, CancellationToken cancellationToken)
+    public async Task<VmStopReply> StopAsync(string name, bool teardown, CancellationToken cancellationToken)
     {
         var vm = Find(name);
         _vms.TryRemove(name, out _);
         await vm.DisposeAsync().ConfigureAwait(false);
         bool tornDown = teardown && await _dataPath.Volumes.TeardownAsync(vm.Request.Domain, vm.Request.Image, cancellationToken).ConfigureAwait(false);
         LogStopped(_logger, _config.HostId, name, tornDown);
-        return new JsonObject { ["name"] = name, ["stopped"] = true, ["torn_down"] = tornDown };
+        return new VmStopReply(name, true, tornDown);
     }
 
     /// <summary>Asks again at once for every VM still paused for space (after a LUN was added).</summary>
@@ -146,7 +150,7 @@ internal sealed partial class VmManager : IAsyncDisposable
         var r = vm.Request;
         vm.Image = await _dataPath.Volumes.PrepareAsync(r.Domain, r.Image, cancellationToken).ConfigureAwait(false);
         // Every volume over this host's NBD server, linked by node name (DriveSpec.Blockdevs).
-        var drives = new List<VmDrive> { VmDrive.FromBlockdevs(VmStartRequest.DiskId, vm.Image.Blockdevs, thin: vm.Image.Leaf.Thin) };
+        var drives = new List<VmDrive> { VmDrive.FromBlockdevs(DiskId, vm.Image.Blockdevs, thin: vm.Image.Leaf.Thin) };
         if (r.Source is { } source)
         {
             drives.Add(VmDrive.FromFile("source", source, "raw", thin: false, readOnly: true));
@@ -158,8 +162,8 @@ internal sealed partial class VmManager : IAsyncDisposable
             Name = r.Name,
             Kernel = r.Kernel,
             Initrd = r.Initrd,
-            Append = r.Append,
-            MemoryMiB = r.MemoryMiB,
+            Append = r.Append ?? VmStartRequest.DefaultAppend,
+            MemoryMiB = r.MemoryMib ?? VmStartRequest.DefaultMemoryMib,
             Drives = drives,
             RunDirectory = runDir,
             ExtraArguments = ["-pidfile", Path.Combine(runDir, "qemu.pid")],
@@ -245,7 +249,7 @@ internal sealed partial class VmManager : IAsyncDisposable
             ? vm
             : throw new SanpoolException(CommonErrors.NotFound, $"no VM {VerbArgsText(name)} runs on host {_config.HostId}");
 
-    private static string VerbArgsText(string name) => Pool.VerbArgs.Printable(name);
+    private static string VerbArgsText(string name) => Sanpool.Api.Binding.VerbArgs.Printable(name);
 
     [LoggerMessage(EventId = 8630, Level = LogLevel.Information, Message = "host {HostId}: VM {Vm} started (pid {Pid}) on image {Image} of domain {Domain}, leaf {Leaf}")]
     private static partial void LogStarted(ILogger logger, int hostId, string vm, int pid, Guid domain, Guid image, Guid leaf);

@@ -27,7 +27,7 @@ public static class AgentCommands
                 .SetMinimumLevel(Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 } ? LogLevel.Debug : LogLevel.Information));
             await using var agent = new HostAgent(cfg, logs.CreateLogger($"sanpoold.host{cfg.HostId}"));
             Directory.CreateDirectory(cfg.RunDir);
-            await using var api = await AgentApi.StartAsync(agent, new AgentApiOptions
+            await using var api = await AgentApi.StartAsync(agent.Verbs, new AgentApiOptions
             {
                 SocketPath = cfg.Socket,
                 TcpEndPoint = cfg.Tcp is { } tcp ? System.Net.IPEndPoint.Parse(tcp) : null,

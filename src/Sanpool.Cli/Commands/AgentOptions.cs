@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.CommandLine;
 using Sanpool.Agent.Api;
 using Sanpool.Core;

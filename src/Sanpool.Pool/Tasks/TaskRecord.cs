@@ -1,3 +1,4 @@
+using Sanpool.Api.Tasks;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -61,6 +62,26 @@ public sealed record TaskRecord
 
     [JsonIgnore]
     public bool IsDone => State is TaskState.Finished or TaskState.Failed or TaskState.Recovered;
+
+    /// <summary>The task as the API shows it.</summary>
+    public TaskInfo ToInfo() => new()
+    {
+        Id = Id,
+        Verb = Verb,
+        Args = Args,
+        State = State,
+        Waiting = Waiting,
+        Progress = Progress,
+        Result = Result,
+        Error = Error,
+        ErrorCode = ErrorCode,
+        ErrorName = ErrorName,
+        Transient = Transient,
+        Host = Host,
+        Lver = Lver,
+        Created = Created,
+        Updated = Updated,
+    };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
 

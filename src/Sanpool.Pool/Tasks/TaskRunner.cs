@@ -1,3 +1,4 @@
+using Sanpool.Api.Tasks;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,7 @@ internal sealed class ApiHarness : IAsyncDisposable
         };
         try
         {
-            var server = await AgentApi.StartAsync(verbs, adjust is null ? options : adjust(options), log.Factory, CancellationToken.None);
+            var server = await AgentApi.StartAsync(verbs.Table, adjust is null ? options : adjust(options), log.Factory, CancellationToken.None);
             return new ApiHarness(dir, verbs, server, log);
         }
         catch

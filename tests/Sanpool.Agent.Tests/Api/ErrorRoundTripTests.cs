@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Globalization;
 using Sanpool.Agent.Api;
 using Sanpool.BlockIO;

@@ -1,6 +1,8 @@
+using Sanpool.Api.Binding;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Sanpool.Agent.Api;
 using Sanpool.Core;
 using Sanpool.Pool;
 using Sanpool.Storage;
@@ -13,7 +15,7 @@ namespace Sanpool.Agent.Tests.Api;
 /// bad sizes are INVALID_ARGUMENT), an SPM flag, and tasks in a dictionary. With test verbs it
 /// also echoes its arguments, throws any code, crashes, and hangs.
 /// </summary>
-internal sealed class FakeAgentVerbs : IAgentVerbs
+internal sealed class FakeAgentVerbs
 {
     public const int HostId = 1;
     public const int SpmHostId = 2;
@@ -40,6 +42,9 @@ internal sealed class FakeAgentVerbs : IAgentVerbs
             .Concat(Structural.Keys).Concat(withTestVerbs ? TestVerbs : [])];
 
     public IReadOnlyCollection<string> Verbs { get; }
+
+    /// <summary>What the API serves: every verb of <see cref="Verbs"/>, answered by <see cref="InvokeAsync"/>.</summary>
+    public VerbTable Table => RawVerbs.Table(Verbs, InvokeAsync);
 
     /// <summary>Every call that reached the fake, in order.</summary>
     public ConcurrentQueue<(string Verb, IReadOnlyDictionary<string, string> Args)> Calls { get; } = new();

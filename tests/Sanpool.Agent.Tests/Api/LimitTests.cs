@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Diagnostics;
 using System.Net;
 using System.Text;

@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
@@ -42,7 +43,7 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
         }
 
         var log = new TestLog(output);
-        await using var server = await AgentApi.StartAsync(new FakeAgentVerbs(), new AgentApiOptions { SocketPath = path, HostName = "hostB" }, log.Factory, default);
+        await using var server = await AgentApi.StartAsync(new FakeAgentVerbs().Table, new AgentApiOptions { SocketPath = path, HostName = "hostB" }, log.Factory, default);
         using var client = AgentClient.Create(path, null);
 
         Assert.Equal("fake", (string?)(await client.InvokeAsync("status", None, default))["host_name"]);
@@ -55,7 +56,7 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
         await using var api = await ApiHarness.StartAsync(output);
 
         var e = await Assert.ThrowsAsync<SanpoolException>(() =>
-            AgentApi.StartAsync(new FakeAgentVerbs(), new AgentApiOptions { SocketPath = api.Server.SocketPath }, null, default));
+            AgentApi.StartAsync(new FakeAgentVerbs().Table, new AgentApiOptions { SocketPath = api.Server.SocketPath }, null, default));
 
         Assert.Equal(AgentErrors.AlreadyRunning, e.Code);
         Assert.NotNull(await api.Client("unix").InvokeAsync("status", None, default));
@@ -69,7 +70,7 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
         other.Bind(new UnixDomainSocketEndPoint(path));
         other.Listen(1);
 
-        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs(), new AgentApiOptions { SocketPath = path }, null, default));
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs().Table, new AgentApiOptions { SocketPath = path }, null, default));
 
         Assert.Equal(AgentErrors.AlreadyRunning, e.Code);
         Assert.True(File.Exists(path));
@@ -81,7 +82,7 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
         string path = _dir.File("agent.sock");
         await File.WriteAllTextAsync(path, "precious");
 
-        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs(), new AgentApiOptions { SocketPath = path }, null, default));
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs().Table, new AgentApiOptions { SocketPath = path }, null, default));
 
         Assert.Equal(AgentErrors.ListenFailed, e.Code);
         Assert.Equal("precious", await File.ReadAllTextAsync(path));
@@ -100,9 +101,9 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
         };
 
         var missing = await Assert.ThrowsAsync<SanpoolException>(() =>
-            AgentApi.StartAsync(new FakeAgentVerbs(), options with { SocketPath = _dir.File("no/such/dir/agent.sock") }, null, default));
-        var port = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs(), options, null, default));
-        await using var retry = await AgentApi.StartAsync(new FakeAgentVerbs(), options with { TcpEndPoint = null }, null, default);
+            AgentApi.StartAsync(new FakeAgentVerbs().Table, options with { SocketPath = _dir.File("no/such/dir/agent.sock") }, null, default));
+        var port = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs().Table, options, null, default));
+        await using var retry = await AgentApi.StartAsync(new FakeAgentVerbs().Table, options with { TcpEndPoint = null }, null, default);
 
         Assert.Equal(AgentErrors.ListenFailed, missing.Code);
         Assert.Equal(AgentErrors.ListenFailed, port.Code);
@@ -114,7 +115,7 @@ public sealed class SocketTests(ITestOutputHelper output) : IDisposable
     {
         var options = new AgentApiOptions { SocketPath = _dir.File(new string('s', 120)) };
 
-        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs(), options, null, default));
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs().Table, options, null, default));
 
         Assert.Equal(CommonErrors.InvalidArgument, e.Code);
     }

@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Net;
 using Sanpool.Agent.Api;
 using Sanpool.Core;
@@ -116,7 +117,7 @@ public sealed class TokenTests(ITestOutputHelper output)
         using var dir = new TestSupport.TempDir("agent-api");
         var options = new AgentApiOptions { SocketPath = dir.File("a.sock"), TcpEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Token = token };
 
-        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs(), options, null, default));
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => AgentApi.StartAsync(new FakeAgentVerbs().Table, options, null, default));
 
         Assert.Equal(CommonErrors.InvalidArgument, e.Code);
         Assert.False(File.Exists(dir.File("a.sock")));

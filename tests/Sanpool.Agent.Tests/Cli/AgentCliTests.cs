@@ -1,3 +1,4 @@
+using Sanpool.Api.Client;
 using System.Text.Json.Nodes;
 using Sanpool.Agent.Api;
 using Sanpool.Agent.Tests.Api;
@@ -30,7 +31,7 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _log = new TestLog(output);
-        _server = await AgentApi.StartAsync(_agent, new AgentApiOptions { SocketPath = _dir.File("agent.sock"), HostName = "fakehost" }, _log.Factory, CancellationToken.None);
+        _server = await AgentApi.StartAsync(_agent.Table, new AgentApiOptions { SocketPath = _dir.File("agent.sock"), HostName = "fakehost" }, _log.Factory, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -1,5 +1,8 @@
+using Sanpool.Api.Binding;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Sanpool.Agent.Api;
+using Sanpool.Agent.Tests.Api;
 using Sanpool.Core;
 using Sanpool.Pool;
 
@@ -14,7 +17,7 @@ namespace Sanpool.Agent.Tests.Cli;
 /// real agent reads them (<see cref="VerbArgs"/>); <c>forward</c> is taken off first, as the
 /// agent's forwarding will.
 /// </summary>
-internal sealed class TaskAgent : IAgentVerbs
+internal sealed class TaskAgent
 {
     public const int ThisHost = 1;
     public static readonly Guid Pool = Guid.Parse("0b7e1c52-3d0a-4f6e-8a21-5c9d0e3f4a10");
@@ -36,6 +39,9 @@ internal sealed class TaskAgent : IAgentVerbs
 
     public IReadOnlyCollection<string> Verbs { get; } =
         [.. new[] { "status", "pool.info", "domain.info", "spm.status", "spm.start", "spm.stop", "task.status", "task.list", "task.clear", "image.prepare", "image.teardown", "domain.extend" }.Concat(Structural.Keys)];
+
+    /// <summary>What the API serves: every verb of <see cref="Verbs"/>, answered by <see cref="InvokeAsync"/>.</summary>
+    public VerbTable Table => RawVerbs.Table(Verbs, InvokeAsync);
 
     /// <summary>Every call that reached the agent, in order, arguments as sent.</summary>
     public ConcurrentQueue<(string Verb, Dictionary<string, string> Args)> Calls { get; } = new();

@@ -1,6 +1,7 @@
 using Sanpool.Agent.Tests.Pools;
 using Sanpool.Core;
 using Sanpool.Pool.Spm;
+using Sanpool.Pool.Spm.Structural;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Failover;

@@ -1,0 +1,98 @@
+using System.Globalization;
+using Sanpool.Core;
+
+namespace Sanpool.Api.Binding;
+
+/// <summary>
+/// A verb's arguments as they arrive (JSON strings), read strictly: an unknown name, a value
+/// that is not a UUID or a number, or a missing required one is INVALID_ARGUMENT naming it.
+/// </summary>
+public sealed class VerbArgs
+{
+    private readonly string _verb;
+    private readonly IReadOnlyDictionary<string, string> _values;
+
+    public VerbArgs(string verb, IReadOnlyDictionary<string, string> values, IReadOnlyCollection<string> allowed)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(allowed);
+        _verb = verb;
+        _values = values;
+        if (values.Keys.FirstOrDefault(k => !allowed.Contains(k)) is { } unknown)
+        {
+            throw CommonErrors.Invalid($"{verb}: unknown argument '{Printable(unknown)}'; it takes {string.Join(", ", allowed)}");
+        }
+    }
+
+    /// <summary>The verb these arguments are for (error messages start with it).</summary>
+    public string Verb => _verb;
+
+    public Guid Uuid(string name) => OptionalUuid(name) ?? throw CommonErrors.Invalid($"{_verb}: argument '{name}' (a UUID) is required");
+
+    public Guid? OptionalUuid(string name) => _values.TryGetValue(name, out var text)
+        ? Guid.TryParseExact(text, "D", out var id) ? id : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a UUID")
+        : null;
+
+    public long Bytes(string name)
+    {
+        if (!_values.TryGetValue(name, out var text))
+        {
+            throw CommonErrors.Invalid($"{_verb}: argument '{name}' (bytes) is required");
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0
+            ? v
+            : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a positive number of bytes");
+    }
+
+    /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public long Long(string name, long min, long max, long fallback) => !_values.TryGetValue(name, out var text) ? fallback
+        : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max ? v
+        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
+
+    public bool Has(string name) => _values.ContainsKey(name);
+
+    public string Text(string name, string fallback = "") => _values.GetValueOrDefault(name, fallback);
+
+    /// <summary>A required, non-empty text argument.</summary>
+    public string Required(string name) => _values.TryGetValue(name, out var text) && text.Length > 0
+        ? text
+        : throw CommonErrors.Invalid($"{_verb}: argument '{name}' is required");
+
+    public string? Optional(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public int Int(string name, int min, int max, int fallback) => !_values.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
+        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
+
+    public bool Flag(string name) => FlagOr(name, false);
+
+    /// <summary>An optional true/false argument, <paramref name="fallback"/> when left out.</summary>
+    public bool FlagOr(string name, bool fallback) => _values.TryGetValue(name, out var text)
+        ? bool.TryParse(text, out bool v) ? v : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not true or false")
+        : fallback;
+
+    public T Enum<T>(string name, T fallback)
+        where T : struct, Enum =>
+        !_values.TryGetValue(name, out var text) ? fallback
+        : System.Enum.TryParse<T>(text, ignoreCase: true, out var v) && System.Enum.IsDefined(v) && !text.Any(char.IsDigit) ? v
+        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}");
+
+    /// <summary>An enum argument of a type known only at run time (the request binder's case).</summary>
+    public object ParseEnum(Type type, string name)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        string text = _values[name];
+        return System.Enum.TryParse(type, text, ignoreCase: true, out var v) && System.Enum.IsDefined(type, v!) && !text.Any(char.IsDigit) ? v!
+            : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not one of {string.Join(", ", System.Enum.GetNames(type))}");
+    }
+
+    /// <summary>At most 64 characters of untrusted text, control characters escaped, for messages.</summary>
+    public static string Printable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var clipped = text.Length > 64 ? text[..64] + "..." : text;
+        return string.Concat(clipped.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
+}

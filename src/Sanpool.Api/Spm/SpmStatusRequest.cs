@@ -1,0 +1,4 @@
+namespace Sanpool.Api.Spm;
+
+/// <summary><c>spm.status</c>: takes nothing.</summary>
+public sealed record SpmStatusRequest;

@@ -1,0 +1,4 @@
+namespace Sanpool.Api.Tasks;
+
+/// <summary><c>task.clear</c>: the task that was cleared.</summary>
+public sealed record TaskClearReply(Guid Cleared);

@@ -1,0 +1,4 @@
+namespace Sanpool.Api.Tasks;
+
+/// <summary><c>task.list</c>: every task the pool keeps.</summary>
+public sealed record TaskListRequest;
