@@ -24,6 +24,9 @@ public static class ApiJson
         return options;
     }
 
+    /// <summary>A record as the JSON the API carries it (for printing it whole, or reading it as something else).</summary>
+    public static JsonNode Node<T>(T value) => JsonSerializer.SerializeToNode(value, Options) ?? throw new ArgumentNullException(nameof(value));
+
     /// <summary>
     /// A request as the wire's argument strings: each non-null property by its JSON name, text
     /// as is, numbers and booleans as their JSON text (<c>1073741824</c>, <c>true</c>).

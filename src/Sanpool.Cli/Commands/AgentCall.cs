@@ -1,6 +1,7 @@
 using Sanpool.Api.Client;
 using System.Text.Json.Nodes;
 using Sanpool.Agent.Api;
+using Sanpool.Api;
 using Sanpool.Core;
 
 namespace Sanpool.Cli.Commands;
@@ -12,14 +13,26 @@ namespace Sanpool.Cli.Commands;
 /// </summary>
 internal static class AgentCall
 {
-    public static readonly IReadOnlyDictionary<string, string> NoArgs = new Dictionary<string, string>();
-
-    public static async Task<JsonNode> InvokeAsync(AgentClient client, string verb, IReadOnlyDictionary<string, string> args, CancellationToken ct)
+    /// <summary>A verb of the contract, its request record sent and its reply record read.</summary>
+    public static Task<TReply> CallAsync<TRequest, TReply>(AgentClient client, AgentVerb<TRequest, TReply> verb, TRequest request, CancellationToken ct)
+        where TRequest : notnull
     {
         ArgumentNullException.ThrowIfNull(client);
+        return ExplainAsync(client, () => client.CallAsync(verb, request, ct));
+    }
+
+    /// <summary>Any verb by name with string arguments (<c>sanpool agent call</c>), its JSON answer as it came.</summary>
+    public static Task<JsonNode> InvokeAsync(AgentClient client, string verb, IReadOnlyDictionary<string, string> args, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return ExplainAsync(client, () => client.InvokeAsync(verb, args, ct));
+    }
+
+    private static async Task<T> ExplainAsync<T>(AgentClient client, Func<Task<T>> call)
+    {
         try
         {
-            return await client.InvokeAsync(verb, args, ct).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (SanpoolException e) when (e.Code == AgentErrors.Unreachable && !IsUrl(client.Target))
         {

@@ -1,3 +1,5 @@
+using Sanpool.Api.Host;
+using Sanpool.Api;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent;
@@ -84,7 +86,7 @@ public static class AgentCommands
         {
             agent.Given(p);
             using var client = agent.Client(p);
-            var answer = await AgentCall.InvokeAsync(client, "status", AgentCall.NoArgs, ct);
+            var answer = ApiJson.Node(await AgentCall.CallAsync(client, AgentVerbs.Status, new StatusRequest(), ct));
             Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : AgentText.Status(answer));
             return 0;
         });

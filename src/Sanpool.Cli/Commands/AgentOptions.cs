@@ -48,6 +48,9 @@ internal sealed class AgentOptions
     };
 
     /// <summary>Structural verbs only: ask a host that is not SPM to pass the verb on.</summary>
+    /// <summary>The request's "forward": true when --forward was given, else left out (a host that is not SPM then answers NOT_SPM).</summary>
+    public bool? Forwarding(ParseResult p) => p.GetValue(Forward) ? true : null;
+
     public Option<bool> Forward { get; } = new("--forward")
     {
         Description = "With --agent: if that host is not the SPM, it forwards the verb to the SPM instead of refusing with NOT_SPM.",

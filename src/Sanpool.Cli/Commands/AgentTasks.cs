@@ -3,6 +3,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sanpool.Agent.Api;
+using Sanpool.Api;
+using Sanpool.Api.Images;
+using Sanpool.Api.Tasks;
 using Sanpool.Core;
 
 namespace Sanpool.Cli.Commands;
@@ -19,50 +22,43 @@ internal static class AgentTasks
     /// <summary>How long the agent may stay unreachable while a task is followed, before the CLI gives up on it (not on the task).</summary>
     private static readonly TimeSpan UnreachableFor = TimeSpan.FromSeconds(30);
 
-    /// <summary>Sends <paramref name="verb"/> and prints what the options ask for; returns the exit code.</summary>
-    public static async Task<int> SubmitAsync(ParseResult p, AgentOptions options, bool json, string verb, Dictionary<string, string> args, CancellationToken ct)
+    /// <summary>Sends a structural request and prints what the options ask for; returns the exit code.</summary>
+    public static async Task<int> SubmitAsync<TRequest>(ParseResult p, AgentOptions options, bool json, AgentVerb<TRequest, TaskSubmitted> verb, TRequest request, CancellationToken ct)
+        where TRequest : notnull, IStructuralRequest
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(args);
-        if (p.GetValue(options.Forward))
-        {
-            args["forward"] = "true";
-        }
-
         using var client = options.Client(p);
-        var answer = await AgentCall.InvokeAsync(client, verb, args, ct).ConfigureAwait(false);
-        var task = answer["task"] ?? throw Unexpected(client, verb, "no task in the answer");
-        string id = TaskId(task) ?? throw Unexpected(client, verb, "the task has no id");
+        var task = (await AgentCall.CallAsync(client, verb, request, ct).ConfigureAwait(false)).Task;
         if (!p.GetValue(options.Wait))
         {
-            Console.WriteLine(json ? task.ToJsonString(CliJson.Options) : id);
+            Console.WriteLine(json ? AgentText.Json(ApiJson.Node(task)) : task.Id.ToString());
             return 0;
         }
 
-        return await FollowAsync(client, id, task as JsonObject, json, ct).ConfigureAwait(false);
+        return await FollowAsync(client, task.Id, task, json, ct).ConfigureAwait(false);
     }
 
     /// <summary>Polls the task until it ends; prints its result (or the record with <paramref name="json"/>); 1 if it did not finish.</summary>
-    public static async Task<int> FollowAsync(AgentClient client, string id, JsonObject? known, bool json, CancellationToken ct)
+    public static async Task<int> FollowAsync(AgentClient client, Guid id, TaskInfo? known, bool json, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         var record = known ?? await StatusAsync(client, id, ct).ConfigureAwait(false);
-        var progress = new Progress($"{Text(record, "verb") ?? "task"} {id}");
+        var progress = new Progress($"{record.Verb} {id}");
         try
         {
             string? waiting = null;
-            while (!IsDone(record))
+            while (!record.IsDone)
             {
-                if (Text(record, "waiting") is { } now && now != waiting)
+                if (record.Waiting is { } now && now != waiting)
                 {
                     // Queued behind another task on its image: say for what, once per change.
                     progress.Stop();
                     await Console.Error.WriteLineAsync($"task {id} is queued: waiting for {now}").ConfigureAwait(false);
                 }
 
-                waiting = Text(record, "waiting");
-                progress.Report(Percent(record));
+                waiting = record.Waiting;
+                progress.Report(record.Progress);
                 await Task.Delay(PollEvery, ct).ConfigureAwait(false);
                 record = await StatusAsync(client, id, ct).ConfigureAwait(false);
             }
@@ -75,8 +71,8 @@ internal static class AgentTasks
             throw;
         }
 
-        string state = Text(record, "state") ?? "";
-        if (state == "finished")
+        bool finished = record.State == TaskState.Finished;
+        if (finished)
         {
             progress.Done();
         }
@@ -87,24 +83,23 @@ internal static class AgentTasks
 
         if (json)
         {
-            Console.WriteLine(record.ToJsonString(CliJson.Options));
+            Console.WriteLine(AgentText.Json(ApiJson.Node(record)));
         }
-        else if (state == "finished")
+        else if (finished)
         {
-            Console.WriteLine(Text(record, "result") ?? id);
+            Console.WriteLine(record.Result ?? id.ToString());
         }
 
-        if (state == "finished")
+        if (finished)
         {
             return 0;
         }
 
-        string how = state == "recovered" ? "was rolled back by the next SPM" : state;
-        await Console.Error.WriteLineAsync($"sanpool: task {id} ({Text(record, "verb")}) {how}: {Text(record, "error") ?? "no error given"}").ConfigureAwait(false);
+        string how = record.State == TaskState.Recovered ? "was rolled back by the next SPM" : "failed";
+        string code = record.ErrorName is { } name ? $" [{name}{(record.Transient == true ? ", transient: trying again may succeed" : "")}]" : "";
+        await Console.Error.WriteLineAsync($"sanpool: task {id} ({record.Verb}) {how}: {record.Error ?? "no error given"}{code}").ConfigureAwait(false);
         return CliAction.Failure;
     }
-
-    public static bool IsDone(JsonNode record) => Text(record, "state") is "finished" or "failed" or "recovered";
 
     public static double Percent(JsonNode record) =>
         record is JsonObject o && o["progress"] is JsonValue v && v.TryGetValue(out double p) ? p : 0;
@@ -114,21 +109,15 @@ internal static class AgentTasks
         node is not JsonObject o || o[name] is not JsonValue v ? null
         : v.TryGetValue(out string? s) ? s : v.ToJsonString();
 
-    /// <summary>A task's id: the record's "id", or the node itself when an agent answers with the id alone.</summary>
-    public static string? TaskId(JsonNode task) =>
-        task is JsonValue v && v.TryGetValue(out string? s) ? s : Text(task, "id");
-
     /// <summary>One task.status; a transient failure (the agent restarting) is retried for a while.</summary>
-    private static async Task<JsonObject> StatusAsync(AgentClient client, string id, CancellationToken ct)
+    private static async Task<TaskInfo> StatusAsync(AgentClient client, Guid id, CancellationToken ct)
     {
-        var args = new Dictionary<string, string> { ["task"] = id };
         Stopwatch? failing = null;
         while (true)
         {
             try
             {
-                return await AgentCall.InvokeAsync(client, "task.status", args, ct).ConfigureAwait(false) as JsonObject
-                    ?? throw Unexpected(client, "task.status", "the task is not a JSON object");
+                return await AgentCall.CallAsync(client, AgentVerbs.TaskStatus, new TaskStatusRequest(id), ct).ConfigureAwait(false);
             }
             catch (SanpoolException e) when (e.IsTransient && (failing is null || failing.Elapsed < UnreachableFor))
             {
@@ -143,6 +132,4 @@ internal static class AgentTasks
         }
     }
 
-    private static SanpoolException Unexpected(AgentClient client, string verb, string what) =>
-        new(AgentErrors.Protocol, $"the agent at {client.Target} gave an answer to {verb} that the CLI does not understand: {what}");
 }

@@ -105,7 +105,7 @@ internal static class AgentText
             .OrderBy(t => long.TryParse(AgentTasks.Text(t, "created"), CultureInfo.InvariantCulture, out long c) ? c : 0)
             .Select(t => new[]
             {
-                AgentTasks.TaskId(t) ?? "?",
+                AgentTasks.Text(t, "id") ?? "?",
                 AgentTasks.Text(t, "verb") ?? "",
                 AgentTasks.Text(t, "state") ?? "",
                 $"{AgentTasks.Percent(t):0}%",

@@ -1,3 +1,5 @@
+using Sanpool.Api.DataPath;
+using Sanpool.Api;
 using System.CommandLine;
 using System.Text.Json;
 using Sanpool.Storage.Domains;
@@ -89,14 +91,8 @@ public static class DomainCommands
             {
                 AgentOptions.RefuseWithAgent(p, device);
                 using var client = agent.Client(p);
-                var args = new Dictionary<string, string> { ["domain"] = id.ToString(), ["device"] = p.GetRequiredValue(block) };
-                if (p.GetValue(agent.Forward))
-                {
-                    args["forward"] = "true";
-                }
-
-                var answer = await AgentCall.InvokeAsync(client, "domain.extend", args, ct);
-                Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : (string?)answer["uuid"] ?? id.ToString());
+                var answer = await AgentCall.CallAsync(client, AgentVerbs.DomainExtend, new DomainExtendRequest(id, p.GetRequiredValue(block), agent.Forwarding(p)), ct);
+                Console.WriteLine(p.GetValue(json) ? AgentText.Json(ApiJson.Node(answer)) : answer.Uuid.ToString());
                 return 0;
             }
 

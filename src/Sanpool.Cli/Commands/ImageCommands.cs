@@ -1,3 +1,5 @@
+using Sanpool.Api.Images;
+using Sanpool.Api;
 using System.CommandLine;
 using System.Text.Json;
 using Sanpool.Storage.Metadata;
@@ -67,7 +69,7 @@ public static class ImageCommands
             {
                 o.RefuseWithAgent(p);
                 long bytes = givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size");
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.create", AgentArgs(domain, Spec(bytes)), ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCreate, AgentRequest(domain, Spec(bytes), agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -82,29 +84,9 @@ public static class ImageCommands
     }
 
     /// <summary>The arguments of the agent's image.create for <paramref name="spec"/>: sizes in bytes, format and allocation as the CLI names them.</summary>
-    private static Dictionary<string, string> AgentArgs(Guid domain, ImageSpec spec)
-    {
-        var args = new Dictionary<string, string>
-        {
-            ["domain"] = domain.ToString(),
-            ["image"] = spec.Image.ToString(),
-            ["volume"] = spec.Volume.ToString(),
-            ["size"] = spec.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["format"] = spec.Format == VolumeFormat.RAW ? "raw" : "cow",
-            ["allocation"] = spec.Allocation == AllocationType.PREALLOCATED ? "preallocated" : "sparse",
-        };
-        if (spec.Description.Length > 0)
-        {
-            args["description"] = spec.Description;
-        }
-
-        if (spec.Template is { } template)
-        {
-            args["template"] = template.ToString();
-        }
-
-        return args;
-    }
+    private static ImageCreateRequest AgentRequest(Guid domain, ImageSpec spec, bool? forward) =>
+        new(domain, spec.Capacity, spec.Image, spec.Volume, spec.Format, spec.Allocation,
+            spec.Description.Length > 0 ? spec.Description : null, spec.Template, Forward: forward);
 
     private static Command List()
     {
@@ -151,13 +133,8 @@ public static class ImageCommands
             if (agent.Given(p))
             {
                 o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.merge", new Dictionary<string, string>
-                {
-                    ["domain"] = domain.ToString(),
-                    ["image"] = img.ToString(),
-                    ["base"] = b.ToString(),
-                    ["top"] = t.ToString(),
-                }, ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageMerge,
+                    new ImageMergeRequest(domain, img, b, t, Forward: agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -197,19 +174,8 @@ public static class ImageCommands
             if (agent.Given(p))
             {
                 o.RefuseWithAgent(p);
-                var args = new Dictionary<string, string>
-                {
-                    ["domain"] = domain.ToString(),
-                    ["image"] = img.ToString(),
-                    ["target_domain"] = target.ToString(),
-                    ["collapse"] = options.Collapse ? "true" : "false",
-                };
-                if (options.NewImage is { } ni)
-                {
-                    args["new_image"] = ni.ToString();
-                }
-
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "image.copy", args, ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCopy,
+                    new ImageCopyRequest(domain, img, target, options.NewImage, options.Collapse, Forward: agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using Sanpool.Api;
+using Sanpool.Api.DataPath;
 
 namespace Sanpool.Cli.Commands;
 
@@ -23,8 +24,10 @@ public static class ImageServeCommands
         agent.AddTo(cmd, structural: false);
         CliAction.Set(cmd, async (p, ct) =>
         {
-            var answer = await CallAsync(p, agent, "image.prepare", sd, image, ct);
-            Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : (string?)answer["drive"]);
+            var (domain, img) = Ids(p, sd, image, agent);
+            using var client = agent.Client(p);
+            var answer = await AgentCall.CallAsync(client, AgentVerbs.ImagePrepare, new ImagePrepareRequest(domain, img), ct);
+            Console.WriteLine(p.GetValue(json) ? AgentText.Json(ApiJson.Node(answer)) : answer.Drive);
             return 0;
         });
         return cmd;
@@ -40,9 +43,11 @@ public static class ImageServeCommands
         agent.AddTo(cmd, structural: false);
         CliAction.Set(cmd, async (p, ct) =>
         {
-            var answer = await CallAsync(p, agent, "image.teardown", sd, image, ct);
-            Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer)
-                : (bool?)answer["torn_down"] == true ? $"image {p.GetRequiredValue(image)} torn down" : $"image {p.GetRequiredValue(image)} was not prepared");
+            var (domain, img) = Ids(p, sd, image, agent);
+            using var client = agent.Client(p);
+            var answer = await AgentCall.CallAsync(client, AgentVerbs.ImageTeardown, new ImageTeardownRequest(domain, img), ct);
+            Console.WriteLine(p.GetValue(json) ? AgentText.Json(ApiJson.Node(answer))
+                : answer.TornDown ? $"image {p.GetRequiredValue(image)} torn down" : $"image {p.GetRequiredValue(image)} was not prepared");
             return 0;
         });
         return cmd;
@@ -54,15 +59,10 @@ public static class ImageServeCommands
         new AgentOptions(required: true),
         new Option<bool>("--json") { Description = "Print the agent's JSON answer." });
 
-    private static async Task<JsonNode> CallAsync(ParseResult p, AgentOptions agent, string verb, Argument<string> sd, Argument<string> image, CancellationToken ct)
+    private static (Guid Domain, Guid Image) Ids(ParseResult p, Argument<string> sd, Argument<string> image, AgentOptions agent)
     {
-        var args = new Dictionary<string, string>
-        {
-            ["domain"] = StorageOptions.Uuid(p.GetRequiredValue(sd), "SD").ToString(),
-            ["image"] = StorageOptions.Uuid(p.GetRequiredValue(image), "IMAGE").ToString(),
-        };
+        var ids = (StorageOptions.Uuid(p.GetRequiredValue(sd), "SD"), StorageOptions.Uuid(p.GetRequiredValue(image), "IMAGE"));
         agent.Given(p);
-        using var client = agent.Client(p);
-        return await AgentCall.InvokeAsync(client, verb, args, ct);
+        return ids;
     }
 }

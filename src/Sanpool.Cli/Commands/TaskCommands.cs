@@ -1,3 +1,5 @@
+using Sanpool.Api.Tasks;
+using Sanpool.Api;
 using System.CommandLine;
 
 namespace Sanpool.Cli.Commands;
@@ -25,7 +27,7 @@ public static class TaskCommands
         {
             agent.Given(p);
             using var client = agent.Client(p);
-            var answer = await AgentCall.InvokeAsync(client, "task.list", AgentCall.NoArgs, ct);
+            var answer = ApiJson.Node(await AgentCall.CallAsync(client, AgentVerbs.TaskList, new TaskListRequest(), ct));
             Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : AgentText.Tasks(AgentText.TaskList(answer)));
             return 0;
         });
@@ -45,14 +47,14 @@ public static class TaskCommands
         CliAction.Set(cmd, async (p, ct) =>
         {
             agent.Given(p);
-            string task = StorageOptions.Uuid(p.GetValue(id), "task").ToString();
+            var task = StorageOptions.Uuid(p.GetValue(id), "task");
             using var client = agent.Client(p);
             if (p.GetValue(wait))
             {
                 return await AgentTasks.FollowAsync(client, task, null, p.GetValue(json), ct);
             }
 
-            var answer = await AgentCall.InvokeAsync(client, "task.status", new Dictionary<string, string> { ["task"] = task }, ct);
+            var answer = ApiJson.Node(await AgentCall.CallAsync(client, AgentVerbs.TaskStatus, new TaskStatusRequest(task), ct));
             Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : AgentText.Task(answer));
             return 0;
         });
@@ -68,9 +70,9 @@ public static class TaskCommands
         CliAction.Set(cmd, async (p, ct) =>
         {
             agent.Given(p);
-            string task = StorageOptions.Uuid(p.GetValue(id), "task").ToString();
+            var task = StorageOptions.Uuid(p.GetValue(id), "task");
             using var client = agent.Client(p);
-            var answer = await AgentCall.InvokeAsync(client, "task.clear", new Dictionary<string, string> { ["task"] = task }, ct);
+            var answer = ApiJson.Node(await AgentCall.CallAsync(client, AgentVerbs.TaskClear, new TaskClearRequest(task), ct));
             Console.WriteLine(p.GetValue(json) ? AgentText.Json(answer) : task);
             return 0;
         });

@@ -1,3 +1,5 @@
+using Sanpool.Api.Images;
+using Sanpool.Api;
 using System.CommandLine;
 using Sanpool.Storage.Operations;
 
@@ -24,12 +26,8 @@ public static class VolumeCommands
             if (agent.Given(p))
             {
                 o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "snapshot.create", new Dictionary<string, string>
-                {
-                    ["domain"] = domain.ToString(),
-                    ["image"] = img.ToString(),
-                    ["volume"] = vol.ToString(),
-                }, ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.SnapshotCreate,
+                    new SnapshotCreateRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -60,12 +58,8 @@ public static class VolumeCommands
             if (agent.Given(p))
             {
                 o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "volume.delete", new Dictionary<string, string>
-                {
-                    ["domain"] = domain.ToString(),
-                    ["image"] = img.ToString(),
-                    ["volume"] = vol.ToString(),
-                }, ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
+                    new VolumeDeleteRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -102,13 +96,8 @@ public static class VolumeCommands
             {
                 // The verb's "image" is the image collapsed; its "template" the new template image.
                 o.RefuseWithAgent(p);
-                var args = new Dictionary<string, string> { ["domain"] = domain.ToString(), ["image"] = src.ToString(), ["template"] = img.ToString() };
-                if (vol is { } tv)
-                {
-                    args["volume"] = tv.ToString();
-                }
-
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), "template.create", args, ct);
+                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.TemplateCreate,
+                    new TemplateCreateRequest(domain, src, img, vol, Forward: agent.Forwarding(p)), ct);
             }
 
             using var logs = StorageOptions.Logs();

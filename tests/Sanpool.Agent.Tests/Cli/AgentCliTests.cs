@@ -50,12 +50,12 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
         {
             ["image", "create", Domain, "--size", "1G", "--format", "raw", "--allocation", "preallocated", "--image", Image, "--volume", Volume, "--description", "web disk"],
             "image.create",
-            new() { ["domain"] = Domain, ["image"] = Image, ["volume"] = Volume, ["size"] = "1073741824", ["format"] = "raw", ["allocation"] = "preallocated", ["description"] = "web disk" }
+            new() { ["domain"] = Domain, ["image"] = Image, ["volume"] = Volume, ["size"] = "1073741824", ["format"] = "RAW", ["allocation"] = "PREALLOCATED", ["description"] = "web disk" }
         },
         {
             ["image", "create", Domain, "--size", "3M", "--template", Other, "--image", Image, "--volume", Volume],
             "image.create",
-            new() { ["domain"] = Domain, ["image"] = Image, ["volume"] = Volume, ["size"] = "3145728", ["format"] = "cow", ["allocation"] = "sparse", ["template"] = Other }
+            new() { ["domain"] = Domain, ["image"] = Image, ["volume"] = Volume, ["size"] = "3145728", ["format"] = "COW", ["allocation"] = "SPARSE", ["template"] = Other }
         },
         {
             ["snapshot", "create", Domain, Image, "--volume", Volume],

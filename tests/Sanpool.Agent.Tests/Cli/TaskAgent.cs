@@ -85,10 +85,11 @@ internal sealed class TaskAgent
             "image.prepare" => new JsonObject
             {
                 ["domain"] = new VerbArgs(verb, args, ["domain", "image"]).Uuid("domain").ToString(),
+                ["image"] = args["image"],
                 ["drive"] = $"json:{{\"driver\":\"qcow2\",\"export\":\"{args["image"]}\"}}",
             },
             "image.teardown" => new JsonObject { ["torn_down"] = args["image"] != Guid.Empty.ToString() },
-            "domain.extend" => new JsonObject { ["uuid"] = new VerbArgs(verb, rest, ["domain", "device"]).Uuid("domain").ToString(), ["waiting_volumes"] = 2 },
+            "domain.extend" => new JsonObject { ["uuid"] = new VerbArgs(verb, rest, ["domain", "device"]).Uuid("domain").ToString(), ["device"] = rest["device"], ["waiting_volumes"] = 2 },
             _ => throw CommonErrors.Invalid($"the fake does not answer {verb}"),
         };
         return Task.FromResult(answer);
