@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Sanpool.Core;
+using Sanpool.Core.Tools;
 
 namespace Sanpool.Bench;
 
@@ -10,7 +11,6 @@ namespace Sanpool.Bench;
 /// </summary>
 internal sealed class ExternalProcess : IAsyncDisposable
 {
-    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
     private readonly StringBuilder _output = new();
 
     private ExternalProcess(Process process)
@@ -26,7 +26,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     public static ExternalProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(Find(program))
+        var info = new ProcessStartInfo(ToolLocator.TryFind(program) ?? program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -125,17 +125,6 @@ internal sealed class ExternalProcess : IAsyncDisposable
         }
 
         Process.Dispose();
-    }
-
-    public static string Find(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return program;
-        }
-
-        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        return path.Concat(SbinDirectories).Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists) ?? program;
     }
 
     private void Append(string? line)

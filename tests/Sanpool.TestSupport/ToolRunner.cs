@@ -6,14 +6,12 @@ namespace Sanpool.TestSupport;
 
 /// <summary>
 /// Runs external programs (losetup, sanlock, blockdev) from tests: always an argv list, never
-/// a shell, so no argument is ever re-parsed. Bare program names are also looked up in the
-/// sbin directories, which a test host's PATH may lack.
+/// a shell, so no argument is ever re-parsed. Bare program names are found by
+/// <see cref="ToolLocator"/>, which also looks in the sbin directories a test host's PATH may lack.
 /// </summary>
 public static class ToolRunner
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
-
-    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
 
     /// <summary>
     /// Runs <paramref name="program"/> to completion and captures its output. On timeout the
@@ -27,7 +25,7 @@ public static class ToolRunner
         CancellationToken cancellationToken = default)
     {
         // The one process runner of src, without its exit-code check: tests judge the result.
-        var argv = new List<string> { Find(program) ?? program };
+        var argv = new List<string> { ToolLocator.TryFind(program) ?? program };
         argv.AddRange(arguments);
         try
         {
@@ -103,27 +101,6 @@ public static class ToolRunner
         }
     }
 
-    /// <summary>The full path of a program found on PATH or in the sbin directories, or null.</summary>
-    public static string? Find(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(program) ? program : null;
-        }
-
-        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        foreach (string dir in path.Concat(SbinDirectories))
-        {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & UnixFileMode.UserExecute) != 0))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
     private static Process Start(
         string program,
         IEnumerable<string> arguments,
@@ -131,7 +108,7 @@ public static class ToolRunner
         Action<string> onStdout,
         Action<string> onStderr)
     {
-        var info = new ProcessStartInfo(Find(program) ?? program)
+        var info = new ProcessStartInfo(ToolLocator.TryFind(program) ?? program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
