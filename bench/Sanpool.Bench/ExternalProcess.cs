@@ -13,12 +13,11 @@ internal sealed class ExternalProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
 
-    private ExternalProcess(Process process)
+    private ExternalProcess()
     {
-        Process = process;
     }
 
-    public Process Process { get; }
+    public Process Process { get; private set; } = null!;
 
     public int Pid => Process.Id;
 
@@ -26,30 +25,8 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     public static ExternalProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(ToolLocator.TryFind(program) ?? program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
-        var started = new ExternalProcess(process);
-        process.OutputDataReceived += (_, e) => started.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var started = new ExternalProcess();
+        started.Process = ChildProcess.Start([program, .. arguments], new ChildProcessOptions { Environment = environment, OnOutputLine = started.Append });
         return started;
     }
 
@@ -127,14 +104,11 @@ internal sealed class ExternalProcess : IAsyncDisposable
         Process.Dispose();
     }
 
-    private void Append(string? line)
+    private void Append(string line)
     {
-        if (line is not null)
+        lock (_output)
         {
-            lock (_output)
-            {
-                _output.Append(line).Append('\n');
-            }
+            _output.Append(line).Append('\n');
         }
     }
 }

@@ -60,7 +60,7 @@ public static class ToolRunner
         Action<string>? onOutput = null)
     {
         onOutput ??= _ => { };
-        return Start(program, arguments, environment, onOutput, onOutput);
+        return Start(program, arguments, environment, onOutput);
     }
 
     /// <summary>
@@ -101,49 +101,15 @@ public static class ToolRunner
         }
     }
 
-    private static Process Start(
-        string program,
-        IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string>? environment,
-        Action<string> onStdout,
-        Action<string> onStderr)
+    private static Process Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Action<string> onOutput)
     {
-        var info = new ProcessStartInfo(ToolLocator.TryFind(program) ?? program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { onStdout(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onStderr(e.Data); } };
         try
         {
-            process.Start();
+            return ChildProcess.Start([program, .. arguments], new ChildProcessOptions { Environment = environment, OnOutputLine = onOutput });
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (SanpoolException e) when (e.Code == ToolErrors.NotInstalled)
         {
-            process.Dispose();
-            throw new InvalidOperationException($"cannot start `{FormatCommandLine(info)}`: {e.Message}", e);
+            throw new InvalidOperationException(e.Message, e);
         }
-
-        // No tool here reads stdin; closing it makes any that tries see end of file at once.
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
-
-    private static string FormatCommandLine(ProcessStartInfo info) => ExternalTool.CommandLine(new[] { info.FileName }.Concat(info.ArgumentList));
 }
