@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Sanpool.Core;
+using Sanpool.Core.Tools;
 
 namespace Sanpool.Bench;
 
@@ -10,15 +11,13 @@ namespace Sanpool.Bench;
 /// </summary>
 internal sealed class ExternalProcess : IAsyncDisposable
 {
-    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
     private readonly StringBuilder _output = new();
 
-    private ExternalProcess(Process process)
+    private ExternalProcess()
     {
-        Process = process;
     }
 
-    public Process Process { get; }
+    public Process Process { get; private set; } = null!;
 
     public int Pid => Process.Id;
 
@@ -26,30 +25,8 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     public static ExternalProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(Find(program))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
-        var started = new ExternalProcess(process);
-        process.OutputDataReceived += (_, e) => started.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var started = new ExternalProcess();
+        started.Process = ChildProcess.Start([program, .. arguments], new ChildProcessOptions { Environment = environment, OnOutputLine = started.Append });
         return started;
     }
 
@@ -127,25 +104,11 @@ internal sealed class ExternalProcess : IAsyncDisposable
         Process.Dispose();
     }
 
-    public static string Find(string program)
+    private void Append(string line)
     {
-        if (program.Contains('/', StringComparison.Ordinal))
+        lock (_output)
         {
-            return program;
-        }
-
-        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        return path.Concat(SbinDirectories).Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists) ?? program;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.Append(line).Append('\n');
-            }
+            _output.Append(line).Append('\n');
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Sanpool.Core.Tools;
 
 namespace Sanpool.Bench;
 
@@ -20,7 +21,7 @@ internal sealed class QemuIoWriter : IAsyncDisposable
 
     public static QemuIoWriter Start(string uri)
     {
-        var info = new ProcessStartInfo(ExternalProcess.Find("qemu-io"))
+        var info = new ProcessStartInfo(ToolLocator.TryFind("qemu-io") ?? "qemu-io")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

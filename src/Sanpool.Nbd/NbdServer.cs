@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Core.Logging;
 
 namespace Sanpool.Nbd;
 

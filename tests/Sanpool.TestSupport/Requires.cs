@@ -1,3 +1,5 @@
+using Sanpool.Core.Tools;
+
 namespace Sanpool.TestSupport;
 
 /// <summary>
@@ -9,9 +11,9 @@ public static class Requires
 {
     public static bool IsRoot => NativeMethods.GetEffectiveUserId() == 0;
 
-    public static bool HasLosetup => ToolRunner.Find("losetup") is not null;
+    public static bool HasLosetup => ToolLocator.TryFind("losetup") is not null;
 
-    public static bool HasSanlock => ToolRunner.Find("sanlock") is not null;
+    public static bool HasSanlock => ToolLocator.TryFind("sanlock") is not null;
 
     public static void Root(string why = "it creates loop devices")
     {
@@ -34,7 +36,7 @@ public static class Requires
 
     /// <summary>Returns the full path of <paramref name="program"/>, or throws naming the package.</summary>
     public static string Tool(string program, string package) =>
-        ToolRunner.Find(program)
+        ToolLocator.TryFind(program)
         ?? throw new PrerequisiteMissingException(
             $"{program} is not installed (Debian package {package}); run ./test.sh which installs it");
 }

@@ -6,14 +6,12 @@ namespace Sanpool.TestSupport;
 
 /// <summary>
 /// Runs external programs (losetup, sanlock, blockdev) from tests: always an argv list, never
-/// a shell, so no argument is ever re-parsed. Bare program names are also looked up in the
-/// sbin directories, which a test host's PATH may lack.
+/// a shell, so no argument is ever re-parsed. Bare program names are found by
+/// <see cref="ToolLocator"/>, which also looks in the sbin directories a test host's PATH may lack.
 /// </summary>
 public static class ToolRunner
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
-
-    private static readonly string[] SbinDirectories = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
 
     /// <summary>
     /// Runs <paramref name="program"/> to completion and captures its output. On timeout the
@@ -27,7 +25,7 @@ public static class ToolRunner
         CancellationToken cancellationToken = default)
     {
         // The one process runner of src, without its exit-code check: tests judge the result.
-        var argv = new List<string> { Find(program) ?? program };
+        var argv = new List<string> { ToolLocator.TryFind(program) ?? program };
         argv.AddRange(arguments);
         try
         {
@@ -62,7 +60,7 @@ public static class ToolRunner
         Action<string>? onOutput = null)
     {
         onOutput ??= _ => { };
-        return Start(program, arguments, environment, onOutput, onOutput);
+        return Start(program, arguments, environment, onOutput);
     }
 
     /// <summary>
@@ -103,70 +101,15 @@ public static class ToolRunner
         }
     }
 
-    /// <summary>The full path of a program found on PATH or in the sbin directories, or null.</summary>
-    public static string? Find(string program)
+    private static Process Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, Action<string> onOutput)
     {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(program) ? program : null;
-        }
-
-        string[] path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        foreach (string dir in path.Concat(SbinDirectories))
-        {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & UnixFileMode.UserExecute) != 0))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    private static Process Start(
-        string program,
-        IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string>? environment,
-        Action<string> onStdout,
-        Action<string> onStderr)
-    {
-        var info = new ProcessStartInfo(Find(program) ?? program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { onStdout(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onStderr(e.Data); } };
         try
         {
-            process.Start();
+            return ChildProcess.Start([program, .. arguments], new ChildProcessOptions { Environment = environment, OnOutputLine = onOutput });
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (SanpoolException e) when (e.Code == ToolErrors.NotInstalled)
         {
-            process.Dispose();
-            throw new InvalidOperationException($"cannot start `{FormatCommandLine(info)}`: {e.Message}", e);
+            throw new InvalidOperationException(e.Message, e);
         }
-
-        // No tool here reads stdin; closing it makes any that tries see end of file at once.
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
-
-    private static string FormatCommandLine(ProcessStartInfo info) => ExternalTool.CommandLine(new[] { info.FileName }.Concat(info.ArgumentList));
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Sanpool.Agent.Api;
 using Sanpool.BlockIO;
 using Sanpool.Core;
+using Sanpool.Core.Tools;
 using Sanpool.Pool;
 using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
@@ -191,22 +192,15 @@ public sealed partial class LocalPool : IAsyncDisposable
             old.Dispose();
         }
 
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        // The shell only sends the agent's output to its log, then becomes the agent (exec): the pid is the agent's.
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$LOG\" 2>&1");
-        foreach (var arg in Options.Command.Concat(["agent", "run", "--config", Path.Combine(HostDirectory(host), "config.json")]))
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        psi.Environment["LOG"] = LogOf(host);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in Options.Environment.Concat(environment ?? new Dictionary<string, string>()))
         {
-            psi.Environment[name] = value;
+            env[name] = value;
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start host {host}'s agent");
+        // The agent writes its log itself: what a crashed or frozen agent printed last is there.
+        var process = ChildProcess.Start([.. Options.Command, "agent", "run", "--config", Path.Combine(HostDirectory(host), "config.json")],
+            new ChildProcessOptions { LogFile = LogOf(host), Environment = env });
         _agents[host] = process;
         LogHostStarted(_logger, Pool, host, process.Id);
         return process;

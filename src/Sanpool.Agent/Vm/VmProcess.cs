@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Core;
+using Sanpool.Core.Tools;
 
 namespace Sanpool.Agent.Vm;
 
@@ -252,38 +253,38 @@ public sealed class VmProcess : IAsyncDisposable
 
     private Process StartProcess()
     {
-        var argv = CommandLine();
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in argv.Skip(1))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["LC_ALL"] = "C";
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.ErrorDataReceived += (_, e) => KeepStderr(e.Data);
-        process.OutputDataReceived += (_, e) => KeepStderr(e.Data);
-        process.Exited += (_, _) => VmLog.Exited(_logger, Name, SafeExitCode(process), StderrText());
+        Process process;
         try
         {
-            process.Start();
+            // LC_ALL=C: qemu's messages are quoted in errors and read the same everywhere.
+            process = ChildProcess.Start(CommandLine(), new ChildProcessOptions
+            {
+                Environment = new Dictionary<string, string> { ["LC_ALL"] = "C" },
+                OnOutputLine = KeepStderr,
+                MissingCode = VmErrors.VmStartFailed,
+            });
         }
-        catch (Win32Exception e)
+        catch (SanpoolException e) when (e.Code == VmErrors.VmStartFailed)
         {
-            process.Dispose();
-            throw new SanpoolException(VmErrors.VmStartFailed, $"VM {Name}: cannot run {argv[0]}: {e.Message}", innerException: e);
+            throw new SanpoolException(VmErrors.VmStartFailed, $"VM {Name}: {e.Message}", innerException: e.InnerException);
         }
 
-        process.StandardInput.Close();
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+        _ = LogExitAsync(process);
         return process;
+    }
+
+    /// <summary>Logs qemu's end with its last output (the wait ends after the output was read to its end).</summary>
+    private async Task LogExitAsync(Process process)
+    {
+        try
+        {
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            VmLog.Exited(_logger, Name, SafeExitCode(process), StderrText());
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Disposed by DisposeAsync first: the owner is done with this VM.
+        }
     }
 
     /// <summary>Waits for qemu's monitor socket and connects; fails early if qemu exits.</summary>
@@ -336,7 +337,7 @@ public sealed class VmProcess : IAsyncDisposable
         }
     }
 
-    private string ExternalCommandLine() => Sanpool.Core.Tools.ExternalTool.CommandLine(CommandLine());
+    private string ExternalCommandLine() => ExternalTool.CommandLine(CommandLine());
 
     private void KeepStderr(string? line)
     {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Core;
+using Sanpool.Core.Logging;
 
 namespace Sanpool.Agent.Vm;
 
@@ -44,7 +45,7 @@ public sealed class VmWatcher : IAsyncDisposable
     private readonly Dictionary<string, TimeSpan> _pausedTime = [];
     private readonly HashSet<string> _episode = [];
     private readonly HashSet<string> _waiting = [];
-    private readonly Dictionary<string, long> _lastLogged = [];
+    private readonly LogThrottle _logThrottle;
     private TaskCompletionSource _poke = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private QmpSubscription? _subscription;
     private Task<bool>? _pendingRead;
@@ -66,6 +67,7 @@ public sealed class VmWatcher : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _origin = _time.GetTimestamp();
+        _logThrottle = new LogThrottle(_time, LogEvery);
     }
 
     /// <summary>How long to wait before asking again for a drive that got no space.</summary>
@@ -222,7 +224,7 @@ public sealed class VmWatcher : IAsyncDisposable
         string reason = e.GetString("reason") ?? "";
         if (drive is null)
         {
-            if (ShouldLog("?"))
+            if (_logThrottle.ShouldLog("?"))
             {
                 VmLog.UnknownDrive(_logger, _vm.Name, e.GetString("device") ?? "", e.GetString("node-name") ?? "", reason);
             }
@@ -232,7 +234,7 @@ public sealed class VmWatcher : IAsyncDisposable
 
         if (!e.GetBoolean("nospace") || e.GetString("action") != "stop")
         {
-            if (ShouldLog("io:" + drive.Id))
+            if (_logThrottle.ShouldLog("io:" + drive.Id))
             {
                 VmLog.IoError(_logger, _vm.Name, drive.Id, e.GetString("operation") ?? "", e.GetString("action") ?? "", reason);
             }
@@ -335,7 +337,7 @@ public sealed class VmWatcher : IAsyncDisposable
             }
 
             why ??= "no space";
-            if (ShouldLog("wait:" + id))
+            if (_logThrottle.ShouldLog("wait:" + id))
             {
                 VmLog.StillWaiting(_logger, _vm.Name, id, why, RetryInterval.TotalSeconds);
             }
@@ -368,7 +370,7 @@ public sealed class VmWatcher : IAsyncDisposable
         }
         catch (SanpoolException e) when (e.Code == VmErrors.QmpCommandFailed || e.Code == VmErrors.QmpTimeout)
         {
-            if (ShouldLog("cont"))
+            if (_logThrottle.ShouldLog("cont"))
             {
                 VmLog.ContFailed(_logger, _vm.Name, e.OneLine, RetryInterval.TotalSeconds);
             }
@@ -406,18 +408,6 @@ public sealed class VmWatcher : IAsyncDisposable
     private VmDrive? FindDrive(string? device, string? node) =>
         _vm.Options.Drives.FirstOrDefault(d => !string.IsNullOrEmpty(device) && d.Id == device)
         ?? _vm.Options.Drives.FirstOrDefault(d => !string.IsNullOrEmpty(node) && (d.NodeName == node || d.ThresholdNode == node));
-
-    private bool ShouldLog(string key)
-    {
-        long now = _time.GetTimestamp();
-        if (_lastLogged.TryGetValue(key, out long last) && _time.GetElapsedTime(last, now) < LogEvery)
-        {
-            return false;
-        }
-
-        _lastLogged[key] = now;
-        return true;
-    }
 
     private void Raise(string driveId, VmDriveEventKind kind, TimeSpan? pausedFor = null, long? offset = null, string? detail = null)
     {

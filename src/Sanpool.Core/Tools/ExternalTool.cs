@@ -5,11 +5,11 @@ using System.Text;
 namespace Sanpool.Core.Tools;
 
 /// <summary>
-/// Runs an external program from an argv list (never through a shell) and turns its end into
-/// a result or a SanpoolException that names the command, its exit code and its output. Each
-/// tool Sanpool drives (lvm, qemu-img, losetup) has a thin wrapper on top of this.
+/// Runs an external program to its end (started by <see cref="ChildProcess"/>: an argv list,
+/// found by <see cref="ToolLocator"/>, stdin closed) and turns its end into a result or a
+/// SanpoolException that names the command, its exit code and its output. Each tool Sanpool
+/// drives (lvm, qemu-img, losetup) has a thin wrapper on top of this.
 /// <list type="bullet">
-/// <item>stdin is closed at once, so a prompt sees end of file instead of hanging;</item>
 /// <item>LC_ALL=C, so messages read the same everywhere;</item>
 /// <item>on timeout or cancellation the whole process tree is killed and the pipes drained.</item>
 /// </list>
@@ -23,7 +23,13 @@ public static class ExternalTool
     {
         cancellationToken.ThrowIfCancellationRequested();
         string commandLine = CommandLine(argv);
-        using var process = Start(argv, options, commandLine);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["LC_ALL"] = "C" };
+        foreach (var (name, value) in options.Environment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        using var process = ChildProcess.Start(argv, new ChildProcessOptions { Environment = environment, PipeOutput = true, MissingCode = options.MissingCode });
         var stdout = PumpAsync(process.StandardOutput, options.OnStdout);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -60,40 +66,6 @@ public static class ExternalTool
     /// <summary>The argv as one readable line, quoting what has spaces.</summary>
     public static string CommandLine(IEnumerable<string> argv) =>
         string.Join(' ', argv.Select(a => a.Length == 0 ? "''" : a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
-
-    private static Process Start(IReadOnlyList<string> argv, ToolRunOptions options, string commandLine)
-    {
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in argv.Skip(1))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["LC_ALL"] = "C";
-        foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
-        try
-        {
-            var process = Process.Start(info) ?? throw new InvalidOperationException("no process");
-            process.StandardInput.Close();
-            return process;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new SanpoolException(options.MissingCode, $"cannot run {commandLine}: {e.Message}", innerException: e);
-        }
-    }
 
     private static async Task<string> PumpAsync(StreamReader reader, Action<ReadOnlyMemory<char>>? onChunk)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Sanpool.Core;
+using Sanpool.Core.Tools;
 using Sanpool.LeaseDaemon.Client;
 using Sanpool.LeaseDaemon.Native;
 
@@ -32,13 +33,8 @@ public static class DaemonProcess
     /// </summary>
     public static async Task<int> StartAsync(IReadOnlyList<string> argv, string runDirectory, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-        foreach (var a in argv.Skip(1))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi) ?? throw new SanpoolException(LeaseDaemonErrors.NotRunning, $"cannot start {argv[0]}");
+        // Output not redirected: what the child prints before it detaches (a bad option) reaches our terminal.
+        using var process = ChildProcess.Start(argv, new ChildProcessOptions { MissingCode = LeaseDaemonErrors.NotRunning });
         var deadline = Stopwatch.StartNew();
         while (true)
         {

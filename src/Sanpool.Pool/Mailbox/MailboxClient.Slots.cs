@@ -140,9 +140,9 @@ public sealed partial class MailboxClient
     private void Complain(string device, Exception e)
     {
         string key = $"io/{device}";
-        if (_complaints.Note(key))
+        if (_complaints.ShouldLog(key))
         {
-            _logger.ClientIoFailed(HostId, device, e.Message, _complaints.Count(key));
+            _logger.ClientIoFailed(HostId, device, e.Message, _complaints.Occurrences(key));
         }
     }
 }

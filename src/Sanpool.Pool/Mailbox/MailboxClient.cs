@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.BlockIO;
 using Sanpool.Core;
+using Sanpool.Core.Logging;
 using Sanpool.Storage.Mailbox;
 
 namespace Sanpool.Pool.Mailbox;
@@ -33,7 +34,7 @@ public sealed partial class MailboxClient : IAsyncDisposable
     private readonly MailboxOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Complaints _complaints;
+    private readonly LogThrottle _complaints;
     private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _stop = new();
 
@@ -74,7 +75,7 @@ public sealed partial class MailboxClient : IAsyncDisposable
         _options = options;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _complaints = new Complaints(time, options.ComplaintInterval);
+        _complaints = new LogThrottle(time, options.ComplaintInterval);
     }
 
     public int HostId { get; }

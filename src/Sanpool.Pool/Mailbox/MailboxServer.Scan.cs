@@ -117,9 +117,9 @@ public sealed partial class MailboxServer
             if (!MailboxMessage.TryRead(raw, out var message))
             {
                 string key = $"unknown/{host}/{slot}";
-                if (_complaints.Note(key))
+                if (_complaints.ShouldLog(key))
                 {
-                    _logger.UnknownMessage(host, slot, _complaints.Count(key));
+                    _logger.UnknownMessage(host, slot, _complaints.Occurrences(key));
                 }
 
                 continue;
@@ -144,7 +144,7 @@ public sealed partial class MailboxServer
     private void ComplainChecksum(int host, byte[] inbox)
     {
         string key = ChecksumKey(host);
-        if (_complaints.Note(key))
+        if (_complaints.ShouldLog(key))
         {
             string error;
             try
@@ -157,7 +157,7 @@ public sealed partial class MailboxServer
                 error = e.Message;
             }
 
-            _logger.BadChecksum(host, _complaints.Count(key), error);
+            _logger.BadChecksum(host, _complaints.Occurrences(key), error);
         }
     }
 

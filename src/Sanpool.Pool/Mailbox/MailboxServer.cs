@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.BlockIO;
 using Sanpool.Core;
+using Sanpool.Core.Logging;
 using Sanpool.Storage.Mailbox;
 
 namespace Sanpool.Pool.Mailbox;
@@ -33,7 +34,7 @@ public sealed partial class MailboxServer
     private readonly MailboxOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Complaints _complaints;
+    private readonly LogThrottle _complaints;
     private readonly WakeSignal _wake = new();
     private readonly SemaphoreSlim _handlers;
     private readonly SemaphoreSlim[] _hostWrites;
@@ -76,7 +77,7 @@ public sealed partial class MailboxServer
         _options = options;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _complaints = new Complaints(time, options.ComplaintInterval);
+        _complaints = new LogThrottle(time, options.ComplaintInterval);
         _handlers = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentHandlers));
         _hostWrites = [.. Enumerable.Range(0, options.MaxHostId + 1).Select(_ => new SemaphoreSlim(1, 1))];
         _seen = new byte[needed];
@@ -94,7 +95,7 @@ public sealed partial class MailboxServer
     public void Wake() => _wake.Set();
 
     /// <summary>How many reads found <paramref name="hostId"/>'s mailbox with a bad checksum.</summary>
-    public long ChecksumFailures(int hostId) => _complaints.Count(ChecksumKey(hostId));
+    public long ChecksumFailures(int hostId) => _complaints.Occurrences(ChecksumKey(hostId));
 
     /// <summary>
     /// Serves the mailbox until cancelled; then waits for the handlers it started. I/O errors
@@ -223,9 +224,9 @@ public sealed partial class MailboxServer
     private void Complain(string device, Exception e)
     {
         string key = $"io/{device}";
-        if (_complaints.Note(key))
+        if (_complaints.ShouldLog(key))
         {
-            _logger.ServerIoFailed(device, e.Message, _complaints.Count(key));
+            _logger.ServerIoFailed(device, e.Message, _complaints.Occurrences(key));
         }
     }
 }

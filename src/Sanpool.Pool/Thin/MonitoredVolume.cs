@@ -31,11 +31,6 @@ internal sealed class MonitoredVolume
     /// <summary>The threshold armed on the volume now, or -1 when none is (never armed, or it fired).</summary>
     public long Armed { get; set; } = -1;
 
-    /// <summary>When a failure of this volume was last logged, and how many were not logged since.</summary>
-    public TimeSpan? LastFailureLog { get; set; }
-
-    public int UnloggedFailures { get; set; }
-
     public bool LoggedAtMaximum { get; set; }
 
     /// <summary>Wakes the loop (from a writer's thread, an event or a waiter): it looks at the volume again at once.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Core.Logging;
 using Sanpool.Storage.Thin;
 
 namespace Sanpool.Pool.Thin;
@@ -30,6 +31,7 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _origin;
+    private readonly LogThrottle _failureLog;
 
     public ThinVolumeMonitor(int hostId, ExtensionPolicy policy, IExtendRequester requester, TimeProvider time, ILogger logger, ThinMonitorOptions? options = null)
     {
@@ -44,6 +46,7 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
         _logger = logger;
         _options = (options ?? new ThinMonitorOptions()).Validate();
         _origin = time.GetTimestamp();
+        _failureLog = new LogThrottle(time, _options.FailureLogInterval);
     }
 
     /// <summary>A volume was extended and mapped (raised on the volume's loop; keep it short).</summary>
@@ -111,6 +114,7 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
         await entry.Loop.ConfigureAwait(false);
         entry.FailWaiters();
         entry.Stopping.Dispose();
+        _failureLog.Forget(FailureKey(volume));
         LogRemoved(_logger, _hostId, volume.Volume, volume.Domain);
     }
 
@@ -363,29 +367,15 @@ public sealed partial class ThinVolumeMonitor : IAsyncDisposable
     /// <summary>Raises <see cref="ExtendFailed"/> every time, but logs a volume's failures at most once per interval.</summary>
     private void ReportFailure(MonitoredVolume entry, ExtendFailure failure, int attempt)
     {
-        TimeSpan now = Now();
-        int unlogged = -1;
-        lock (entry.Gate)
-        {
-            if (entry.LastFailureLog is not TimeSpan last || now - last >= _options.FailureLogInterval)
-            {
-                unlogged = entry.UnloggedFailures;
-                entry.UnloggedFailures = 0;
-                entry.LastFailureLog = now;
-            }
-            else
-            {
-                entry.UnloggedFailures++;
-            }
-        }
-
-        if (unlogged >= 0)
+        if (_failureLog.ShouldLog(FailureKey(entry.Volume), out int unlogged))
         {
             LogFailed(_logger, _hostId, entry.Volume.Volume, entry.Volume.Domain, failure.Kind, attempt, unlogged, failure.Message);
         }
 
         Raise(ExtendFailed, new ThinVolumeExtendFailed(entry.Volume, failure, attempt));
     }
+
+    private static string FailureKey(IThinVolume volume) => $"{volume.Domain}/{volume.Volume}";
 
     private void Raise<T>(Action<T>? handlers, T args)
     {

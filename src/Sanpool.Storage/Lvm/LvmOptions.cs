@@ -11,7 +11,7 @@ namespace Sanpool.Storage.Lvm;
 /// <param name="Devices">Absolute device paths, e.g. /dev/loop3 or /dev/mapper/36001405...</param>
 public sealed record LvmOptions(ImmutableArray<string> Devices)
 {
-    /// <summary>The lvm binary (resolved through PATH unless absolute).</summary>
+    /// <summary>The lvm binary: a path, or a name found by <see cref="Sanpool.Core.Tools.ToolLocator"/> (PATH, then the sbin directories).</summary>
     public string LvmPath { get; init; } = "lvm";
 
     /// <summary>How long one lvm command may run before it is killed (TOOL_TIMEOUT, transient).</summary>

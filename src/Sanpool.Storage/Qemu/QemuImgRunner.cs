@@ -46,7 +46,7 @@ internal sealed class QemuImgRunner
         CancellationToken cancellationToken)
     {
         var argv = Prefix(kind);
-        argv.Add(QemuToolLocator.Find(_options.QemuImgPath));
+        argv.Add(ToolLocator.Find(_options.QemuImgPath, QemuErrors.QemuToolMissing));
         argv.AddRange(arguments);
         var parser = progress is null ? null : new QemuProgressParser(progress);
         var result = await ExternalTool.RunAsync(argv, new ToolRunOptions
@@ -77,7 +77,7 @@ internal sealed class QemuImgRunner
         if (kind == Kind.Untrusted && _options.UntrustedImageLimits is { } limits)
         {
             argv.AddRange([
-                QemuToolLocator.Find("prlimit"),
+                ToolLocator.Find("prlimit", QemuErrors.QemuToolMissing),
                 string.Create(CultureInfo.InvariantCulture, $"--cpu={limits.CpuSeconds}"),
                 string.Create(CultureInfo.InvariantCulture, $"--as={limits.AddressSpaceBytes}"),
                 "--",
@@ -87,8 +87,8 @@ internal sealed class QemuImgRunner
         if (kind == Kind.Data && _options.DataPriority is { } priority)
         {
             argv.AddRange([
-                QemuToolLocator.Find("nice"), "-n", priority.Nice.ToString(CultureInfo.InvariantCulture),
-                QemuToolLocator.Find("ionice"), "-c", priority.IoClass.ToString(CultureInfo.InvariantCulture),
+                ToolLocator.Find("nice", QemuErrors.QemuToolMissing), "-n", priority.Nice.ToString(CultureInfo.InvariantCulture),
+                ToolLocator.Find("ionice", QemuErrors.QemuToolMissing), "-c", priority.IoClass.ToString(CultureInfo.InvariantCulture),
             ]);
         }
 
