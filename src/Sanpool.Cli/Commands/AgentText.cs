@@ -53,7 +53,7 @@ internal static class AgentText
     public static string Spm(JsonObject spm)
     {
         string state = AgentTasks.Text(spm, "state") ?? "?";
-        string? spmId = AgentTasks.Text(spm, "spm_id") ?? AgentTasks.Text(spm, "spm_host");
+        string? spmId = AgentTasks.Text(spm, "spm_id");
         if (state == "SPM")
         {
             return "SPM (this host)";

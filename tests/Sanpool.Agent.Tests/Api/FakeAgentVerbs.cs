@@ -85,7 +85,7 @@ internal sealed class FakeAgentVerbs
         ? new JsonObject { ["uuid"] = Domain.ToString(), ["class"] = "Data", ["version"] = 5 }
         : throw new SanpoolException(StorageErrors.DomainNotFound, $"domain {a.Uuid("domain")} is not in pool {Pool}");
 
-    private JsonObject SpmStatus(VerbArgs _) => new() { ["state"] = _spm ? "SPM" : "Free", ["spm_host"] = _spm ? HostId : SpmHostId };
+    private JsonObject SpmStatus(VerbArgs _) => new() { ["state"] = _spm ? "SPM" : "Free", ["spm_id"] = _spm ? HostId : SpmHostId, ["lver"] = 3 };
 
     private JsonObject SpmSet(VerbArgs a, bool spm)
     {
