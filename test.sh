@@ -18,10 +18,7 @@ mkdir -p "$results"
 
 log "testing"
 set +e
-# Four test projects at once on two cores: the long ones (Agent, Storage, Interop, Pool) spend
-# most of their time waiting out lease timeouts, not computing; with two at a time the
-# shorter ones queue behind each other for longer than the Agent suite takes alone.
-dotnet test Sanpool.slnx -c Release --no-build -m:4 \
+dotnet test Sanpool.slnx -c Release --no-build \
     --results-directory "$results" \
     --logger "trx" \
     --logger "console;verbosity=normal" 2>&1 | tee "$results/console.log"
