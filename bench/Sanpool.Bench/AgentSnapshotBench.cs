@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 
 namespace Sanpool.Bench;
 

@@ -13,7 +13,7 @@ namespace Sanpool.Bench;
 /// as <c>sanpool domain create --block DEV --io-timeout N</c> does. Writers (the library's and
 /// the CLI's) share one run directory, as the commands of one host would. Disposing detaches
 /// exactly the loop device it attached and deletes the file, so the VG goes with it; a domain
-/// borrowed from a <see cref="Agent.Local.LocalPool"/> is left to its owner.
+/// borrowed from a <see cref="Sanpool.Harness.LocalPools.LocalPool"/> is left to its owner.
 /// </summary>
 internal sealed class BenchDomain : IAsyncDisposable
 {

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.Leases;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;

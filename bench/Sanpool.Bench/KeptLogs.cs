@@ -1,4 +1,4 @@
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 
 namespace Sanpool.Bench;
 

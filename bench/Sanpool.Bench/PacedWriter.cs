@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sanpool.Pool.Thin.Simulation;
+using Sanpool.Harness.ThinSimulation;
 using Sanpool.Storage.Thin;
 
 namespace Sanpool.Bench;

@@ -1,4 +1,4 @@
-using Sanpool.Pool.Thin.Simulation;
+using Sanpool.Harness.ThinSimulation;
 using Sanpool.Storage.Thin;
 
 namespace Sanpool.Bench;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Sanpool.Pool.Thin.Simulation;
+using Sanpool.Harness.ThinSimulation;
 using Sanpool.Storage.Thin;
 
 namespace Sanpool.Bench;

@@ -40,6 +40,13 @@ public sealed class HostAgent : IAsyncDisposable
 
     public SpmRole? Spm => _parts.Connection.Spm;
 
+    /// <summary>Raised with each new SPM role of this agent (one per connection to the pool).</summary>
+    public event Action<SpmRole>? RoleCreated
+    {
+        add => _parts.Connection.RoleCreated += value;
+        remove => _parts.Connection.RoleCreated -= value;
+    }
+
     /// <summary>What the manager is told: VMs paused for space, extensions that found none (the <c>events</c> verb).</summary>
     public AgentEvents Events => _parts.Events;
 

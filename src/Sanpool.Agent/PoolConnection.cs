@@ -33,6 +33,9 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
 
     public AgentConfig Config => config;
 
+    /// <summary>Raised with each new SPM role (one per connection), before its election can start it.</summary>
+    public event Action<SpmRole>? RoleCreated;
+
     /// <summary>The pool as this host is connected to it, or null between connections.</summary>
     public PoolHost? Host => _host;
 
@@ -110,13 +113,14 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
             catch (SanpoolException e) when (e.Code != PoolErrors.WrongMaster && e.Code != PoolErrors.PoolNotFound)
             {
                 LogConnectRetry(logger, config.Pool, config.HostId, e.OneLine);
-                await Task.Delay(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
+                await Task.Delay(options.Timeouts.ConnectRetry, options.Time, stop).ConfigureAwait(false);
             }
         }
 
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
         _session = session;
         var spm = new SpmRole(_host, logger);
+        RoleCreated?.Invoke(spm);
         _spm = spm;
         var monitor = new DomainMonitor(_host, Path.GetFullPath(config.Socket), config.Tcp, () => SpmName(spm.State), logger);
         _monitor = monitor;

@@ -21,6 +21,12 @@ public sealed record PoolHostOptions
     /// <summary>This host's own run directory (writer locks, FUSE mounts).</summary>
     public string RunDirectory { get; init; } = WriterOptions.DefaultRunDirectory;
 
+    /// <summary>The pool layer's delays (monitor, election, role); see the timeline in <see cref="PoolTimeouts"/>.</summary>
+    public PoolTimeouts Timeouts { get; init; } = PoolTimeouts.Default;
+
+    /// <summary>The clock of the monitor, the election and the role; tests give a manual one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Writer options for this host; <paramref name="lockspace"/> null lets the writer join the domain's lockspace itself.</summary>
     public WriterOptions WriterFor(Leases.Lockspace? lockspace) => new()
     {

@@ -117,10 +117,10 @@ internal sealed class TestPool : IAsyncDisposable
         RunDirectory = _dir.File($"run{hostId}"),
     };
 
-    /// <summary>A host connected to the pool, with its SPM role (Free).</summary>
-    public async Task<SpmRole> HostAsync(int hostId)
+    /// <summary>A host connected to the pool, with its SPM role (Free); its monitor, election and role run on <paramref name="time"/> if given.</summary>
+    public async Task<SpmRole> HostAsync(int hostId, TimeProvider? time = null)
     {
-        var host = await PoolHost.ConnectAsync(Options(hostId), new QemuImg(), NullLogger.Instance, CancellationToken.None);
+        var host = await PoolHost.ConnectAsync(Options(hostId) with { Time = time ?? TimeProvider.System }, new QemuImg(), NullLogger.Instance, CancellationToken.None);
         _owned.Add(host);
         var role = new SpmRole(host, NullLogger.Instance);
         _owned.Add(role);

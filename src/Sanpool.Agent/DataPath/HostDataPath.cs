@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Sanpool.Agent.Events;
 using Sanpool.Nbd;
 using Sanpool.Pool;
+using Sanpool.Pool.Mailbox;
 using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Serving;
 using Sanpool.Pool.Spm;
@@ -88,7 +89,15 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(host);
         _host = host;
         Hints.Use(() => monitor);
-        _spmMail = new SpmMailService(role, _events, Hints, _logger);
+        _spmMail = new SpmMailService(role, Hints, _logger);
+        _spmMail.Extender.NoSpace += w => _events.Publish("extend.nospace", new Dictionary<string, JsonNode?>
+        {
+            ["host_id"] = w.HostId,
+            ["domain"] = w.Domain.ToString(),
+            ["volume"] = w.Volume.ToString(),
+            ["size_mib"] = w.SizeMiB,
+            ["message"] = $"domain {w.Domain} has no room to extend volume {w.Volume} to {w.SizeMiB} MiB for host {w.HostId}; add a LUN (sanpool domain extend)",
+        });
         _requester.Requested = () => Hints.Wake(host.Pool.SpmId);
         try
         {

@@ -1,3 +1,4 @@
+using Sanpool.Harness;
 using Sanpool.Api.Host;
 using Sanpool.Api;
 using System.CommandLine;
@@ -28,6 +29,7 @@ public static class AgentCommands
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .SetMinimumLevel(Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 } ? LogLevel.Debug : LogLevel.Information));
             await using var agent = new HostAgent(cfg, logs.CreateLogger($"sanpoold.host{cfg.HostId}"));
+            SpmWitness.AttachFromEnvironment(agent, cfg.HostId);
             Directory.CreateDirectory(cfg.RunDir);
             await using var api = await AgentApi.StartAsync(agent.Verbs, new AgentApiOptions
             {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.Core;
 using Sanpool.Pool;
 

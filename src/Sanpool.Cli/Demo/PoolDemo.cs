@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.Cli.Commands;
 using Sanpool.Core;
 using Sanpool.Leases;

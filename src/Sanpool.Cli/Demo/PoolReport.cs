@@ -1,4 +1,4 @@
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.Core;
 using Sanpool.Storage.Chains;
 using Sanpool.Storage.Qemu;

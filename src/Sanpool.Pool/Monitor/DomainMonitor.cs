@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sanpool.BlockIO;
 using Sanpool.Core;
@@ -8,7 +7,7 @@ using Sanpool.Storage.Journal;
 namespace Sanpool.Pool.Monitor;
 
 /// <summary>
-/// Every <see cref="Interval"/>, checks each Active domain of the pool from this host (a
+/// Every <see cref="PoolTimeouts.MonitorPeriod"/>, checks each Active domain of the pool from this host (a
 /// direct read of its master area within its io_timeout; the free space every few cycles),
 /// writes this host's <see cref="HostReport"/> into its slot of the master area, and reads
 /// the reports of the other live hosts. The election asks it two things: does this host see
@@ -18,13 +17,7 @@ namespace Sanpool.Pool.Monitor;
 /// </summary>
 public sealed partial class DomainMonitor : IAsyncDisposable
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
-
-    /// <summary>A report whose sequence has not grown for this long is stale.</summary>
-    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(10);
-
     private const int SpaceEvery = 5;
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(10);
 
     private readonly PoolHost _host;
     private readonly Func<string> _spmState;
@@ -33,7 +26,9 @@ public sealed partial class DomainMonitor : IAsyncDisposable
     private readonly Dictionary<Guid, Task<DomainStatus>> _outstanding = [];
     private readonly Dictionary<int, Seen> _others = [];
     private readonly Dictionary<Guid, Task> _joins = [];
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly PoolTimeouts _timeouts;
+    private readonly long _started;
     private readonly object _lock = new();
     private IReadOnlyDictionary<Guid, DomainStatus> _statuses = new Dictionary<Guid, DomainStatus>();
     private IBlockDevice? _reportDevice;
@@ -51,6 +46,9 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         _spmState = spmState;
         _logger = logger;
         Pool = host.Pool;
+        _time = host.Options.Time;
+        _timeouts = host.Options.Timeouts;
+        _started = _time.GetTimestamp();
     }
 
     public string? Socket { get; }
@@ -73,7 +71,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
     public bool HasChecked => Interlocked.Read(ref _cycle) > 0;
 
     /// <summary>How long this host has not seen every domain (zero while it does).</summary>
-    public TimeSpan MissingFor => _seesAll ? TimeSpan.Zero : _clock.Elapsed - _sawAllAt;
+    public TimeSpan MissingFor => _seesAll ? TimeSpan.Zero : Elapsed - _sawAllAt;
 
     /// <summary>The fresh reports of the other live hosts.</summary>
     public IReadOnlyList<HostReport> Others
@@ -82,8 +80,8 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         {
             lock (_lock)
             {
-                var now = _clock.Elapsed;
-                return [.. _others.Values.Where(s => now - s.ChangedAt < StaleAfter).Select(s => s.Report).OrderBy(r => r.HostId)];
+                var now = Elapsed;
+                return [.. _others.Values.Where(s => now - s.ChangedAt < _timeouts.ReportStaleAfter).Select(s => s.Report).OrderBy(r => r.HostId)];
             }
         }
     }
@@ -96,8 +94,8 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken stop)
     {
-        _sawAllAt = _clock.Elapsed;
-        using var timer = new PeriodicTimer(Interval);
+        _sawAllAt = Elapsed;
+        using var timer = new PeriodicTimer(_timeouts.MonitorPeriod, _time);
         do
         {
             try
@@ -118,7 +116,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         long cycle = Interlocked.Increment(ref _cycle);
         try
         {
-            Pool = await _host.ReadPoolAsync(cancellationToken).WaitAsync(CheckTimeout, cancellationToken).ConfigureAwait(false);
+            Pool = await _host.ReadPoolAsync(cancellationToken).WaitAsync(_timeouts.CheckTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (SanpoolException e) when (e.Code == PoolErrors.WrongMaster)
         {
@@ -161,7 +159,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         JoinMissingLockspaces(statuses, cancellationToken);
         if (all)
         {
-            _sawAllAt = _clock.Elapsed;
+            _sawAllAt = Elapsed;
         }
 
         await ReportAsync(statuses, all, cancellationToken).ConfigureAwait(false);
@@ -199,17 +197,18 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
     private async Task<DomainStatus> CheckAsync(Guid domain, bool withSpace, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        long start = _time.GetTimestamp();
+        var checkTimeout = _timeouts.CheckTimeout;
         if (_outstanding.TryGetValue(domain, out var pending) && !pending.IsCompleted)
         {
-            return Unreadable(domain, $"a read has been outstanding for over {CheckTimeout.TotalSeconds:0} s", CheckTimeout.TotalMilliseconds);
+            return Unreadable(domain, $"a read has been outstanding for over {checkTimeout.TotalSeconds:0} s", checkTimeout.TotalMilliseconds);
         }
 
         var check = CheckCoreAsync(domain, withSpace, cancellationToken);
         _outstanding[domain] = check;
-        if (await Task.WhenAny(check, Task.Delay(CheckTimeout, cancellationToken)).ConfigureAwait(false) != check)
+        if (await Task.WhenAny(check, Task.Delay(checkTimeout, _time, cancellationToken)).ConfigureAwait(false) != check)
         {
-            return Unreadable(domain, $"no answer within {CheckTimeout.TotalSeconds:0} s", clock.Elapsed.TotalMilliseconds);
+            return Unreadable(domain, $"no answer within {checkTimeout.TotalSeconds:0} s", _time.GetElapsedTime(start).TotalMilliseconds);
         }
 
         return await check.ConfigureAwait(false);
@@ -217,7 +216,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
     private async Task<DomainStatus> CheckCoreAsync(Guid domain, bool withSpace, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        long start = _time.GetTimestamp();
         try
         {
             var store = await _host.StoreAsync(domain, cancellationToken).ConfigureAwait(false);
@@ -227,10 +226,10 @@ public sealed partial class DomainMonitor : IAsyncDisposable
                 _areas[domain] = area;
             }
 
-            clock.Restart();
+            start = _time.GetTimestamp();
             var timeout = TimeSpan.FromSeconds(Math.Max(1, store.Info.IoTimeout));
             await area.ReadAsync(0, area.SectorSize, timeout, cancellationToken).ConfigureAwait(false);
-            double latency = clock.Elapsed.TotalMilliseconds;
+            double latency = _time.GetElapsedTime(start).TotalMilliseconds;
             _statuses.TryGetValue(domain, out var last);
             long? free = last?.FreeBytes, total = last?.TotalBytes;
             if (withSpace || free is null)
@@ -249,7 +248,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
                 await DisposeQuietlyAsync(broken).ConfigureAwait(false);
             }
 
-            return Unreadable(domain, e is SanpoolException s ? s.OneLine : e.Message, clock.Elapsed.TotalMilliseconds);
+            return Unreadable(domain, e is SanpoolException s ? s.OneLine : e.Message, _time.GetElapsedTime(start).TotalMilliseconds);
         }
     }
 
@@ -270,7 +269,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
         try
         {
             var area = await ReportAreaAsync(cancellationToken).ConfigureAwait(false);
-            await area.WriteAsync(Slot(_host.Options.HostId), report.ToJson(), cancellationToken).WaitAsync(CheckTimeout, cancellationToken).ConfigureAwait(false);
+            await area.WriteAsync(Slot(_host.Options.HostId), report.ToJson(), cancellationToken).WaitAsync(_timeouts.CheckTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SanpoolException or TimeoutException or IOException)
         {
@@ -288,7 +287,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
             try
             {
                 var area = await ReportAreaAsync(cancellationToken).ConfigureAwait(false);
-                if (await area.ReadAsync(Slot(hostId), cancellationToken).WaitAsync(CheckTimeout, cancellationToken).ConfigureAwait(false) is not { } body)
+                if (await area.ReadAsync(Slot(hostId), cancellationToken).WaitAsync(_timeouts.CheckTimeout, _time, cancellationToken).ConfigureAwait(false) is not { } body)
                 {
                     continue;
                 }
@@ -298,7 +297,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
                 {
                     if (!_others.TryGetValue(hostId, out var seen) || seen.Report.Sequence != report.Sequence)
                     {
-                        _others[hostId] = new Seen(report, _clock.Elapsed);
+                        _others[hostId] = new Seen(report, Elapsed);
                     }
                 }
             }
@@ -347,9 +346,12 @@ public sealed partial class DomainMonitor : IAsyncDisposable
 
     private static int Slot(int hostId) => hostId - 1;
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    /// <summary>Time on the monotonic clock since the monitor started (staleness, how long a domain is missed).</summary>
+    private TimeSpan Elapsed => _time.GetElapsedTime(_started);
 
-    private static DomainStatus Unreadable(Guid domain, string error, double waitedMs) =>
+    private long Now() => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    private DomainStatus Unreadable(Guid domain, string error, double waitedMs) =>
         new() { Domain = domain, Readable = false, LatencyMs = Math.Round(waitedMs, 2), Error = error, Checked = Now() };
 
     private static async Task DisposeQuietlyAsync(IBlockDevice device)

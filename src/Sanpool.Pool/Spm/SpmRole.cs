@@ -33,8 +33,6 @@ namespace Sanpool.Pool.Spm;
 /// </summary>
 public sealed partial class SpmRole : IAsyncDisposable
 {
-    /// <summary>Tests only: a <see cref="WitnessFile"/> the role enters once it holds the SDM lease and leaves when it ends.</summary>
-    private static readonly string? Witness = Environment.GetEnvironmentVariable("SANPOOL_SPM_WITNESS");
     private readonly PoolHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _transition = new(1, 1);
@@ -69,6 +67,16 @@ public sealed partial class SpmRole : IAsyncDisposable
     /// here and stops with it. Handlers must return at once.
     /// </summary>
     public event Action<CancellationToken>? Started;
+
+    /// <summary>
+    /// Raised as soon as the master's SDM lease is held, before anything is written under it,
+    /// and right before the role lets its writers (and their leases) go: the window in which
+    /// this host may write the pool's structure. What the contention tests watch.
+    /// </summary>
+    public event Action? LeaseHeld;
+
+    /// <inheritdoc cref="LeaseHeld"/>
+    public event Action? LeaseReleasing;
 
     /// <summary>
     /// This host's role, with the pool's SPM as the master domain names it. "SPM" only while the
@@ -175,7 +183,7 @@ public sealed partial class SpmRole : IAsyncDisposable
         var options = _host.Options;
         var master = await DomainWriter.OpenAsync(_host.Master, _host.QemuImg, options.WriterFor(_host.Lockspace), _logger, cancellationToken).ConfigureAwait(false);
         _writers = _writers.SetItem(options.Master, master);
-        _ = Witness is null || WitnessFile.TryEnter(Witness, $"host{options.HostId}/pid{Environment.ProcessId}", out _);
+        LeaseHeld?.Invoke();
         _lost.Dispose();
         _lost = new CancellationTokenSource();
         long lver = (long)master.LeaseVersion;
@@ -410,10 +418,10 @@ public sealed partial class SpmRole : IAsyncDisposable
             ?? throw new SanpoolException(PoolErrors.TaskRunning, $"pool {_host.Options.Pool}: {blocker}; {advice}", true);
     }
 
-    /// <summary>Once a second: is our lease still good? If not, drop the role without writing.</summary>
+    /// <summary>Every RoleWatchTick (a second): is our lease still good? If not, drop the role without writing.</summary>
     private async Task WatchAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(_host.Options.Timeouts.RoleWatchTick, _host.Options.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
@@ -487,11 +495,7 @@ public sealed partial class SpmRole : IAsyncDisposable
     /// </summary>
     private async Task CloseWritersAsync()
     {
-        if (Witness is not null)
-        {
-            WitnessFile.Exit(Witness, $"host{_host.Options.HostId}/pid{Environment.ProcessId}");
-        }
-
+        LeaseReleasing?.Invoke();
         var limit = _host.Lockspace?.Timeouts.KillGrace ?? TimeSpan.FromSeconds(10);
         // Published empty first: from here on a task or an extension asking for a writer gets DOMAIN_NOT_IN_POOL or NOT_SPM, not a closing one.
         var closing = _writers;
@@ -525,7 +529,7 @@ public sealed partial class SpmRole : IAsyncDisposable
             await _watch.ConfigureAwait(false);
         }
 
-        await Tasks.WaitIdleAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await Tasks.WaitIdleAsync(_host.Options.Timeouts.TaskDrain).ConfigureAwait(false);
         await CloseWritersAsync().ConfigureAwait(false);
         _lost.Dispose();
         _transition.Dispose();

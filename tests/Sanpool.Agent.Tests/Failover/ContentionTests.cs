@@ -24,7 +24,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
         using var dir = new TempDir("spm-witness");
         string witnessPath = dir.File("witness");
         File.WriteAllText(witnessPath, "");
-        await using var test = await TestPool.CreateAsync(output, environment: new Dictionary<string, string> { ["SANPOOL_SPM_WITNESS"] = witnessPath });
+        await using var test = await TestPool.CreateAsync(output, environment: new Dictionary<string, string> { [Sanpool.Harness.SpmWitness.Variable] = witnessPath });
         var pool = test.Pool;
         var probe = new PoolProbe(pool, output);
         var witness = new Witness(witnessPath);
@@ -66,7 +66,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
         await probe.AssertSoundAsync();
     }
 
-    private static async Task EndRoundAsync(Agent.Local.LocalPool pool, int spm, int how)
+    private static async Task EndRoundAsync(Sanpool.Harness.LocalPools.LocalPool pool, int spm, int how)
     {
         var hosts = pool.Running.ToList();
         await Task.WhenAll(hosts.Select(host => how switch

@@ -150,7 +150,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for the armed agent to kill itself at its crash point.</summary>
-    private static async Task CrashedAsync(Agent.Local.LocalPool pool, int host)
+    private static async Task CrashedAsync(Sanpool.Harness.LocalPools.LocalPool pool, int host)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await pool.WaitForExitAsync(host, timeout.Token);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Leases.OnDisk;

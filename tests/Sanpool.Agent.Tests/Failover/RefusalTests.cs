@@ -116,6 +116,6 @@ public sealed class RefusalTests(ITestOutputHelper output)
     }
 
     /// <summary>Every task the pool keeps, as one host lists it, in a stable order.</summary>
-    private static async Task<List<string>> TasksAsync(Agent.Local.LocalPool pool, int host) =>
+    private static async Task<List<string>> TasksAsync(Sanpool.Harness.LocalPools.LocalPool pool, int host) =>
         [.. (await pool.InvokeAsync(host, "task.list", null, None)).AsArray().Select(t => t!.ToJsonString()).Order(StringComparer.Ordinal)];
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Sanpool.Agent.Local;
+using Sanpool.Harness.LocalPools;
 using Sanpool.Agent.Tests.Api;
 using Sanpool.TestSupport;
 using Xunit.Abstractions;

@@ -75,7 +75,7 @@ public sealed class SharedTemplateServingTests(ITestOutputHelper output)
     private static bool Read(Sanpool.TestSupport.ToolResult run) => run.Succeeded && run.StandardOutput.Contains("read 65536/65536 bytes", StringComparison.Ordinal);
 
     /// <summary>image.prepare on host 1: the drive, each volume's export as a qemu NBD URI, and the -blockdev nodes, base first.</summary>
-    private static async Task<(string Drive, List<string> Exports, List<JsonNode> Blockdevs)> PrepareAsync(Sanpool.Agent.Local.LocalPool pool, string domain, string image)
+    private static async Task<(string Drive, List<string> Exports, List<JsonNode> Blockdevs)> PrepareAsync(Sanpool.Harness.LocalPools.LocalPool pool, string domain, string image)
     {
         var reply = await pool.InvokeAsync(1, "image.prepare", new Dictionary<string, string> { ["domain"] = domain, ["image"] = image }, default);
         string socket = (string)reply["nbd_socket"]!;

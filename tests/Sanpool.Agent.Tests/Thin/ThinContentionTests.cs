@@ -65,7 +65,7 @@ public sealed class ThinContentionTests(ITestOutputHelper output)
     /// to the LV's size as lvs reads it, and the SPM's log has exactly one line per real size
     /// change of the volume, chaining the same way and ending at the same sizes.
     /// </summary>
-    private static async Task AssertHostAsync(Agent.Local.LocalPool pool, ThinProbe thin, int host, string volume, byte pattern, long initialMiB, string drive)
+    private static async Task AssertHostAsync(Sanpool.Harness.LocalPools.LocalPool pool, ThinProbe thin, int host, string volume, byte pattern, long initialMiB, string drive)
     {
         await thin.AssertReadsAsync(drive, WriteMiB, pattern);
         long lv = await thin.LvSizeAsync(1, volume) / MiB;

@@ -81,7 +81,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
     /// Waits until host 2 has seen <see cref="DoneBeforeKill"/> extensions and has a request in
     /// flight (thin.status: extending), then kills host 1 at once; the writer keeps writing.
     /// </summary>
-    private async Task<(long LvMiB, long RequestedMiB)> KillDuringRequestAsync(Agent.Local.LocalPool pool, ThinProbe thin, string volume, Task writing)
+    private async Task<(long LvMiB, long RequestedMiB)> KillDuringRequestAsync(Sanpool.Harness.LocalPools.LocalPool pool, ThinProbe thin, string volume, Task writing)
     {
         var clock = Stopwatch.StartNew();
         while (true)

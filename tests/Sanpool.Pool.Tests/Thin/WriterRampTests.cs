@@ -1,4 +1,4 @@
-using Sanpool.Pool.Thin.Simulation;
+using Sanpool.Harness.ThinSimulation;
 
 namespace Sanpool.Pool.Tests.Thin;
 

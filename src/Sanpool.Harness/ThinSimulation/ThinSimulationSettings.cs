@@ -1,6 +1,7 @@
+using Sanpool.Pool.Thin;
 using Sanpool.Storage.Thin;
 
-namespace Sanpool.Pool.Thin.Simulation;
+namespace Sanpool.Harness.ThinSimulation;
 
 /// <summary>
 /// One simulated run: a guest writing sequentially at <see cref="RateBytesPerSecond"/> into a thin

@@ -1,6 +1,7 @@
+using Sanpool.Pool.Thin;
 using Sanpool.Storage.Thin;
 
-namespace Sanpool.Pool.Thin.Simulation;
+namespace Sanpool.Harness.ThinSimulation;
 
 /// <summary>
 /// A deterministic, event-driven simulation of one thin disk under <see cref="ThinVolumeMonitor"/>'s

@@ -2,12 +2,11 @@ using Microsoft.Extensions.Logging;
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Pool;
-using Sanpool.Pool.Mailbox;
 using Sanpool.Pool.Thin;
 using Sanpool.Storage.Mailbox;
 using Sanpool.Storage.Thin;
 
-namespace Sanpool.Agent.DataPath;
+namespace Sanpool.Pool.Mailbox;
 
 /// <summary>
 /// The thin monitor's way to the SPM: the storage mailbox of the master domain this host is
@@ -16,7 +15,7 @@ namespace Sanpool.Agent.DataPath;
 /// the next connection, and one cut off by a reconnect fails, for the monitor to send again
 /// (the absolute size makes the repeat harmless).
 /// </summary>
-internal sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposable
+public sealed partial class MailboxRequester : IExtendRequester, IAsyncDisposable
 {
     private const long MiB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-namespace Sanpool.Pool.Tests.Thin;
+namespace Sanpool.Pool.Tests;
 
 /// <summary>A clock that moves only when the test says so; timers fire inside <see cref="Advance"/>, in due order.</summary>
 internal sealed class ManualTimeProvider : TimeProvider

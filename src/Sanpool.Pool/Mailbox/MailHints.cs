@@ -1,10 +1,11 @@
 using Sanpool.Api.Client;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Sanpool.Agent.Api;
+using Sanpool.Api;
+using Sanpool.Api.DataPath;
 using Sanpool.Pool.Monitor;
 
-namespace Sanpool.Agent.DataPath;
+namespace Sanpool.Pool.Mailbox;
 
 /// <summary>
 /// Hints that cut the mailbox's polling short: after a host writes a request it tells the SPM's
@@ -14,10 +15,9 @@ namespace Sanpool.Agent.DataPath;
 /// periodic full scan). Each hint goes to the API socket named in the target's host report,
 /// fire and forget, at most one in flight per target.
 /// </summary>
-internal sealed partial class MailHints : IDisposable
+public sealed partial class MailHints : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
-    private static readonly IReadOnlyDictionary<string, string> NoArgs = new Dictionary<string, string>();
 
     private readonly int _hostId;
     private readonly ILogger _logger;
@@ -48,7 +48,7 @@ internal sealed partial class MailHints : IDisposable
             try
             {
                 var client = _clients.GetOrAdd(socket, s => AgentClient.Create(s, null, Timeout));
-                await client.InvokeAsync("mailbox.wake", NoArgs, CancellationToken.None).ConfigureAwait(false);
+                await client.CallAsync(AgentVerbs.MailboxWake, new MailboxWakeRequest(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is Core.SanpoolException or IOException or OperationCanceledException)
             {

@@ -6,13 +6,14 @@ using Sanpool.Agent.Api;
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Core.Tools;
+using Sanpool.Agent;
 using Sanpool.Pool;
 using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 
-namespace Sanpool.Agent.Local;
+namespace Sanpool.Harness.LocalPools;
 
 /// <summary>
 /// A pool of several hosts on one machine, as the demo, the benchmarks and the failover tests

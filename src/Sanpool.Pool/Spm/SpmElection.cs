@@ -1,32 +1,28 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Leases;
-using Sanpool.Pool;
 using Sanpool.Pool.Monitor;
-using Sanpool.Pool.Spm;
 
-namespace Sanpool.Agent;
+namespace Sanpool.Pool.Spm;
 
 /// <summary>
 /// Who becomes SPM when no manager says: every host with a priority of 0 or more looks once
-/// per <see cref="Interval"/>; when the pool names no SPM, or names one whose host id is no
+/// per <see cref="PoolTimeouts.ElectionTick"/>; when the pool names no SPM, or names one whose host id is no
 /// longer live in the master lockspace, it waits a delay that is shorter the higher its
 /// priority (plus jitter), looks again, and contends. The SDM paxos lease decides between
 /// contenders, so the election is only about who tries first; a failed try backs off.
 /// The domain monitor adds reachability: a host that cannot read every domain does not
 /// contend while another live host can, and an SPM that has not read every domain for
-/// <see cref="StepDownAfter"/> steps down when another live host reads them all.
+/// <see cref="PoolTimeouts.StepDownAfter"/> steps down when another live host reads them all.
 /// A manager can override it: <see cref="Paused"/> stops contending, and its spm start/stop
-/// go straight to the role.
+/// go straight to the role. Its delays are the pool's <see cref="PoolTimeouts"/>, on the
+/// host's clock (<see cref="PoolHostOptions.Time"/>).
 /// </summary>
 public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int priority, ILogger logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long an SPM may miss a domain before it hands the role to a host that sees them all.</summary>
-    public static readonly TimeSpan StepDownAfter = TimeSpan.FromSeconds(10);
-
     private readonly Random _jitter = new();
+    private readonly PoolTimeouts _timeouts = role.Host.Options.Timeouts;
+    private readonly TimeProvider _time = role.Host.Options.Time;
     private int _failures;
 
     /// <summary>Set by spm stop: this host stays Free until spm start (or the next agent run).</summary>
@@ -34,7 +30,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
 
     public async Task RunAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(_timeouts.ElectionTick, _time);
         while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
         {
             try
@@ -45,7 +41,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
                 }
                 else if (MayContend() && NoLiveSpm(monitor.Pool))
                 {
-                    await Task.Delay(Delay(), stop).ConfigureAwait(false);
+                    await Task.Delay(Delay(), _time, stop).ConfigureAwait(false);
                     if (MayContend() && NoLiveSpm(await role.Host.ReadPoolAsync(stop).ConfigureAwait(false)))
                     {
                         await ContendAsync(stop).ConfigureAwait(false);
@@ -71,7 +67,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
 
     private async Task StepDownIfOthersSeeMoreAsync(CancellationToken stop)
     {
-        if (monitor.SeesAll || monitor.MissingFor < StepDownAfter || monitor.OthersSeeingAll is not [int other, ..])
+        if (monitor.SeesAll || monitor.MissingFor < _timeouts.StepDownAfter || monitor.OthersSeeingAll is not [int other, ..])
         {
             return;
         }
@@ -91,14 +87,12 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
         }
         catch (SanpoolException e) when (e.IsTransient || e.Code == Storage.StorageErrors.DomainBusy || e.Code == PoolErrors.SpmContending)
         {
-            _failures = Math.Min(_failures + 1, 5);
+            _failures = Math.Min(_failures + 1, PoolTimeouts.MaxBackoffDoublings);
             LogLost(logger, role.Host.Options.Pool, role.Host.Options.HostId, e.OneLine);
         }
     }
 
-    /// <summary>Priority 10 waits about 0.1 s, priority 0 about 2 s; doubled per recent failure, plus up to 0.5 s jitter.</summary>
-    private TimeSpan Delay() =>
-        TimeSpan.FromMilliseconds((100 + ((10 - priority) * 190)) * (1 << _failures) + _jitter.Next(500));
+    private TimeSpan Delay() => PoolTimeouts.ElectionDelay(priority, _failures, _jitter.NextDouble());
 
     [LoggerMessage(EventId = 730, Level = LogLevel.Information, Message = "pool {Pool}: host {HostId} contends for SPM (priority {Priority})")]
     private static partial void LogContending(ILogger logger, Guid pool, int hostId, int priority);

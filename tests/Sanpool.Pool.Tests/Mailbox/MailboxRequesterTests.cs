@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Sanpool.Agent.DataPath;
+using Sanpool.Pool.Mailbox;
 using Sanpool.Core;
 using Sanpool.Pool.Thin;
 using Sanpool.Storage.Mailbox;
 using Sanpool.Storage.Thin;
 
-namespace Sanpool.Agent.Tests.Thin;
+namespace Sanpool.Pool.Tests.Mailbox;
 
 /// <summary>
 /// A host whose id the SPM's mailbox does not read (above VDSM's 250; the lockspace allows

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sanpool.Pool.Thin.Simulation;
+namespace Sanpool.Harness.ThinSimulation;
 
 /// <summary>
 /// The extension latencies (request to refreshed mapping) a simulated run draws from, one per

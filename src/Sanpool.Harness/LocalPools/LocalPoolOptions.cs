@@ -1,4 +1,6 @@
-namespace Sanpool.Agent.Local;
+using Sanpool.Agent;
+
+namespace Sanpool.Harness.LocalPools;
 
 /// <summary>What a <see cref="LocalPool"/> is made of: how many hosts and domains, and their timing.</summary>
 public sealed record LocalPoolOptions

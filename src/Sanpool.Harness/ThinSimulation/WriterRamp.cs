@@ -1,4 +1,4 @@
-namespace Sanpool.Pool.Thin.Simulation;
+namespace Sanpool.Harness.ThinSimulation;
 
 /// <summary>
 /// A writer whose rate rises linearly from 0 to <see cref="RateBytesPerSecond"/> over

@@ -1,4 +1,4 @@
-namespace Sanpool.Pool.Thin.Simulation;
+namespace Sanpool.Harness.ThinSimulation;
 
 /// <summary>
 /// What happened in a simulated run: how often the guest paused on ENOSPC and for how long, how

@@ -1,43 +1,31 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Sanpool.Agent.Events;
 using Sanpool.BlockIO;
-using Sanpool.Pool.Mailbox;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Mailbox;
 
-namespace Sanpool.Agent.DataPath;
+namespace Sanpool.Pool.Mailbox;
 
 /// <summary>
 /// The SPM's mailbox service (VDSM's SPM_MailMonitor): while this host is SPM, it reads the
 /// master domain's inbox and answers extension requests with <see cref="VolumeExtender"/>.
 /// It starts with each SPM term and stops with it (<see cref="SpmRole.Started"/>). A request
-/// that found no space is published as an <c>extend.nospace</c> event, and is extended when
-/// the domain gets a LUN (<see cref="RetryFailedAsync"/>).
+/// that found no space is raised by the extender (<see cref="VolumeExtender.NoSpace"/>; the
+/// agent tells the manager), and is extended when the domain gets a LUN (<see cref="RetryFailedAsync"/>).
 /// </summary>
-internal sealed partial class SpmMailService : IMailHandler
+public sealed partial class SpmMailService : IMailHandler
 {
     private readonly SpmRole _role;
-    private readonly AgentEvents _events;
     private readonly MailHints _hints;
     private readonly ILogger _logger;
     private volatile MailboxServer? _server;
 
-    public SpmMailService(SpmRole role, AgentEvents events, MailHints hints, ILogger logger)
+    public SpmMailService(SpmRole role, MailHints hints, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(role);
         _role = role;
-        _events = events;
         _hints = hints;
         _logger = logger;
         Extender = new VolumeExtender(role, logger);
-        Extender.NoSpace += w => _events.Publish("extend.nospace", new Dictionary<string, JsonNode?>
-        {
-            ["host_id"] = w.HostId,
-            ["domain"] = w.Domain.ToString(),
-            ["volume"] = w.Volume.ToString(),
-            ["size_mib"] = w.SizeMiB,
-            ["message"] = $"domain {w.Domain} has no room to extend volume {w.Volume} to {w.SizeMiB} MiB for host {w.HostId}; add a LUN (sanpool domain extend)",
-        });
         role.Started += term => _ = RunAsync(term);
     }
 
