@@ -30,15 +30,15 @@ internal sealed class BenchLayout
 
     public string Path { get; }
 
-    public long Size => (1 + Resources.Length) * (long)Geometry.Alignment;
+    public static long Size => (1 + Resources.Length) * (long)Geometry.Alignment;
 
     public string LockspaceSpec(int hostId) => string.Create(CultureInfo.InvariantCulture, $"{Lockspace}:{hostId}:{Path}:0");
 
-    public long Offset(string resource) => (1 + Array.IndexOf(Resources, resource)) * (long)Geometry.Alignment;
+    public static long Offset(string resource) => (1 + Array.IndexOf(Resources, resource)) * (long)Geometry.Alignment;
 
     public string ResourceSpec(string resource) => string.Create(CultureInfo.InvariantCulture, $"{Lockspace}:{resource}:{Path}:{Offset(resource)}");
 
-    public LeaseDisk Disk(IBlockDevice device, long offset, int io) => new(device, offset, Geometry, TimeSpan.FromSeconds(io));
+    public static LeaseDisk Disk(IBlockDevice device, long offset, int io) => new(device, offset, Geometry, TimeSpan.FromSeconds(io));
 
     /// <summary>Creates the file and formats the lockspace and every resource.</summary>
     public async Task CreateAsync(int io)

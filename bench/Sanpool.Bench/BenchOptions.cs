@@ -131,7 +131,7 @@ internal sealed record BenchOptions
     }
 
     /// <summary>"1:3,2:2,10:1" (io_timeout:repetitions, each io_timeout once), or "none".</summary>
-    private static IReadOnlyList<(int Io, int Repetitions)> ParseFailover(string text)
+    private static List<(int Io, int Repetitions)> ParseFailover(string text)
     {
         if (text == "none")
         {

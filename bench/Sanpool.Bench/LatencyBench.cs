@@ -20,14 +20,14 @@ internal sealed class LatencyBench(BenchLayout layout, BenchOptions options)
         await using var ids = DirectBlockDevice.Open(layout.Path);
         await using var leases = DirectBlockDevice.Open(layout.Path);
         var lockspace = await Lockspace.JoinAsync(
-            new LockspaceOptions(layout.Disk(ids, 0, options.Io), BenchLayout.Lockspace, BenchLayout.InProcessHostId, "bench-inproc")
+            new LockspaceOptions(BenchLayout.Disk(ids, 0, options.Io), BenchLayout.Lockspace, BenchLayout.InProcessHostId, "bench-inproc")
             {
                 Timeouts = new LeaseTimeouts(options.Io),
             },
             CancellationToken.None);
         await using (lockspace)
         {
-            var disk = layout.Disk(leases, layout.Offset(InProcess), options.Io);
+            var disk = BenchLayout.Disk(leases, BenchLayout.Offset(InProcess), options.Io);
             var samples = await MeasureAsync(async () =>
             {
                 var held = await PaxosLease.AcquireAsync(disk, lockspace, InProcess, new PaxosAcquireOptions(), CancellationToken.None);
@@ -54,7 +54,7 @@ internal sealed class LatencyBench(BenchLayout layout, BenchOptions options)
     /// <summary>Through libsanlock on the registered connection <paramref name="sock"/>: blocking calls, on a thread of their own.</summary>
     public async Task<LatencyStats> SanlockAsync(int sock)
     {
-        using var resource = new SanlkResource(BenchLayout.Lockspace, "sanlock", layout.Path, layout.Offset("sanlock"));
+        using var resource = new SanlkResource(BenchLayout.Lockspace, "sanlock", layout.Path, BenchLayout.Offset("sanlock"));
         var samples = await Task.Factory.StartNew(() => MeasureAsync(() =>
         {
             int rv = LibSanlock.Acquire(sock, resource);

@@ -68,7 +68,7 @@ internal static class PoolSuite
         Console.WriteLine(table);
         string output = options.PoolOut ?? Path.Combine(root, "bench", "results", "pool.md");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        await File.WriteAllTextAsync(output, table);
+        await File.WriteAllTextAsync(output, table, CancellationToken.None); // the table of what ran is written even after Ctrl-C
         Console.Error.WriteLine($"written to {output}");
     }
 

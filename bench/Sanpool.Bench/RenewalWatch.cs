@@ -35,7 +35,7 @@ internal sealed class RenewalWatch : IAsyncDisposable
         watch._loop = Task.Run(async () =>
         {
             await using var device = DirectBlockDevice.Open(layout.Path, readOnly: true);
-            await watch.LoopAsync(layout.Disk(device, 0, io), BenchLayout.Lockspace, hostId, watch._stop.Token);
+            await watch.LoopAsync(BenchLayout.Disk(device, 0, io), BenchLayout.Lockspace, hostId, watch._stop.Token);
         });
         return watch;
     }

@@ -23,7 +23,7 @@ internal sealed class SnapshotAnchorRounds(StorageAnchor anchor, string scratch)
         string parent = Path.Combine(scratch, "parent");
         if (!File.Exists(parent))
         {
-            await anchor.QemuImgBaseAsync(parent, SnapshotBench.Capacity);
+            await StorageAnchor.QemuImgBaseAsync(parent, SnapshotBench.Capacity);
         }
     }
 
@@ -40,7 +40,7 @@ internal sealed class SnapshotAnchorRounds(StorageAnchor anchor, string scratch)
         var elapsed = await Timing.TimeAsync(async () =>
         {
             await anchor.LvCreateAsync(name, _lvSize);
-            await anchor.QemuImgCreateAsync(file, "parent", SnapshotBench.Capacity);
+            await StorageAnchor.QemuImgCreateAsync(file, "parent", SnapshotBench.Capacity);
         });
         await anchor.LvRemoveAsync(name);
         File.Delete(file);

@@ -38,11 +38,11 @@ internal sealed class StorageAnchor
     public Task LvRemoveAsync(string name) => RunAsync(["lvm", "lvremove", "--config", _config, "-qq", "--force", $"{_domain.Vg}/{name}"]);
 
     /// <summary>A qcow2 over a qcow2 parent named relative to it, as the snapshot's header names its parent by bare UUID.</summary>
-    public Task QemuImgCreateAsync(string path, string parentName, long capacity) => RunAsync(
+    public static Task QemuImgCreateAsync(string path, string parentName, long capacity) => RunAsync(
         ["qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=1.1", "-b", parentName, "-F", "qcow2", path, capacity.ToString(CultureInfo.InvariantCulture)]);
 
     /// <summary>Not timed: the parent the anchor's snapshots are made on.</summary>
-    public Task QemuImgBaseAsync(string path, long capacity) =>
+    public static Task QemuImgBaseAsync(string path, long capacity) =>
         RunAsync(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=1.1", path, capacity.ToString(CultureInfo.InvariantCulture)]);
 
     /// <summary>One lvs of the domain's VG: every LV's name and tags, which is what a volume listing needs from LVM.</summary>

@@ -30,7 +30,7 @@ internal static class StorageSuite
         Console.WriteLine(table);
         string output = options.StorageOut ?? Path.Combine(root, "bench", "results", "storage.md");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        await File.WriteAllTextAsync(output, table);
+        await File.WriteAllTextAsync(output, table, CancellationToken.None); // the table of what ran is written even after Ctrl-C
         Console.Error.WriteLine($"written to {output}");
     }
 

@@ -66,7 +66,7 @@ internal sealed class TakeoverBench(BenchLayout layout, BenchOptions options, st
         var holder = victim.StartCommand(spec, "/bin/sleep", "3600");
         await WaitHeldAsync(holder);
 
-        using var resource = new SanlkResource(BenchLayout.Lockspace, "takeover-sanlock", layout.Path, layout.Offset("takeover-sanlock"));
+        using var resource = new SanlkResource(BenchLayout.Lockspace, "takeover-sanlock", layout.Path, BenchLayout.Offset("takeover-sanlock"));
         int refused = await Task.Run(() => LibSanlock.Acquire(sock, resource));
         if (refused == 0)
         {

@@ -63,7 +63,7 @@ public sealed class HostIdInteropTests
     private static async Task<DumpLine> SanlockDumpLineAsync(LeaseTarget target, int hostId)
     {
         string dump = await SanlockCli.DirectAsync("dump", target.Path);
-        long offset = target.Geometry.LockspaceOffset + ((long)(hostId - 1) * target.Geometry.SectorSize);
+        long offset = GeometryCase.LockspaceOffset + ((long)(hostId - 1) * target.Geometry.SectorSize);
         return DumpLine.ParseAll(dump).SingleOrDefault(l => l.Offset == offset)
                ?? throw new Xunit.Sdk.XunitException(string.Create(CultureInfo.InvariantCulture,
                    $"sanlock direct dump shows no host id {hostId} (offset {offset}):\n{dump}"));

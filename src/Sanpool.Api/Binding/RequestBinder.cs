@@ -88,12 +88,12 @@ public static class RequestBinder
 
             if (_type == typeof(long))
             {
-                return a.Long(Name, _between?.Min ?? long.MinValue, _between?.Max ?? long.MaxValue, 0);
+                return a.LongNumber(Name, _between?.Min ?? long.MinValue, _between?.Max ?? long.MaxValue, 0);
             }
 
             if (_type == typeof(int))
             {
-                return a.Int(Name, (int)(_between?.Min ?? int.MinValue), (int)(_between?.Max ?? int.MaxValue), 0);
+                return a.Number(Name, (int)(_between?.Min ?? int.MinValue), (int)(_between?.Max ?? int.MaxValue), 0);
             }
 
             if (_type == typeof(bool))

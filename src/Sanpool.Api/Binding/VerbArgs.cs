@@ -46,7 +46,7 @@ public sealed class VerbArgs
     }
 
     /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public long Long(string name, long min, long max, long fallback) => !_values.TryGetValue(name, out var text) ? fallback
+    public long LongNumber(string name, long min, long max, long fallback) => !_values.TryGetValue(name, out var text) ? fallback
         : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max ? v
         : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
 
@@ -62,7 +62,7 @@ public sealed class VerbArgs
     public string? Optional(string name) => _values.GetValueOrDefault(name);
 
     /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public int Int(string name, int min, int max, int fallback) => !_values.TryGetValue(name, out var text) ? fallback
+    public int Number(string name, int min, int max, int fallback) => !_values.TryGetValue(name, out var text) ? fallback
         : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
         : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a whole number {min}..{max}");
 

@@ -108,7 +108,7 @@ public static partial class PoolCommands
                 domains = pool.Domains,
                 spm_id = pool.SpmId,
                 spm_lver = pool.SpmLver,
-            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }, CliJson.Options));
             return 0;
         });
         return cmd;

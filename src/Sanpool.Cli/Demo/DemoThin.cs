@@ -44,7 +44,7 @@ internal sealed class DemoThin(LocalPool pool, DemoConsole output)
         await pool.InvokeAsync(host, "image.teardown", args, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> WriteAsync(string drive, CancellationToken cancellationToken)
+    private static async Task<int> WriteAsync(string drive, CancellationToken cancellationToken)
     {
         int refused = 0;
         for (int at = 0; at < WriteMiB; at += StepMiB)

@@ -140,7 +140,7 @@ internal static class DemoWorkDir
             }
 
             int config = Array.IndexOf(argv, "--config");
-            if (config > 0 && config + 1 < argv.Length && argv[..config].Contains("agent") && argv[config + 1].StartsWith(prefix, StringComparison.Ordinal))
+            if (config > 0 && config + 1 < argv.Length && argv.AsSpan(0, config).Contains("agent") && argv[config + 1].StartsWith(prefix, StringComparison.Ordinal))
             {
                 pids.Add(pid);
             }

@@ -134,7 +134,7 @@ internal sealed class PoolDemo(PoolDemoOptions options)
     }
 
     /// <summary>Polls spm.status on every running host until one of <paramref name="among"/> says SPM; progress every 10 s; two SPMs at once is a failure.</summary>
-    private async Task<int> WaitForSpmAsync(LocalPool pool, IReadOnlySet<int> among, Stopwatch since, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<int> WaitForSpmAsync(LocalPool pool, HashSet<int> among, Stopwatch since, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var report = TimeSpan.FromSeconds(10);
         while (true)

@@ -6,6 +6,7 @@ namespace Sanpool.LeaseDaemon.Protocol;
 /// </summary>
 public sealed record AcquireRequest
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "part of the message: serialized as \"verb\"")]
     public string Verb => Verbs.Acquire;
 
     /// <summary>LS:RES:PATH:OFFSET each; acquired in order, all or none.</summary>

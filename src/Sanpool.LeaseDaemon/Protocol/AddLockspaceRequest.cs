@@ -3,6 +3,7 @@ namespace Sanpool.LeaseDaemon.Protocol;
 /// <summary>Joins a lockspace: acquires the host id (with sanlock's delays) and renews it from then on.</summary>
 public sealed record AddLockspaceRequest
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "part of the message: serialized as \"verb\"")]
     public string Verb => Verbs.AddLockspace;
 
     /// <summary>LS:HOST_ID:PATH:OFFSET.</summary>

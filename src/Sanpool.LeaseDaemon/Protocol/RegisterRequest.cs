@@ -7,6 +7,7 @@ namespace Sanpool.LeaseDaemon.Protocol;
 /// </summary>
 public sealed record RegisterRequest
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "part of the message: serialized as \"verb\"")]
     public string Verb => Verbs.Register;
 
     /// <summary>Milliseconds between heartbeats; null: no heartbeat.</summary>

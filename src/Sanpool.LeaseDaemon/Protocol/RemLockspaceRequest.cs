@@ -7,6 +7,7 @@ namespace Sanpool.LeaseDaemon.Protocol;
 /// </summary>
 public sealed record RemLockspaceRequest
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "part of the message: serialized as \"verb\"")]
     public string Verb => Verbs.RemLockspace;
 
     /// <summary>LS:HOST_ID:PATH:OFFSET; the lockspace is found by name.</summary>

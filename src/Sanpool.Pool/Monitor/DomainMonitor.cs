@@ -30,7 +30,7 @@ public sealed partial class DomainMonitor : IAsyncDisposable
     private readonly PoolTimeouts _timeouts;
     private readonly long _started;
     private readonly object _lock = new();
-    private IReadOnlyDictionary<Guid, DomainStatus> _statuses = new Dictionary<Guid, DomainStatus>();
+    private Dictionary<Guid, DomainStatus> _statuses = [];
     private IBlockDevice? _reportDevice;
     private SlotArea? _reportArea;
     private long _sequence;

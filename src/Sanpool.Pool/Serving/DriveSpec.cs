@@ -111,7 +111,7 @@ public static class DriveSpec
         }
         else if (hasParent)
         {
-            throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", "chain");
+            throw new ArgumentException($"volume {volume.Volume} is RAW but has a parent in the chain", nameof(hasParent));
         }
 
         return node;

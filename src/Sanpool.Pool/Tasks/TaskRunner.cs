@@ -25,6 +25,7 @@ namespace Sanpool.Pool.Tasks;
 /// newest record (a late progress report cannot turn a Finished task back to Running).
 /// </para>
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "its semaphores and token sources hold nothing to release: no AvailableWaitHandle, no CancelAfter timer; they live as long as the object")]
 public sealed partial class TaskRunner
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);

@@ -35,6 +35,7 @@ namespace Sanpool.Storage.DataPath;
 /// buffer goes with the request and returns to a pool after its reply. The reader polls, so a
 /// stop request is seen within <see cref="PollMilliseconds"/> even when the kernel is idle.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "its semaphores and token sources hold nothing to release: no AvailableWaitHandle, no CancelAfter timer; they live as long as the object")]
 internal sealed partial class FuseServer
 {
     public const int MaxWrite = 1 << 20;

@@ -7,6 +7,7 @@ namespace Sanpool.Storage.DataPath;
 /// is fixed. It has its own FUSE node id; replacing a volume (after an LV was extended) makes
 /// a new <see cref="VolumeFile"/> under the same name, and files already open keep the old one.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "its semaphores and token sources hold nothing to release: no AvailableWaitHandle, no CancelAfter timer; they live as long as the object")]
 internal sealed class VolumeFile
 {
     /// <summary>rw-rw---- : root and the disk group, as VDSM leaves volume files.</summary>

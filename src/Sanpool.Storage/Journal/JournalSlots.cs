@@ -15,6 +15,7 @@ namespace Sanpool.Storage.Journal;
 /// Guarded by <see cref="_lock"/> (the flags) and <see cref="_free"/> (how many are free, so a
 /// taker waits without spinning when all are in use).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "its semaphores and token sources hold nothing to release: no AvailableWaitHandle, no CancelAfter timer; they live as long as the object")]
 public sealed class JournalSlots
 {
     private readonly Lock _lock = new();

@@ -244,7 +244,7 @@ public sealed class LvmCommand
 
     private static string LvPath(string vg, string name) => $"{LvmNames.CheckName(vg, "VG")}/{LvmNames.CheckName(name, "LV")}";
 
-    private static IEnumerable<string> Devices(IReadOnlyList<string> devices)
+    private static List<string> Devices(IReadOnlyList<string> devices)
     {
         ArgumentNullException.ThrowIfNull(devices);
         if (devices.Count == 0)
@@ -255,7 +255,7 @@ public sealed class LvmCommand
         return devices.Select(LvmNames.CheckDevice).ToList();
     }
 
-    private static IEnumerable<string> TagArgs(string option, IReadOnlyCollection<string> tags)
+    private static List<string> TagArgs(string option, IReadOnlyCollection<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
         return tags.SelectMany(t => new[] { option, LvmNames.CheckTag(t) }).ToList();

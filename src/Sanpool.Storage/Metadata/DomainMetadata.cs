@@ -97,6 +97,8 @@ public sealed record DomainMetadata
             }
         }
 
+#pragma warning disable CA5350 // VDSM's _SHA_CKSUM is SHA-1 by format: a checksum against torn writes, not a security boundary
         return Convert.ToHexStringLower(SHA1.HashData(Encoding.ASCII.GetBytes(text.ToString())));
+#pragma warning restore CA5350
     }
 }

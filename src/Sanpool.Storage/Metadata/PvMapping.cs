@@ -20,6 +20,7 @@ namespace Sanpool.Storage.Metadata;
 /// </list>
 /// In a VG tag the commas become <c>&amp;44&amp;</c> (<see cref="VgTagCodec"/>).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "VDSM's name for the field: guid, the LUN's device name")]
 public sealed record PvMapping(string Guid, string Uuid, long PeStart, long PeCount, long MapOffset)
 {
     /// <summary>The metadata key of the PV at <paramref name="index"/>: "PV0", "PV1", ...</summary>

@@ -29,7 +29,7 @@ public sealed class BackingFilePolicy
     /// <summary>The formats a VDSM chain may contain.</summary>
     public static readonly IReadOnlySet<string> AllowedFormats = new HashSet<string>(StringComparer.Ordinal) { "raw", "qcow2" };
 
-    private readonly IReadOnlySet<string>? _allowedVolumes;
+    private readonly HashSet<string>? _allowedVolumes;
     private readonly string? _imageDirectory;
 
     /// <param name="allowedVolumes">

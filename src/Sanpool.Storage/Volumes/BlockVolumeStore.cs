@@ -382,7 +382,7 @@ public sealed class BlockVolumeStore : IVolumeStore
         }
     }
 
-    private StoredVolume? ToStored(LogicalVolume lv, Guid volume)
+    private static StoredVolume? ToStored(LogicalVolume lv, Guid volume)
     {
         string? imageTag = lv.Tags.FirstOrDefault(t => t.StartsWith(ImageTag, StringComparison.Ordinal));
         if (imageTag is null)

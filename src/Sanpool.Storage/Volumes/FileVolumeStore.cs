@@ -110,7 +110,7 @@ public sealed class FileVolumeStore : IVolumeStore
     }
 
     /// <summary>The volume file as it is now; null if it was removed since its directory was listed.</summary>
-    private StoredVolume? ListedVolume(string file, Guid image, Guid volume, bool removing)
+    private static StoredVolume? ListedVolume(string file, Guid image, Guid volume, bool removing)
     {
         try
         {

@@ -134,7 +134,7 @@ internal sealed class FuzzCorpus(Random random, IReadOnlyList<string> verbs)
         {
             case 0: text.Insert(at, Pick(Pieces)); break;
             case 1: if (at < text.Length) { text.Remove(at, 1); } break;
-            case 2: text.Append(text.ToString()); break;
+            case 2: text.Append(text); break;
             default: return verb.ToUpperInvariant();
         }
 

@@ -13,6 +13,7 @@ namespace Sanpool.Agent.Tests.Cli;
 /// (a task id, JSON, a followed task's progress and result), and how it fails (no socket, a
 /// refused token, NOT_SPM, a failed task, bad usage).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes it through IAsyncLifetime.DisposeAsync")]
 public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Domain = "5e1b0a3c-95a4-4b37-8c3f-0d9f6f1a2b44";

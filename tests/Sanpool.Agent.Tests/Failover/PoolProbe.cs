@@ -151,7 +151,7 @@ internal sealed class PoolProbe(LocalPool pool, ITestOutputHelper output)
 
     private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16];
 
-    private static IEnumerable<string> Lines(string output) =>
+    private static string[] Lines(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Polls a running copy until its saved progress is past 0 and short of 90 %; returns it.</summary>

@@ -48,9 +48,9 @@ public sealed class SharedTemplateServingTests(ITestOutputHelper output)
         Assert.Equal(2, exportsB.Count);
         Assert.Equal(exportsB[0], exportsC[0]);
         Assert.NotEqual(exportsB[1], exportsC[1]);
-        await thin.AssertReadsAsync(driveB, 8, 0x11);
+        await ThinProbe.AssertReadsAsync(driveB, 8, 0x11);
         await ThinProbe.WriteAsync(driveB, 4, 4, 0x22, TimeSpan.FromSeconds(30));
-        await thin.AssertReadsAsync(driveC, 8, 0x11);
+        await ThinProbe.AssertReadsAsync(driveC, 8, 0x11);
         Assert.Equal(["nbd", "qcow2", "nbd", "qcow2"], blockdevsB.Select(n => (string)n["driver"]!));
         string read = await QemuSystemReadsAsync(blockdevsB, "read -P 0x22 0 4M", "read -P 0x11 4M 4M");
         Assert.Equal(2, read.Split("read 4194304/4194304 bytes").Length - 1);
@@ -60,7 +60,7 @@ public sealed class SharedTemplateServingTests(ITestOutputHelper output)
         string templateExport = exportsB[0];
         var still = await ReadExportAsync(templateExport);
         Assert.True(Read(still), $"the template's export went away while image C still uses it: {still.StandardOutput}{still.StandardError}");
-        await thin.AssertReadsAsync(driveC, 8, 0x11);
+        await ThinProbe.AssertReadsAsync(driveC, 8, 0x11);
 
         await pool.InvokeAsync(1, "image.teardown", new Dictionary<string, string> { ["domain"] = domain, ["image"] = images[1] }, default);
         var gone = await ReadExportAsync(templateExport);

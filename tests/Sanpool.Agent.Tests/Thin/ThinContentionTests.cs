@@ -67,7 +67,7 @@ public sealed class ThinContentionTests(ITestOutputHelper output)
     /// </summary>
     private static async Task AssertHostAsync(Sanpool.Harness.LocalPools.LocalPool pool, ThinProbe thin, int host, string volume, byte pattern, long initialMiB, string drive)
     {
-        await thin.AssertReadsAsync(drive, WriteMiB, pattern);
+        await ThinProbe.AssertReadsAsync(drive, WriteMiB, pattern);
         long lv = await thin.LvSizeAsync(1, volume) / MiB;
         Assert.InRange(lv, WriteMiB, 2048 * 11 / 10 + SpmExtensionLog.ExtentMiB);
 

@@ -35,7 +35,7 @@ public sealed class ThinExtensionTests(ITestOutputHelper output)
         int refused = await ThinProbe.WriteAsync(drive, 1000, 50, 0x5a, TimeSpan.FromSeconds(60));
         thin.Say($"wrote 1000 MiB in {clock.Elapsed.TotalSeconds:F1} s; {refused} piece(s) were refused for space first");
 
-        await thin.AssertReadsAsync(drive, 1000, 0x5a);
+        await ThinProbe.AssertReadsAsync(drive, 1000, 0x5a);
         long lv = await thin.LvSizeAsync(1, volume);
         Assert.InRange(lv, 1000 * MiB, 2048 * MiB * 11 / 10 + 128 * MiB);
         var events = await thin.EventsAsync(2);

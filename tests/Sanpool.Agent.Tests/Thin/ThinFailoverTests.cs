@@ -57,7 +57,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
         thin.Say($"MEASURED host 3 is SPM {took.TotalSeconds:0.0} s after the kill (host_dead {hostDead.TotalSeconds:0} s, bound {bound.TotalSeconds:0} s)");
         await writing;
         thin.Say($"the write of {WriteMiB} MiB completed {crashed.Elapsed.TotalSeconds:0.0} s after the kill; {writer.Refused} piece(s) refused for space first");
-        await thin.AssertReadsAsync(drive, WriteMiB, 0x5f);
+        await ThinProbe.AssertReadsAsync(drive, WriteMiB, 0x5f);
 
         long lv = await thin.LvSizeAsync(1, volume) / MiB;
         var done = SpmExtensionLog.Done(await thin.EventsAsync(2), volume);
@@ -81,7 +81,7 @@ public sealed class ThinFailoverTests(ITestOutputHelper output)
     /// Waits until host 2 has seen <see cref="DoneBeforeKill"/> extensions and has a request in
     /// flight (thin.status: extending), then kills host 1 at once; the writer keeps writing.
     /// </summary>
-    private async Task<(long LvMiB, long RequestedMiB)> KillDuringRequestAsync(Sanpool.Harness.LocalPools.LocalPool pool, ThinProbe thin, string volume, Task writing)
+    private static async Task<(long LvMiB, long RequestedMiB)> KillDuringRequestAsync(Sanpool.Harness.LocalPools.LocalPool pool, ThinProbe thin, string volume, Task writing)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -44,7 +44,7 @@ internal sealed class ThinProbe(LocalPool pool, ITestOutputHelper output)
     }
 
     /// <summary>Asserts that the first <paramref name="mib"/> MiB read back as <paramref name="pattern"/>.</summary>
-    public async Task AssertReadsAsync(string drive, long mib, byte pattern)
+    public static async Task AssertReadsAsync(string drive, long mib, byte pattern)
     {
         var commands = new List<string>();
         for (long at = 0; at < mib; at += 64)

@@ -9,6 +9,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// VmWatcher against a fake monitor that plays qemu's part: ENOSPC stops, query-status, cont.
 /// The real thing (a guest on a growing loop device) is in <see cref="VmEnospcTests"/>.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes it through IAsyncLifetime.DisposeAsync")]
 public sealed class VmWatcherTests : IAsyncLifetime
 {
     private const string NoSpace =

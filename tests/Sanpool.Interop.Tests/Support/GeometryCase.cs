@@ -19,7 +19,7 @@ internal sealed record GeometryCase(bool OnLoopDevice, int SectorSize, string Al
     /// <summary>Lockspace at 0, resource at one alignment, and one more area that must stay zero.</summary>
     public long DeviceSize => 3L * Alignment;
 
-    public long LockspaceOffset => 0;
+    public const long LockspaceOffset = 0;
 
     public long ResourceOffset => Alignment;
 

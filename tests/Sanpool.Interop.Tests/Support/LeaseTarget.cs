@@ -38,7 +38,7 @@ internal sealed class LeaseTarget : IAsyncDisposable
     }
 
     public string Lockspace(string name, int hostId) =>
-        string.Create(CultureInfo.InvariantCulture, $"{name}:{hostId}:{Path}:{Geometry.LockspaceOffset}");
+        string.Create(CultureInfo.InvariantCulture, $"{name}:{hostId}:{Path}:{GeometryCase.LockspaceOffset}");
 
     public string Resource(string lockspace, string name) =>
         string.Create(CultureInfo.InvariantCulture, $"{lockspace}:{name}:{Path}:{Geometry.ResourceOffset}");

@@ -65,6 +65,6 @@ public sealed class BlockCliDomain : CliDomain
         return result.EnsureSuccess().StandardOutput;
     }
 
-    private static IEnumerable<string> Lines(string output) =>
+    private static string[] Lines(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
