@@ -75,11 +75,11 @@ internal sealed class BenchDomain : IAsyncDisposable
         new(null, device, uuid, runDirectory, ioTimeout, hostId);
 
     /// <summary>The domain as the CLI opens it: found through its device, nothing else scanned.</summary>
-    public Task<IVolumeStore> OpenStoreAsync() =>
+    public Task<IDomainManifest> OpenStoreAsync() =>
         new DomainLocator([], [Device]).OpenAsync(Uuid, QemuImg, RunDirectory, CancellationToken.None);
 
     /// <summary>Becomes the domain's writer as <see cref="HostId"/> (writer lock, host id, SPM lease).</summary>
-    public Task<DomainWriter> OpenWriterAsync(IVolumeStore store) =>
+    public Task<DomainWriter> OpenWriterAsync(IDomainManifest store) =>
         DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = HostId, RunDirectory = RunDirectory }, NullLogger.Instance, CancellationToken.None);
 
     public ValueTask DisposeAsync() => _lun?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -41,7 +41,7 @@ internal sealed class RenewalWatch : IAsyncDisposable
     }
 
     /// <summary>Watches a host id in a domain's lockspace (named by the domain's UUID), read through its "ids" area.</summary>
-    public static RenewalWatch Start(IVolumeStore store, int hostId)
+    public static RenewalWatch Start(IDomainManifest store, int hostId)
     {
         var watch = new RenewalWatch();
         watch._loop = Task.Run(async () =>

@@ -43,7 +43,7 @@ public static class MasterLookup
     }
 
     /// <summary>The current master among open stores; a store whose metadata cannot be read is skipped.</summary>
-    public static async Task<MasterClaim?> FindAsync(Guid pool, IEnumerable<IVolumeStore> stores, CancellationToken cancellationToken)
+    public static async Task<MasterClaim?> FindAsync(Guid pool, IEnumerable<IDomainManifest> stores, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stores);
         var seen = new List<(Guid, DomainMetadata)>();

@@ -53,7 +53,7 @@ public static partial class MasterMove
 
     /// <summary>Moves the master role of the pool <paramref name="oldMaster"/> is master of to <paramref name="newMaster"/>.</summary>
     /// <param name="others">The pool's other domains this host can read: checked for a master newer than <paramref name="oldMaster"/>.</param>
-    public static async Task<PoolMetadata> RunAsync(DomainWriter oldMaster, DomainWriter newMaster, IReadOnlyCollection<IVolumeStore> others, CancellationToken cancellationToken)
+    public static async Task<PoolMetadata> RunAsync(DomainWriter oldMaster, DomainWriter newMaster, IReadOnlyCollection<IDomainManifest> others, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(oldMaster);
         ArgumentNullException.ThrowIfNull(newMaster);
@@ -120,7 +120,7 @@ public static partial class MasterMove
         return theirs;
     }
 
-    private static async Task CheckAsync(PoolMetadata pool, Guid oldMaster, Guid newMaster, DomainMetadata newMd, IReadOnlyCollection<IVolumeStore> others,
+    private static async Task CheckAsync(PoolMetadata pool, Guid oldMaster, Guid newMaster, DomainMetadata newMd, IReadOnlyCollection<IDomainManifest> others,
         CancellationToken cancellationToken)
     {
         var current = await MasterLookup.FindAsync(pool.Pool, others.Where(s => s.Info.Uuid != oldMaster && s.Info.Uuid != newMaster), cancellationToken)

@@ -138,7 +138,7 @@ public static class PoolAdmin
     /// <inheritdoc cref="MoveMasterAsync(DomainWriter, DomainWriter, CancellationToken)"/>
     /// <param name="others">The pool's other domains this host can read: the move is refused if one
     /// of them is already a newer master than <paramref name="oldMaster"/> (an earlier move's commit).</param>
-    public static Task<PoolMetadata> MoveMasterAsync(DomainWriter oldMaster, DomainWriter newMaster, IReadOnlyCollection<IVolumeStore> others,
+    public static Task<PoolMetadata> MoveMasterAsync(DomainWriter oldMaster, DomainWriter newMaster, IReadOnlyCollection<IDomainManifest> others,
         CancellationToken cancellationToken) =>
         MasterMove.RunAsync(oldMaster, newMaster, others, cancellationToken);
 

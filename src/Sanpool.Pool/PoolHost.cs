@@ -15,7 +15,7 @@ namespace Sanpool.Pool;
 /// </summary>
 public sealed partial class PoolHost : IAsyncDisposable
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IVolumeStore> _stores = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, IDomainManifest> _stores = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (Lockspace Lockspace, IBlockDevice Ids)> _lockspaces = new();
     private readonly SemaphoreSlim _joinGate = new(1, 1);
 
@@ -35,7 +35,7 @@ public sealed partial class PoolHost : IAsyncDisposable
     /// <summary>Our host id in the master domain's lockspace.</summary>
     public Lockspace Lockspace { get; private set; } = null!;
 
-    public IVolumeStore Master => _stores[Options.Master];
+    public IDomainManifest Master => _stores[Options.Master];
 
     /// <summary>The pool as the master said at the last <see cref="ReadPoolAsync"/> (the monitor reads it every cycle).</summary>
     public PoolMetadata Pool { get; private set; } = null!;
@@ -93,7 +93,7 @@ public sealed partial class PoolHost : IAsyncDisposable
     }
 
     /// <summary>Joins a domain's lockspace with our host id; a non-master domain that cannot be joined is logged and left to its writer.</summary>
-    private async Task JoinAsync(Guid domain, IVolumeStore store, CancellationToken cancellationToken)
+    private async Task JoinAsync(Guid domain, IDomainManifest store, CancellationToken cancellationToken)
     {
         IBlockDevice? ids = null;
         try
@@ -184,7 +184,7 @@ public sealed partial class PoolHost : IAsyncDisposable
 
     /// <summary>The store of a domain of the pool, opening it now if it could not be opened before.</summary>
     /// <exception cref="SanpoolException">DOMAIN_NOT_IN_POOL, or the domain's open error when it is unreachable.</exception>
-    public async Task<IVolumeStore> StoreAsync(Guid domain, CancellationToken cancellationToken)
+    public async Task<IDomainManifest> StoreAsync(Guid domain, CancellationToken cancellationToken)
     {
         if (_stores.TryGetValue(domain, out var store))
         {
@@ -203,7 +203,7 @@ public sealed partial class PoolHost : IAsyncDisposable
     /// The store of a domain that is not (yet) in the pool, for the SPM attaching it: found by
     /// the locator like the pool's own domains, and its lockspace joined.
     /// </summary>
-    public async Task<IVolumeStore> AttachingStoreAsync(Guid domain, CancellationToken cancellationToken)
+    public async Task<IDomainManifest> AttachingStoreAsync(Guid domain, CancellationToken cancellationToken)
     {
         var store = _stores.TryGetValue(domain, out var open) ? open : await OpenStoreAsync(domain, cancellationToken).ConfigureAwait(false);
         await EnsureJoinedAsync(domain, cancellationToken).ConfigureAwait(false);
@@ -246,7 +246,7 @@ public sealed partial class PoolHost : IAsyncDisposable
         }
     }
 
-    private async Task<IVolumeStore> OpenStoreAsync(Guid domain, CancellationToken cancellationToken)
+    private async Task<IDomainManifest> OpenStoreAsync(Guid domain, CancellationToken cancellationToken)
     {
         var store = await Options.Locator.OpenAsync(domain, QemuImg, Options.RunDirectory, cancellationToken).ConfigureAwait(false);
         if (!_stores.TryAdd(domain, store))

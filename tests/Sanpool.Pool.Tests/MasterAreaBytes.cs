@@ -13,7 +13,7 @@ internal static class MasterAreaBytes
     private static readonly CancellationToken None = CancellationToken.None;
 
     /// <summary>Saves <paramref name="count"/> tasks and a host report (slot 2) in the domain's master area.</summary>
-    public static async Task<IReadOnlyList<TaskRecord>> SeedAsync(IVolumeStore store, int count = 3)
+    public static async Task<IReadOnlyList<TaskRecord>> SeedAsync(IDomainManifest store, int count = 3)
     {
         await using var device = await store.OpenMasterAreaAsync(None);
         var tasks = await TaskStore.LoadAsync(device, None);
@@ -33,7 +33,7 @@ internal static class MasterAreaBytes
     }
 
     /// <summary>Writes something recognisable into the domain's own journal area, the part a move must leave alone.</summary>
-    public static async Task MarkJournalAsync(IVolumeStore store, byte mark)
+    public static async Task MarkJournalAsync(IDomainManifest store, byte mark)
     {
         await using var device = await store.OpenMasterAreaAsync(None);
         using var buffer = new AlignedBuffer(4096);
@@ -41,20 +41,20 @@ internal static class MasterAreaBytes
         await device.WriteAsync(MasterArea.Journal.End - 4096, buffer.Memory, None);
     }
 
-    public static async Task<IReadOnlyList<TaskRecord>> TasksAsync(IVolumeStore store)
+    public static async Task<IReadOnlyList<TaskRecord>> TasksAsync(IDomainManifest store)
     {
         await using var device = await store.OpenMasterAreaAsync(None);
         return (await TaskStore.LoadAsync(device, None)).All;
     }
 
-    public static async Task<byte[]?> HostReportAsync(IVolumeStore store, int slot)
+    public static async Task<byte[]?> HostReportAsync(IDomainManifest store, int slot)
     {
         await using var device = await store.OpenMasterAreaAsync(None);
         return await new SlotArea(device, MasterArea.HostReports).ReadAsync(slot, None);
     }
 
     /// <summary>The raw bytes of [<paramref name="start"/>, <paramref name="end"/>) of the domain's master area.</summary>
-    public static async Task<byte[]> ReadAsync(IVolumeStore store, long start, long end)
+    public static async Task<byte[]> ReadAsync(IDomainManifest store, long start, long end)
     {
         await using var device = await store.OpenMasterAreaAsync(None);
         using var buffer = new AlignedBuffer(checked((int)(end - start)));
@@ -63,8 +63,8 @@ internal static class MasterAreaBytes
     }
 
     /// <summary>The pool's part of the master area (tasks and host reports), which a move copies.</summary>
-    public static Task<byte[]> PoolPartAsync(IVolumeStore store) => ReadAsync(store, MasterArea.Tasks.Start, MasterArea.HostReports.End);
+    public static Task<byte[]> PoolPartAsync(IDomainManifest store) => ReadAsync(store, MasterArea.Tasks.Start, MasterArea.HostReports.End);
 
     /// <summary>The domain's own journal area, which stays with the domain.</summary>
-    public static Task<byte[]> JournalAsync(IVolumeStore store) => ReadAsync(store, MasterArea.Journal.Start, MasterArea.Journal.End);
+    public static Task<byte[]> JournalAsync(IDomainManifest store) => ReadAsync(store, MasterArea.Journal.Start, MasterArea.Journal.End);
 }

@@ -83,7 +83,7 @@ internal sealed class TestPool : IAsyncDisposable
     }
 
     /// <summary>Opens a domain of the pool for reading (closed with the pool).</summary>
-    public async Task<IVolumeStore> StoreAsync(Guid domain)
+    public async Task<IDomainManifest> StoreAsync(Guid domain)
     {
         var store = await Locator.OpenAsync(domain, new QemuImg(), _dir.File("admin"), CancellationToken.None);
         _owned.Add(store);

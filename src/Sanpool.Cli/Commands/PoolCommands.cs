@@ -44,7 +44,7 @@ public static partial class PoolCommands
             using var logs = StorageOptions.Logs();
             var logger = logs.CreateLogger("sanpool.pool");
             var locator = o.Locator(p);
-            var stores = new List<IVolumeStore>();
+            var stores = new List<IDomainManifest>();
             var writers = new List<DomainWriter>();
             try
             {
@@ -205,7 +205,7 @@ public static partial class PoolCommands
             var pool = Guid.TryParse(md[PoolMetadata.PoolUuidKey], out var g) ? g : PoolMetadata.From(md, masterId).Pool;
             bool isMaster = MasterLookup.IsMasterOf(md, pool);
             var listed = isMaster ? PoolMetadata.From(md, masterId).Domains.Keys.ToList() : [];
-            var others = new List<IVolumeStore>();
+            var others = new List<IDomainManifest>();
             foreach (var id in listed.Where(d => d != masterId && d != otherId))
             {
                 try
@@ -251,5 +251,5 @@ public static partial class PoolCommands
     private static partial void LogUnchecked(ILogger logger, Guid pool, Guid domain, string error);
 
     /// <summary>The writers of MASTER and the other domain, and the pool's other domains open for reading.</summary>
-    private sealed record PoolWriters(DomainWriter Master, DomainWriter Other, IReadOnlyCollection<IVolumeStore> Others);
+    private sealed record PoolWriters(DomainWriter Master, DomainWriter Other, IReadOnlyCollection<IDomainManifest> Others);
 }

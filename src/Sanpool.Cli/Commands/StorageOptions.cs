@@ -68,11 +68,11 @@ internal sealed class StorageOptions
         return new WriterOptions { HostId = id, LockWait = p.GetValue(NoWait) ? TimeSpan.Zero : new WriterOptions().LockWait };
     }
 
-    public static Task<IVolumeStore> OpenAsync(DomainLocator locator, Guid domain, CancellationToken ct) =>
+    public static Task<IDomainManifest> OpenAsync(DomainLocator locator, Guid domain, CancellationToken ct) =>
         locator.OpenAsync(domain, new QemuImg(), WriterOptions.DefaultRunDirectory, ct);
 
     /// <summary>Opens the domain and becomes its writer (recovering what an earlier writer left).</summary>
-    public async Task<DomainWriter> OpenWriterAsync(ParseResult p, IVolumeStore store, ILogger logger, CancellationToken ct)
+    public async Task<DomainWriter> OpenWriterAsync(ParseResult p, IDomainManifest store, ILogger logger, CancellationToken ct)
     {
         var writer = await DomainWriter.OpenAsync(store, new QemuImg(), Writer(p), logger, ct);
         foreach (var line in writer.Recovered.Select(r => r.ToString()))

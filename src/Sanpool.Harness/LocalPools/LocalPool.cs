@@ -115,7 +115,7 @@ public sealed partial class LocalPool : IAsyncDisposable
         var setup = new WriterOptions { HostId = SetupHostId, HostName = "local-pool-setup", RunDirectory = Path.Combine(Options.WorkDir, "setup") };
         var locator = new DomainLocator([], Devices);
         var qemu = new QemuImg();
-        var stores = new List<IVolumeStore>();
+        var stores = new List<IDomainManifest>();
         var writers = new List<DomainWriter>();
         try
         {

@@ -181,7 +181,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
         }
     }
 
-    private async Task<PreparedVolume> ServeAsync(IVolumeStore store, VolumeRecord record, bool isLeaf, CancellationToken cancellationToken)
+    private async Task<PreparedVolume> ServeAsync(IDomainManifest store, VolumeRecord record, bool isLeaf, CancellationToken cancellationToken)
     {
         var md = record.Md;
         bool writable = isLeaf && md.Role == VolumeRole.LEAF;

@@ -481,7 +481,7 @@ public sealed partial class SpmRole : IAsyncDisposable
     }
 
     /// <summary>Writes POOL_SPM_ID = -1 into the master's keys: no host is SPM now.</summary>
-    private static async Task<PoolMetadata> ClearSpmIdAsync(IVolumeStore master, Guid domain, CancellationToken cancellationToken)
+    private static async Task<PoolMetadata> ClearSpmIdAsync(IDomainManifest master, Guid domain, CancellationToken cancellationToken)
     {
         var md = await master.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
         var keys = PoolMetadata.From(md, domain) with { SpmId = -1 };

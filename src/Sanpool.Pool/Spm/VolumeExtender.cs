@@ -112,7 +112,7 @@ public sealed partial class VolumeExtender
         }
     }
 
-    private static async Task<StoredVolume> FindAsync(IVolumeStore store, Guid domain, Guid volume, CancellationToken cancellationToken) =>
+    private static async Task<StoredVolume> FindAsync(IDomainManifest store, Guid domain, Guid volume, CancellationToken cancellationToken) =>
         (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.Volume == volume && !v.Removing)
         ?? throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {volume} in domain {domain}");
 
@@ -124,7 +124,7 @@ public sealed partial class VolumeExtender
     }
 
     /// <summary>The most the volume's LV may get: a fully allocated qcow2 of its capacity (RAW: its size now).</summary>
-    private async Task<long> MaximumAsync(IVolumeStore store, StoredVolume stored, CancellationToken cancellationToken)
+    private async Task<long> MaximumAsync(IDomainManifest store, StoredVolume stored, CancellationToken cancellationToken)
     {
         var key = (store.Info.Uuid, stored.Volume);
         if (!_capacities.TryGetValue(key, out long maximum))

@@ -25,7 +25,7 @@ namespace Sanpool.Storage.Check;
 /// </summary>
 public static class DomainCheck
 {
-    public static async Task<IReadOnlyList<CheckFinding>> RunAsync(IVolumeStore store, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<CheckFinding>> RunAsync(IDomainManifest store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var findings = new List<CheckFinding>();
@@ -52,7 +52,7 @@ public static class DomainCheck
         return findings;
     }
 
-    private static async Task CheckJournalAsync(IVolumeStore store, List<CheckFinding> findings, CancellationToken cancellationToken)
+    private static async Task CheckJournalAsync(IDomainManifest store, List<CheckFinding> findings, CancellationToken cancellationToken)
     {
         await using var device = await store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false);
         var (_, pending) = await DomainJournal.OpenAsync(device, store.Info.Uuid, cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,7 @@ public static class DomainCheck
         }
     }
 
-    private static async Task CheckVolumeAsync(IVolumeStore store, DomainInventory inventory, VolumeRecord v, List<CheckFinding> findings, CancellationToken cancellationToken)
+    private static async Task CheckVolumeAsync(IDomainManifest store, DomainInventory inventory, VolumeRecord v, List<CheckFinding> findings, CancellationToken cancellationToken)
     {
         string img = v.Image.ToString();
         string vol = v.Id.ToString();
@@ -118,7 +118,7 @@ public static class DomainCheck
         await CheckHeaderAsync(store, inventory, v, md, Add, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task CheckHeaderAsync(IVolumeStore store, DomainInventory inventory, VolumeRecord v, VolumeMetadata md, Action<string, string> add, CancellationToken cancellationToken)
+    private static async Task CheckHeaderAsync(IDomainManifest store, DomainInventory inventory, VolumeRecord v, VolumeMetadata md, Action<string, string> add, CancellationToken cancellationToken)
     {
         Qcow2Header? header;
         try

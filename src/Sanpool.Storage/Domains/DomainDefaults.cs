@@ -30,7 +30,7 @@ public static class DomainDefaults
     /// Only while no host uses the domain: every host must read the same value when it joins.
     /// Hosts of such a domain cannot share it with the real sanlock, which always uses 60.
     /// </summary>
-    public static async Task SetWatchdogAsync(Volumes.IVolumeStore store, int seconds, CancellationToken cancellationToken)
+    public static async Task SetWatchdogAsync(Volumes.IDomainManifest store, int seconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (CheckWatchdog(seconds, store.Info.IoTimeout) is { } why)

@@ -27,7 +27,7 @@ public static class CopyImage
     public static readonly string[] CrashPoints = ["copy.journaled", "copy.allocated", "copy.copied", "copy.legal"];
 
     /// <summary>Copies <paramref name="image"/> of <paramref name="source"/> into <paramref name="target"/>'s domain; returns the new volumes.</summary>
-    public static async Task<IReadOnlyList<Guid>> RunAsync(IVolumeStore source, Guid image, DomainWriter target, CopyOptions options, Action<double>? progress,
+    public static async Task<IReadOnlyList<Guid>> RunAsync(IDomainManifest source, Guid image, DomainWriter target, CopyOptions options, Action<double>? progress,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -131,7 +131,7 @@ public static class CopyImage
         return steps;
     }
 
-    private static async Task<long> TargetSizeAsync(IVolumeStore source, DomainWriter target, IReadOnlyList<VolumeRecord> chain, CopyStep step, CancellationToken cancellationToken)
+    private static async Task<long> TargetSizeAsync(IDomainManifest source, DomainWriter target, IReadOnlyList<VolumeRecord> chain, CopyStep step, CancellationToken cancellationToken)
     {
         var md = step.Metadata;
         long initial = target.Store.InitialSize(md.Format, md.Type, md.Capacity);
@@ -152,7 +152,7 @@ public static class CopyImage
         return Math.Max(initial, chain[step.SourceIndex].Stored.Size);
     }
 
-    private static async Task CopyDataAsync(IVolumeStore source, IReadOnlyList<VolumeRecord> chain, DomainWriter target, List<StoredVolume> made,
+    private static async Task CopyDataAsync(IDomainManifest source, IReadOnlyList<VolumeRecord> chain, DomainWriter target, List<StoredVolume> made,
         StoredVolume stored, CopyStep step, Action<double> progress, CancellationToken cancellationToken)
     {
         var sourceChain = chain.Take(step.SourceIndex + 1).ToList();

@@ -27,7 +27,7 @@ internal static class TrustedChain
     /// <paramref name="fresh"/> on top if given: the volume qemu-img is about to create.
     /// </summary>
     /// <exception cref="SanpoolException">UNSAFE_BACKING_FILE or CHAIN_BROKEN naming the volume; nothing is left exposed.</exception>
-    public static async Task<PreparedVolumes> PrepareAsync(IVolumeStore store, IReadOnlyList<VolumeRecord> chain, StoredVolume? fresh,
+    public static async Task<PreparedVolumes> PrepareAsync(IDomainManifest store, IReadOnlyList<VolumeRecord> chain, StoredVolume? fresh,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -56,7 +56,7 @@ internal static class TrustedChain
     /// exposed for this (its image directory is where symlinks must not lead out of); a block
     /// domain's headers are read straight from the LVs, without mounting anything.
     /// </summary>
-    public static async Task VerifyAsync(IVolumeStore store, IReadOnlyList<VolumeRecord> chain, CancellationToken cancellationToken)
+    public static async Task VerifyAsync(IDomainManifest store, IReadOnlyList<VolumeRecord> chain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (store.FixedSize)
@@ -72,7 +72,7 @@ internal static class TrustedChain
     /// Checks one volume's header before a qemu-img run that opens it without its backing
     /// (<c>rebase -u</c>): only the header's own form, since the backing is not followed.
     /// </summary>
-    public static async Task VerifyAloneAsync(IVolumeStore store, VolumeRecord volume, CancellationToken cancellationToken)
+    public static async Task VerifyAloneAsync(IDomainManifest store, VolumeRecord volume, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(volume);
@@ -87,7 +87,7 @@ internal static class TrustedChain
         }
     }
 
-    private static async Task CheckAsync(IVolumeStore store, IReadOnlyList<VolumeRecord> chain, string? imageDirectory, CancellationToken cancellationToken)
+    private static async Task CheckAsync(IDomainManifest store, IReadOnlyList<VolumeRecord> chain, string? imageDirectory, CancellationToken cancellationToken)
     {
         var below = new List<string>(chain.Count);
         for (int i = 0; i < chain.Count; i++)
@@ -142,7 +142,7 @@ internal static class TrustedChain
     }
 
     /// <summary>A COW volume's qcow2 header; one that does not decode breaks the chain.</summary>
-    private static async Task<Qcow2Header> ReadHeaderAsync(IVolumeStore store, VolumeRecord volume, CancellationToken cancellationToken)
+    private static async Task<Qcow2Header> ReadHeaderAsync(IDomainManifest store, VolumeRecord volume, CancellationToken cancellationToken)
     {
         await using var device = await store.OpenVolumeAsync(volume.Stored, readOnly: true, cancellationToken).ConfigureAwait(false);
         try

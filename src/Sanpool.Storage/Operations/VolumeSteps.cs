@@ -19,7 +19,7 @@ internal static class VolumeSteps
         return updated;
     }
 
-    public static async Task<StoredVolume?> FindStoredAsync(IVolumeStore store, Guid volume, CancellationToken cancellationToken) =>
+    public static async Task<StoredVolume?> FindStoredAsync(IDomainManifest store, Guid volume, CancellationToken cancellationToken) =>
         (await store.ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.Volume == volume && !v.Removing);
 
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();

@@ -75,7 +75,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     public LeaseGeometry Geometry { get; }
 
     /// <param name="dataPath">How volumes are served to qemu (<see cref="OpenExportAsync"/>); Auto picks by this host's device-mapper.</param>
-    public static async Task<IVolumeStore> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, LvDataPathMode dataPath, CancellationToken cancellationToken)
+    public static async Task<IDomainManifest> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, LvDataPathMode dataPath, CancellationToken cancellationToken)
     {
         var (info, vg) = await BlockDomain.ReadInfoAndVgAsync(devices, domain, cancellationToken).ConfigureAwait(false);
         var store = new BlockVolumeStore(devices, info, vg, runDirectory, dataPath);

@@ -32,7 +32,7 @@ public sealed class DomainInventory
 
     public IReadOnlyList<ImageChain> Chains { get; }
 
-    public static async Task<DomainInventory> LoadAsync(IVolumeStore store, CancellationToken cancellationToken)
+    public static async Task<DomainInventory> LoadAsync(IDomainManifest store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,7 @@ public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<st
     /// <summary>How a block domain's volumes are served to qemu on this host.</summary>
     public LvDataPathMode DataPath { get; init; } = LvDataPathMode.Auto;
 
-    public async Task<IVolumeStore> OpenAsync(Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
+    public async Task<IDomainManifest> OpenAsync(Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(qemuImg);
         foreach (var path in Paths)

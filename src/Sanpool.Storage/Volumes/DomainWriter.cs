@@ -40,6 +40,11 @@ public sealed partial class DomainWriter : IAsyncDisposable
         Logger = logger;
     }
 
+    /// <summary>
+    /// What changes the domain's volumes: handed out here only, once this writer holds the SDM
+    /// lease, fenced by it (<see cref="IVolumeStore.WriteFence"/>). Every other user of the
+    /// domain reads it through its <see cref="IDomainManifest"/>.
+    /// </summary>
     public IVolumeStore Store { get; }
 
     public QemuImg QemuImg { get; }
@@ -61,9 +66,13 @@ public sealed partial class DomainWriter : IAsyncDisposable
     /// <summary>What recovery did on open: one per interrupted operation.</summary>
     public IReadOnlyList<RecoveredOperation> Recovered { get; private set; } = [];
 
-    public static async Task<DomainWriter> OpenAsync(IVolumeStore store, QemuImg qemuImg, WriterOptions options, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Takes the domain's SDM lease for <paramref name="manifest"/>'s domain, recovers what a crashed writer left, and hands out its store.</summary>
+    public static async Task<DomainWriter> OpenAsync(IDomainManifest manifest, QemuImg qemuImg, WriterOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(manifest);
+        // Every domain kind's manifest is also its store; this is the one place that turns one into the other.
+        var store = manifest as IVolumeStore
+            ?? throw new ArgumentException($"domain {manifest.Info.Uuid} ({manifest.Kind}) has no store that can change it", nameof(manifest));
         var writer = new DomainWriter(store, qemuImg, options, logger);
         try
         {

@@ -19,7 +19,7 @@ public abstract class CliDomain : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
     private TestDomain? _domain;
-    private IVolumeStore? _store;
+    private IDomainManifest? _store;
     private IBlockDevice? _journal;
 
     protected CliDomain(string kind) => Kind = kind;

@@ -32,7 +32,7 @@ public sealed class BlockVolumeStoreViewTests
 
         await AssertSameAsFreshAsync(d, store);
         var chain = await VolumeChainTests.ChainAsync(store, image);
-        await store.ExtendAsync(chain[1].Stored, 3 * 128 * 1024 * 1024, None);
+        await writer.Store.ExtendAsync(chain[1].Stored, 3 * 128 * 1024 * 1024, None);
         await AssertSameAsFreshAsync(d, store);
         await MergeVolumes.RunAsync(writer, image, chain[1].Id, chain[2].Id, null, None);
         await AssertSameAsFreshAsync(d, store);
@@ -106,7 +106,7 @@ public sealed class BlockVolumeStoreViewTests
 
     private static StoredVolume Synthetic(int? slot) => new(Guid.NewGuid(), Guid.NewGuid(), 128 * 1024 * 1024, 128 * 1024 * 1024) { Slot = slot };
 
-    private static async Task<(VolumeMetadata? Metadata, string? Error)> ReadOneAsync(IVolumeStore store, StoredVolume volume)
+    private static async Task<(VolumeMetadata? Metadata, string? Error)> ReadOneAsync(IDomainManifest store, StoredVolume volume)
     {
         try
         {
@@ -118,7 +118,7 @@ public sealed class BlockVolumeStoreViewTests
         }
     }
 
-    private static async Task AssertSameAsFreshAsync(TestDomain d, IVolumeStore store)
+    private static async Task AssertSameAsFreshAsync(TestDomain d, IDomainManifest store)
     {
         await using var fresh = await d.OpenAsync();
         var listed = await store.ListAsync(None);

@@ -64,7 +64,7 @@ public sealed class ConcurrentWriterTests
 
         // Every slot is empty on storage again: a new writer finds nothing to recover.
         await writer.DisposeAsync();
-        store.WriteFence = null;
+        writer.Store.WriteFence = null;
         await using var again = await d.WriterAsync(store);
         Assert.Empty(again.Recovered);
     }

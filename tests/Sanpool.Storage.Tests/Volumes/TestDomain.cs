@@ -81,10 +81,10 @@ internal sealed partial class TestDomain : IAsyncDisposable
         return uuid;
     }
 
-    public Task<IVolumeStore> OpenAsync(Guid? domain = null) =>
+    public Task<IDomainManifest> OpenAsync(Guid? domain = null) =>
         Locator.OpenAsync(domain ?? Uuid, QemuImg, RunDirectory, CancellationToken.None);
 
-    public async Task<DomainWriter> WriterAsync(IVolumeStore store, int hostId = 1) =>
+    public async Task<DomainWriter> WriterAsync(IDomainManifest store, int hostId = 1) =>
         await DomainWriter.OpenAsync(store, QemuImg, new WriterOptions { HostId = hostId, RunDirectory = RunDirectory, HostName = Environment.MachineName },
             NullLogger.Instance, CancellationToken.None);
 

@@ -146,7 +146,7 @@ public sealed class UntrustedHeaderTests
         Assert.Equal(2, (await VolumeChainTests.ChainAsync(store, image)).Count);
     }
 
-    private static async Task AssertRefusedAsync(TestDomain d, IVolumeStore store, IVolumeStore targetStore, Guid image, IReadOnlyList<VolumeRecord> chain, string what)
+    private static async Task AssertRefusedAsync(TestDomain d, IDomainManifest store, IDomainManifest targetStore, Guid image, IReadOnlyList<VolumeRecord> chain, string what)
     {
         var before = await StateAsync(store);
         await using (var writer = await d.WriterAsync(store))
@@ -173,7 +173,7 @@ public sealed class UntrustedHeaderTests
     }
 
     /// <summary>Every volume with its metadata generation and legality: what a refused operation must not change.</summary>
-    private static async Task<string> StateAsync(IVolumeStore store)
+    private static async Task<string> StateAsync(IDomainManifest store)
     {
         var inventory = await DomainInventory.LoadAsync(store, None);
         return string.Join("\n", inventory.Volumes.OrderBy(v => v.Id)
@@ -182,14 +182,14 @@ public sealed class UntrustedHeaderTests
 
     private static List<Guid> Ids(IReadOnlyList<VolumeRecord> chain) => [.. chain.Select(v => v.Id)];
 
-    private static async Task<Qcow2Header> ReadHeaderAsync(IVolumeStore store, VolumeRecord volume)
+    private static async Task<Qcow2Header> ReadHeaderAsync(IDomainManifest store, VolumeRecord volume)
     {
         await using var device = await store.OpenVolumeAsync(volume.Stored, readOnly: true, None);
         return await Qcow2Header.ReadAsync(device, None);
     }
 
     /// <summary>Writes <paramref name="header"/> over the first 64 KiB of the volume, as a guest could.</summary>
-    private static async Task WriteHeaderAsync(IVolumeStore store, VolumeRecord volume, Qcow2Header header)
+    private static async Task WriteHeaderAsync(IDomainManifest store, VolumeRecord volume, Qcow2Header header)
     {
         await using var device = await store.OpenVolumeAsync(volume.Stored, readOnly: false, None);
         var cluster = new byte[64 * 1024];

@@ -67,11 +67,11 @@ public sealed class VolumeChainTests
         Assert.Empty(await DomainCheck.RunAsync(targetStore, None));
     }
 
-    internal static async Task<IReadOnlyList<VolumeRecord>> ChainAsync(IVolumeStore store, Guid image) =>
+    internal static async Task<IReadOnlyList<VolumeRecord>> ChainAsync(IDomainManifest store, Guid image) =>
         (await DomainInventory.LoadAsync(store, None)).ChainOf(image);
 
     /// <summary>Level n writes pattern n at n MiB (1 MiB long) and overwrites half of level n-1's range.</summary>
-    private static async Task WriteAsync(IVolumeStore store, Guid image, string reference, int level)
+    private static async Task WriteAsync(IDomainManifest store, Guid image, string reference, int level)
     {
         var chain = await ChainAsync(store, image);
         string[] commands = [$"write -P {level + 1} {level}M 1M", $"write -P {level + 101} {level * 1024 - 512}k 512k"];
@@ -84,7 +84,7 @@ public sealed class VolumeChainTests
         await QemuIoAsync("raw", reference, level == 0 ? [commands[0]] : commands);
     }
 
-    internal static async Task AssertReadsAsAsync(IVolumeStore store, Guid image, string reference)
+    internal static async Task AssertReadsAsAsync(IDomainManifest store, Guid image, string reference)
     {
         var chain = await ChainAsync(store, image);
         await using var prepared = await store.PrepareAsync([.. chain.Select(c => c.Stored)], None);

@@ -43,7 +43,7 @@ public sealed class WriteFenceTests
         // Reads still work, and the bytes are the ones written under the lease.
         var read = await ToolRunner.RunAsync("qemu-io", ["-f", "raw", "-c", "read -P 7 0 64k", path]);
         Assert.True(read.ExitCode == 0 && !read.StandardOutput.Contains("Pattern verification failed", StringComparison.Ordinal), read.StandardOutput + read.StandardError);
-        Assert.Null(store.WriteFence);
+        Assert.Null(writer.Store.WriteFence);
         Assert.Throws<SanpoolException>(writer.CheckLease);
     }
 }
