@@ -18,9 +18,7 @@ mkdir -p "$results"
 
 log "testing"
 set +e
-# Three test projects at once: with two, Agent.Tests (21 min) holds one slot while every
-# other project runs one after another in the other (28 min).
-dotnet test Sanpool.slnx -c Release --no-build -m:3 \
+dotnet test Sanpool.slnx -c Release --no-build \
     --results-directory "$results" \
     --logger "trx" \
     --logger "console;verbosity=normal" 2>&1 | tee "$results/console.log"
