@@ -28,7 +28,9 @@ public static class AgentCommands
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .SetMinimumLevel(Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 } ? LogLevel.Debug : LogLevel.Information));
-            await using var agent = new HostAgent(cfg, logs.CreateLogger($"sanpoold.host{cfg.HostId}"));
+            var logger = logs.CreateLogger($"sanpoold.host{cfg.HostId}");
+            await using var agent = new HostAgent(cfg, logger);
+            using var signalled = ct.Register(() => AgentRunLog.Signalled(logger, cfg.HostId, Environment.ProcessId));
             SpmWitness.AttachFromEnvironment(agent, cfg.HostId);
             Directory.CreateDirectory(cfg.RunDir);
             await using var api = await AgentApi.StartAsync(agent.Verbs, new AgentApiOptions
@@ -39,6 +41,11 @@ public static class AgentCommands
                 HostName = cfg.HostName,
             }, logs, ct);
             await agent.RunAsync(ct);
+            if (!ct.IsCancellationRequested)
+            {
+                AgentRunLog.Ended(logger, cfg.HostId, Environment.ProcessId, cfg.Pool);
+            }
+
             return 0;
         });
         return new Command("agent", "The host agent (sanpoold): one per host; several may run on one machine with separate configs.") { run, Status(), Call() };
