@@ -67,8 +67,10 @@ public sealed class AgentCliProcessTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var agent in agents)
+            foreach (var agent in agents.Where(a => !a.HasExited))
             {
+                // Only a live one: the pid of an agent that already exited may belong to another
+                // test's agent by now (pid_max is 32768 here and the suite wraps it).
                 Signals.Kill(agent.Id, Signals.SIGTERM);
             }
 
