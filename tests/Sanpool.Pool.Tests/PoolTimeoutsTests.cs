@@ -4,14 +4,16 @@ namespace Sanpool.Pool.Tests;
 public sealed class PoolTimeoutsTests
 {
     [Fact]
-    public void A_higher_priority_contends_sooner_whatever_the_jitter()
+    public void A_higher_priority_waits_less_and_the_jitter_adds_at_most_its_bound()
     {
         for (int priority = 0; priority < 10; priority++)
         {
-            var slowest = PoolTimeouts.ElectionDelay(priority + 1, 0, 1);
-            var fastest = PoolTimeouts.ElectionDelay(priority, 0, 0);
-            Assert.True(slowest < fastest + PoolTimeouts.ElectionJitter, $"priority {priority + 1} may wait {slowest}, {priority} at least {fastest}");
+            Assert.True(PoolTimeouts.ElectionDelay(priority + 1, 0, 0) < PoolTimeouts.ElectionDelay(priority, 0, 0), $"priority {priority + 1} against {priority}");
+            Assert.Equal(PoolTimeouts.ElectionJitter, PoolTimeouts.ElectionDelay(priority, 0, 1) - PoolTimeouts.ElectionDelay(priority, 0, 0));
         }
+
+        // Ten priority steps apart (10 against 0) no jitter reverses the order; one step apart (190 ms) it may.
+        Assert.True(PoolTimeouts.ElectionDelay(10, 0, 1) < PoolTimeouts.ElectionDelay(0, 0, 0));
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), PoolTimeouts.ElectionDelay(10, 0, 0));
         Assert.Equal(TimeSpan.FromMilliseconds(2000), PoolTimeouts.ElectionDelay(0, 0, 0));

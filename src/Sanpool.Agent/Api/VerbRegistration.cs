@@ -12,9 +12,6 @@ public abstract class VerbRegistration
 
     public AgentVerb Verb { get; }
 
-    /// <summary>Binds the argument strings to the verb's request and runs it (in process: no HTTP, no timeout).</summary>
-    public abstract Task<object?> InvokeAsync(IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken);
-
     /// <summary>Maps the verb's endpoints: POST (documented, typed), and GET for a read-only verb.</summary>
     internal abstract void Map(IEndpointRouteBuilder group, VerbDispatcher dispatcher);
 

@@ -18,9 +18,6 @@ internal sealed class VerbRegistration<TRequest, TReply>(AgentVerb<TRequest, TRe
     : VerbRegistration(verb)
     where TRequest : notnull
 {
-    public override async Task<object?> InvokeAsync(IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken) =>
-        await handler.HandleAsync(RequestBinder.Bind<TRequest>(verb.Name, args), cancellationToken).ConfigureAwait(false);
-
     internal override void Map(IEndpointRouteBuilder group, VerbDispatcher dispatcher)
     {
         Func<HttpContext, Task<Ok<TReply>>> run = http => RunAsync(http, dispatcher);

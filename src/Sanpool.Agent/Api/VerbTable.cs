@@ -1,6 +1,4 @@
 using Sanpool.Api;
-using Sanpool.Api.Binding;
-using Sanpool.Core;
 
 namespace Sanpool.Agent.Api;
 
@@ -34,12 +32,6 @@ public sealed class VerbTable
     public IReadOnlyCollection<VerbRegistration> Registrations => _verbs.Values;
 
     public bool TryGet(string name, out VerbRegistration registration) => _verbs.TryGetValue(name, out registration!);
-
-    /// <summary>Runs a verb in process from argument strings, as the API would (tests, and in-process callers).</summary>
-    public Task<object?> InvokeAsync(string verb, IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken) =>
-        _verbs.TryGetValue(verb, out var registration)
-            ? registration.InvokeAsync(args, cancellationToken)
-            : throw CommonErrors.Invalid($"unknown verb '{VerbArgs.Printable(verb)}'; known: {string.Join(", ", _verbs.Keys.Order(StringComparer.Ordinal))}");
 
     private sealed class DelegateHandler<TRequest, TReply>(Func<TRequest, CancellationToken, Task<TReply>> run) : IVerbHandler<TRequest, TReply>
     {

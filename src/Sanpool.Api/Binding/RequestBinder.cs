@@ -23,7 +23,7 @@ namespace Sanpool.Api.Binding;
 /// </summary>
 public static class RequestBinder
 {
-    private static readonly ConcurrentDictionary<Type, Parameter[]> Shapes = new();
+    private static readonly ConcurrentDictionary<Type, Shape> Shapes = new();
 
     public static T Bind<T>(string verb, IReadOnlyDictionary<string, string> args)
         where T : notnull
@@ -35,21 +35,24 @@ public static class RequestBinder
         }
 
         var shape = Shapes.GetOrAdd(typeof(T), Describe);
-        var a = new VerbArgs(verb, args, [.. shape.Select(p => p.Name)]);
-        var values = shape.Select(p => p.Read(a)).ToArray();
-        return (T)typeof(T).GetConstructors().Single(c => c.GetParameters().Length == shape.Length).Invoke(values);
+        var a = new VerbArgs(verb, args, shape.Names);
+        return (T)shape.Constructor.Invoke([.. shape.Parameters.Select(p => p.Read(a))]);
     }
 
     /// <summary>The argument names a request type takes, in its constructor's order.</summary>
     public static IReadOnlyList<string> Names(Type request) =>
-        request.IsAssignableFrom(typeof(Dictionary<string, string>)) ? [] : [.. Shapes.GetOrAdd(request, Describe).Select(p => p.Name)];
+        request.IsAssignableFrom(typeof(Dictionary<string, string>)) ? [] : Shapes.GetOrAdd(request, Describe).Names;
 
-    private static Parameter[] Describe(Type type)
+    /// <summary>Reflected once per request type: the constructor a request is built with, and its parameters by wire name.</summary>
+    private static Shape Describe(Type type)
     {
         var constructor = type.GetConstructors().MaxBy(c => c.GetParameters().Length)
             ?? throw new InvalidOperationException($"{type.Name} has no public constructor");
-        return [.. constructor.GetParameters().Select(p => new Parameter(p, WireName(type, p)))];
+        Parameter[] parameters = [.. constructor.GetParameters().Select(p => new Parameter(p, WireName(type, p)))];
+        return new Shape(constructor, parameters, [.. parameters.Select(p => p.Name)]);
     }
+
+    private sealed record Shape(ConstructorInfo Constructor, IReadOnlyList<Parameter> Parameters, IReadOnlyList<string> Names);
 
     private static string WireName(Type type, ParameterInfo parameter)
     {

@@ -52,8 +52,6 @@ public sealed class VerbArgs
 
     public bool Has(string name) => _values.ContainsKey(name);
 
-    public string Text(string name, string fallback = "") => _values.GetValueOrDefault(name, fallback);
-
     /// <summary>A required, non-empty text argument.</summary>
     public string Required(string name) => _values.TryGetValue(name, out var text) && text.Length > 0
         ? text
@@ -73,13 +71,7 @@ public sealed class VerbArgs
         ? bool.TryParse(text, out bool v) ? v : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not true or false")
         : fallback;
 
-    public T Enum<T>(string name, T fallback)
-        where T : struct, Enum =>
-        !_values.TryGetValue(name, out var text) ? fallback
-        : System.Enum.TryParse<T>(text, ignoreCase: true, out var v) && System.Enum.IsDefined(v) && !text.Any(char.IsDigit) ? v
-        : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}");
-
-    /// <summary>An enum argument of a type known only at run time (the request binder's case).</summary>
+    /// <summary>An enum argument by one of its names, in any case; a number is refused.</summary>
     public object ParseEnum(Type type, string name)
     {
         ArgumentNullException.ThrowIfNull(type);
