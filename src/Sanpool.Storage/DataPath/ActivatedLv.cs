@@ -15,7 +15,7 @@ namespace Sanpool.Storage.DataPath;
 /// <see cref="LvmConfig"/>), so an LV active here changes size only when this host refreshes it.
 /// </para>
 /// </summary>
-internal sealed class ActivatedLv : ILvBacking
+internal sealed class ActivatedLv : ILvDevice
 {
     private readonly DirectBlockDevice _device;
     private readonly Func<CancellationToken, Task> _reload;
@@ -34,6 +34,9 @@ internal sealed class ActivatedLv : ILvBacking
         _name = name;
         _size = device.Size;
     }
+
+    /// <summary>The LV's node, /dev/&lt;vg&gt;/&lt;lv&gt;.</summary>
+    public string Path => _device.Path;
 
     public long Size => Interlocked.Read(ref _size);
 
@@ -59,8 +62,11 @@ internal sealed class ActivatedLv : ILvBacking
         return new ActivatedLv(device, ct => lvm.LvRefreshAsync(vg, lv, ct), () => Deactivate(lvm, vg, lv), $"LV {vg}/{lv} at {path}");
     }
 
-    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+    public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _device.ReadAsync(offset, buffer, cancellationToken);
+
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        WriteAsync(offset, data, fua: false, cancellationToken);
 
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ namespace Sanpool.Storage.DataPath;
 /// extends the LV, <see cref="RefreshAsync"/> maps the new size; connections stay up.
 /// <para>
 /// Under the export is the LV's backing (<see cref="LvDataPathMode"/>): without device-mapper
-/// the LV's segments mapped onto its PVs (<see cref="LvSegments"/>), with it the activated LV's
+/// the LV's segments mapped onto its PVs (<see cref="LvBlockDevice"/>), with it the activated LV's
 /// node (<see cref="ActivatedLv"/>). Everything a client or the thin monitor sees is the same
 /// for both.
 /// </para>
@@ -31,14 +31,14 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     /// <summary>Sector-aligned native zeroes (an AlignedBuffer starts zeroed), so write-zeroes goes to the device without a bounce copy.</summary>
     private static readonly AlignedBuffer Zeroes = new(1024 * 1024);
 
-    private readonly ILvBacking _backing;
+    private readonly ILvDevice _backing;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private long _highestWrite;
     private long _highestRefused;
     private long _threshold = Disarmed;
     private volatile bool _disposed;
 
-    internal LvExport(ILvBacking backing, VolumeIdentity identity, long exportSize, bool readOnly)
+    internal LvExport(ILvDevice backing, VolumeIdentity identity, long exportSize, bool readOnly)
     {
         _backing = backing;
         Domain = identity.Domain;
@@ -89,9 +89,9 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(lvm);
         ArgumentNullException.ThrowIfNull(identity);
         string lv = identity.Volume.ToString();
-        ILvBacking backing = DeviceMapper.Resolve(mode, DeviceMapper.IsAvailable) == LvDataPathMode.Activated
+        ILvDevice backing = DeviceMapper.Resolve(mode, DeviceMapper.IsAvailable) == LvDataPathMode.Activated
             ? await ActivatedLv.OpenAsync(lvm, vg, lv, readOnly, cancellationToken).ConfigureAwait(false)
-            : await LvSegments.OpenAsync(lvm, vg, lv, readOnly, cancellationToken).ConfigureAwait(false);
+            : await LvBlockDevice.OpenAsync(lvm, vg, lv, readOnly, cancellationToken, sync: false).ConfigureAwait(false);
         return new LvExport(backing, identity, exportSize, readOnly);
     }
 

@@ -604,7 +604,7 @@ public sealed class BlockVolumeStore : IVolumeStore
             throw new SanpoolException(LvmErrors.LvNotFound, $"no LV {_vg}/{name}");
         }
 
-        return LvBlockDevice.Open(LvByteMap.Create(lv, view.ExtentSize, view.Pvs), _vg, readOnly, sync);
+        return LvBlockDevice.Open(_lvm, _vg, lv, view.ExtentSize, view.Pvs, readOnly, sync);
     }
 
     private async Task<LvmView> ViewAsync(CancellationToken cancellationToken)
