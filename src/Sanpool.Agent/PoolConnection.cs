@@ -6,6 +6,7 @@ using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Volumes;
 using Sanpool.Storage.Qemu;
+using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Agent;
 
@@ -60,7 +61,7 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
             Pool = config.Pool,
             Master = config.Master,
             MasterVersion = config.MasterVersion,
-            Locator = new DomainLocator(config.Paths, config.Devices) { DataPath = config.DataPathMode },
+            Locator = new DomainLocator(config.Paths, config.Devices) { Files = new FuseDeviceFiles(logger) },
             HostId = config.HostId,
             HostName = config.HostName,
             RunDirectory = config.RunDir,

@@ -6,6 +6,7 @@ using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 using Sanpool.TestSupport;
+using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Pool.Tests;
 
@@ -37,7 +38,7 @@ internal sealed class TestPool : IAsyncDisposable
 
     public IReadOnlyList<string> Devices => [.. _luns.Select(l => l.Path)];
 
-    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices);
+    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices) { Files = new FuseDeviceFiles() };
 
     public string Scratch(string name) => _dir.File(name);
 

@@ -86,13 +86,36 @@ public sealed class LvExport : INbdExport, IThinVolume, IAsyncDisposable
     /// <param name="exportSize">The size clients see: the volume's maximum for a thin volume, the LV size (or less) otherwise; never below the LV size.</param>
     public static async Task<LvExport> OpenAsync(LvmCommand lvm, string vg, VolumeIdentity identity, long exportSize, bool readOnly, LvDataPathMode mode, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(lvm);
         ArgumentNullException.ThrowIfNull(identity);
-        string lv = identity.Volume.ToString();
+        return await OpenAsync(lvm, vg, identity.Volume.ToString(), identity, exportSize, readOnly, mode, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<LvExport> OpenAsync(LvmCommand lvm, string vg, string lv, VolumeIdentity identity, long exportSize, bool readOnly, LvDataPathMode mode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lvm);
         ILvDevice backing = DeviceMapper.Resolve(mode, DeviceMapper.IsAvailable) == LvDataPathMode.Activated
             ? await ActivatedLv.OpenAsync(lvm, vg, lv, readOnly, cancellationToken).ConfigureAwait(false)
             : await LvBlockDevice.OpenAsync(lvm, vg, lv, readOnly, cancellationToken, sync: false).ConfigureAwait(false);
         return new LvExport(backing, identity, exportSize, readOnly);
+    }
+
+    /// <summary>
+    /// Opens the export of <paramref name="volume"/> of <paramref name="manifest"/>'s domain over
+    /// the LV the manifest names (<see cref="IDomainManifest.LvOf"/>); null on a file domain,
+    /// whose qemu opens the volume's file.
+    /// </summary>
+    /// <inheritdoc cref="OpenAsync(LvmCommand, string, VolumeIdentity, long, bool, LvDataPathMode, CancellationToken)" path="/param"/>
+    public static async Task<LvExport?> OpenAsync(IDomainManifest manifest, StoredVolume volume, long exportSize, bool readOnly, LvDataPathMode mode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(volume);
+        if (manifest.LvOf(volume) is not { } lv)
+        {
+            return null;
+        }
+
+        var identity = new VolumeIdentity(manifest.Info.Uuid, volume.Image, volume.Volume);
+        return await OpenAsync(lv.Lvm, lv.Vg, lv.Lv, identity, exportSize, readOnly, mode, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
