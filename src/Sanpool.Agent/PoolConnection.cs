@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent.DataPath;
 using Sanpool.Core;
+using Sanpool.DataPath;
 using Sanpool.Pool;
 using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Volumes;
 using Sanpool.Storage.Qemu;
-using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Agent;
 

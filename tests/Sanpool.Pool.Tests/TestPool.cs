@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.BlockIO;
+using Sanpool.DataPath;
 using Sanpool.Pool;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 using Sanpool.TestSupport;
-using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Pool.Tests;
 

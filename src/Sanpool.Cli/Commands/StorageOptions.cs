@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Sanpool.DataPath;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
-using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Cli.Commands;
 

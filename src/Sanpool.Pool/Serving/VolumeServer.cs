@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.DataPath;
 using Sanpool.Nbd;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Volumes;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sanpool.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 using Sanpool.TestSupport;
-using Sanpool.Storage.DataPath;
 
 namespace Sanpool.Storage.Tests.Volumes;
 
