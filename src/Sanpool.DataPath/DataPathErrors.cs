@@ -4,7 +4,8 @@ namespace Sanpool.DataPath;
 
 /// <summary>
 /// Codes of the data path (FUSE mounts, LV exports), band -680 .. -699 of the storage band (storage -600 .. -639,
-/// LVM -640 .. -659, qemu -660 .. -679). Numbers never change once released.
+/// LVM -640 .. -659, qemu -660 .. -679). The band stayed with the data path when it left Storage for its own
+/// project. Numbers never change once released.
 /// </summary>
 public static class DataPathErrors
 {
