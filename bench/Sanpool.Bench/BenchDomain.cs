@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.BlockIO;
+using Sanpool.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
@@ -76,7 +77,7 @@ internal sealed class BenchDomain : IAsyncDisposable
 
     /// <summary>The domain as the CLI opens it: found through its device, nothing else scanned.</summary>
     public Task<IDomainManifest> OpenStoreAsync() =>
-        new DomainLocator([], [Device]).OpenAsync(Uuid, QemuImg, RunDirectory, CancellationToken.None);
+        new DomainLocator([], [Device]) { Files = new FuseDeviceFiles() }.OpenAsync(Uuid, QemuImg, RunDirectory, CancellationToken.None);
 
     /// <summary>Becomes the domain's writer as <see cref="HostId"/> (writer lock, host id, SPM lease).</summary>
     public Task<DomainWriter> OpenWriterAsync(IDomainManifest store) =>

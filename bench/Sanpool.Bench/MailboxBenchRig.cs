@@ -10,7 +10,7 @@ namespace Sanpool.Bench;
 /// What the mailbox suite runs on: an inbox and an outbox, each a loop device of 16 MiB over a
 /// sparse file (O_DIRECT, 512-byte sectors) as a master domain's mailbox LVs would be, and a VG
 /// of 128 MiB extents (VDSM's) on a third loop device, with one LV per requesting host (named
-/// by its volume's UUID, as a block domain names a volume's LV, so <see cref="Storage.DataPath.LvExport"/>
+/// by its volume's UUID, as a block domain names a volume's LV, so <see cref="DataPath.LvExport"/>
 /// maps it) and one for the bare <c>lvextend</c> anchor. Disposing removes the VG and
 /// detaches exactly the loop devices it attached.
 /// </summary>

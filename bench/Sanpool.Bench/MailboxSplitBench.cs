@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Sanpool.DataPath;
 using Sanpool.Pool.Mailbox;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Volumes;
 
 namespace Sanpool.Bench;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Agent.DataPath;
+using Sanpool.DataPath;
 using Sanpool.Nbd;
 using Sanpool.Pool.Mailbox;
 using Sanpool.Pool.Thin;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Thin;
 using Sanpool.Storage.Volumes;
 

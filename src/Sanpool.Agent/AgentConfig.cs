@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sanpool.Core;
-using Sanpool.Storage.DataPath;
+using Sanpool.DataPath;
 
 namespace Sanpool.Agent;
 

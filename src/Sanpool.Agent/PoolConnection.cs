@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent.DataPath;
 using Sanpool.Core;
+using Sanpool.DataPath;
 using Sanpool.Pool;
 using Sanpool.Pool.Monitor;
 using Sanpool.Pool.Spm;
@@ -60,7 +61,7 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
             Pool = config.Pool,
             Master = config.Master,
             MasterVersion = config.MasterVersion,
-            Locator = new DomainLocator(config.Paths, config.Devices) { DataPath = config.DataPathMode },
+            Locator = new DomainLocator(config.Paths, config.Devices) { Files = new FuseDeviceFiles(logger) },
             HostId = config.HostId,
             HostName = config.HostName,
             RunDirectory = config.RunDir,

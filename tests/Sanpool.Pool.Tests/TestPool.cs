@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.BlockIO;
+using Sanpool.DataPath;
 using Sanpool.Pool;
 using Sanpool.Pool.Spm;
 using Sanpool.Storage.Domains;
@@ -37,7 +38,7 @@ internal sealed class TestPool : IAsyncDisposable
 
     public IReadOnlyList<string> Devices => [.. _luns.Select(l => l.Path)];
 
-    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices);
+    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices) { Files = new FuseDeviceFiles() };
 
     public string Scratch(string name) => _dir.File(name);
 

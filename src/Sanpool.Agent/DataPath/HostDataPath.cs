@@ -51,7 +51,7 @@ internal sealed partial class HostDataPath : IThinWatcher, IAsyncDisposable
         Thin = new ThinVolumeMonitor(config.HostId, new ExtensionPolicy(config.Thin.ToPolicyOptions()), _requester, TimeProvider.System, logger);
         Thin.Extended += OnExtended;
         Thin.ExtendFailed += OnExtendFailed;
-        Volumes = new VolumeServer(() => _host ?? throw new Core.SanpoolException(PoolErrors.PoolNotFound, $"host {config.HostId} is not connected to pool {config.Pool} yet", true), nbd, this, logger);
+        Volumes = new VolumeServer(() => _host ?? throw new Core.SanpoolException(PoolErrors.PoolNotFound, $"host {config.HostId} is not connected to pool {config.Pool} yet", true), nbd, this, config.DataPathMode, logger);
     }
 
     public NbdServer Nbd { get; }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Sanpool.DataPath;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
 
@@ -53,9 +54,13 @@ internal sealed class StorageOptions
     /// <summary>With --agent the storage is the agent's business: refuses --path, --device, --host-id and --no-wait given on the command line.</summary>
     public void RefuseWithAgent(ParseResult p) => AgentOptions.RefuseWithAgent(p, Path, Device, HostId, NoWait);
 
+    /// <summary>The domains the command line points at; block volumes reach qemu-img through the FUSE data path.</summary>
     public DomainLocator Locator(ParseResult p) => new(
         List(p.GetValue(Path), "SANPOOL_PATH").Select(System.IO.Path.GetFullPath).ToList(),
-        List(p.GetValue(Device), "SANPOOL_DEVICES"));
+        List(p.GetValue(Device), "SANPOOL_DEVICES"))
+    {
+        Files = new FuseDeviceFiles(),
+    };
 
     public WriterOptions Writer(ParseResult p)
     {

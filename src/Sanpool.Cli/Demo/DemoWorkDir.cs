@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sanpool.Core;
 using Sanpool.Core.Tools;
-using Sanpool.Storage.DataPath;
+using Sanpool.DataPath;
 
 namespace Sanpool.Cli.Demo;
 

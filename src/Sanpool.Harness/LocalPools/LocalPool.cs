@@ -7,8 +7,8 @@ using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Core.Tools;
 using Sanpool.Agent;
+using Sanpool.DataPath;
 using Sanpool.Pool;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
@@ -113,7 +113,7 @@ public sealed partial class LocalPool : IAsyncDisposable
 
         Pool = Guid.NewGuid();
         var setup = new WriterOptions { HostId = SetupHostId, HostName = "local-pool-setup", RunDirectory = Path.Combine(Options.WorkDir, "setup") };
-        var locator = new DomainLocator([], Devices);
+        var locator = new DomainLocator([], Devices) { Files = new FuseDeviceFiles(_logger) };
         var qemu = new QemuImg();
         var stores = new List<IDomainManifest>();
         var writers = new List<DomainWriter>();

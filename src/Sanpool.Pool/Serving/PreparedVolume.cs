@@ -1,4 +1,4 @@
-using Sanpool.Storage.DataPath;
+using Sanpool.DataPath;
 using Sanpool.Storage.Metadata;
 
 namespace Sanpool.Pool.Serving;

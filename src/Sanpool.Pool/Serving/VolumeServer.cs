@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.DataPath;
 using Sanpool.Nbd;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Volumes;
 
@@ -26,6 +26,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
     private readonly Func<PoolHost> _host;
     private readonly NbdServer _exports;
     private readonly IThinWatcher? _thin;
+    private readonly LvDataPathMode _lvPath;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(Guid Domain, Guid Image), PreparedImage> _prepared = [];
@@ -33,11 +34,13 @@ public sealed partial class VolumeServer : IAsyncDisposable
     /// <summary>Exports served, by name, with how many prepared volumes use each; only touched under the gate.</summary>
     private readonly Dictionary<string, (LvExport Export, int Users)> _served = new(StringComparer.Ordinal);
 
-    public VolumeServer(Func<PoolHost> host, NbdServer exports, IThinWatcher? thin, ILogger logger)
+    /// <param name="lvPath">How this host reaches the LVs it exports (<see cref="LvExport"/>); Auto picks by its device-mapper.</param>
+    public VolumeServer(Func<PoolHost> host, NbdServer exports, IThinWatcher? thin, LvDataPathMode lvPath, ILogger logger)
     {
         _host = host;
         _exports = exports;
         _thin = thin;
+        _lvPath = lvPath;
         _logger = logger;
     }
 
@@ -195,7 +198,7 @@ public sealed partial class VolumeServer : IAsyncDisposable
             return new PreparedVolume(record.Id, md.Format, Writable: false, Thin: false, shared.Export, null);
         }
 
-        var export = await store.OpenExportAsync(record.Stored, exportSize, readOnly: !writable, cancellationToken).ConfigureAwait(false);
+        var export = await LvExport.OpenAsync(store, record.Stored, exportSize, readOnly: !writable, _lvPath, cancellationToken).ConfigureAwait(false);
         if (export is null)
         {
             return new PreparedVolume(record.Id, md.Format, writable, Thin: false, null,

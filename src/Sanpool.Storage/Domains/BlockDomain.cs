@@ -207,7 +207,7 @@ public static class BlockDomain
                 $"LVM put the metadata LV at extent {first.PvStart} of {first.PvName}, not at extent 0 of {firstDevice}");
         }
 
-        LvBlockDevice Open(string lv) => LvBlockDevice.Open(LvByteMap.Create(lvs[lv], group.ExtentSize, pvs), vg, readOnly: false);
+        LvBlockDevice Open(string lv) => LvBlockDevice.Open(lvm, vg, lvs[lv], group.ExtentSize, pvs, readOnly: false);
 
         await BlockDomainLeases.ZeroAsync(Open, cancellationToken).ConfigureAwait(false);
         await BlockDomainLeases.InitAsync(Open, uuid, g, ioTimeout, cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,6 @@ using System.Globalization;
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Leases;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Lvm;
 using Sanpool.Storage.Metadata;
@@ -18,10 +17,9 @@ namespace Sanpool.Storage.Volumes;
 /// <c>OVIRT_VOL_INITIALIZING</c> while being made), its metadata record in slot s of the
 /// metadata LV (1 MiB + s x 8 KiB) and its lease at (100 + s) x alignment of the leases LV.
 /// LVM sees only the domain's own devices. With no device-mapper, LVs are reached through
-/// their extent maps (<see cref="LvBlockDevice"/>), and exposed to qemu-img as files of a FUSE
-/// mount (<see cref="VolumeFileSystem"/>) under the run directory. A VM's volumes are NBD
-/// exports (<see cref="OpenExportAsync"/>), over the extent map or, where the host has
-/// device-mapper, over the activated LV (<see cref="LvDataPathMode"/>).
+/// their extent maps (<see cref="LvBlockDevice"/>), and exposed to qemu-img as files by the
+/// host's data path (<see cref="IDeviceFiles"/>: Sanpool.DataPath's FUSE mount) under the run
+/// directory. A VM's volumes are served by the host's data path from <see cref="LvOf"/>.
 /// </summary>
 public sealed class BlockVolumeStore : IVolumeStore
 {
@@ -38,7 +36,7 @@ public sealed class BlockVolumeStore : IVolumeStore
     private readonly IReadOnlyList<string> _devices;
     private readonly string _vg;
     private readonly string _runDirectory;
-    private readonly LvDataPathMode _dataPath;
+    private readonly IDeviceFiles? _files;
     private readonly SemaphoreSlim _changes = new(1, 1);
 
     /// <summary>
@@ -54,9 +52,9 @@ public sealed class BlockVolumeStore : IVolumeStore
     private VolumeGroup? _openedVg;
     private LvBlockDevice? _metadata;
 
-    private BlockVolumeStore(IReadOnlyList<string> devices, DomainInfo info, VolumeGroup vg, string runDirectory, LvDataPathMode dataPath)
+    private BlockVolumeStore(IReadOnlyList<string> devices, DomainInfo info, VolumeGroup vg, string runDirectory, IDeviceFiles? files)
     {
-        _dataPath = DeviceMapper.Resolve(dataPath, DeviceMapper.IsAvailable);
+        _files = files;
         _devices = devices;
         _lvm = new LvmCommand(new LvmOptions([.. devices]));
         _openedVg = vg;
@@ -74,12 +72,16 @@ public sealed class BlockVolumeStore : IVolumeStore
 
     public LeaseGeometry Geometry { get; }
 
-    /// <param name="dataPath">How volumes are served to qemu (<see cref="OpenExportAsync"/>); Auto picks by this host's device-mapper.</param>
-    public static async Task<IDomainManifest> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, LvDataPathMode dataPath, CancellationToken cancellationToken)
+    /// <param name="files">How LVs are shown to qemu-img as files (<see cref="PrepareAsync"/>); null where nothing here runs qemu-img on them.</param>
+    public static async Task<IDomainManifest> OpenAsync(IReadOnlyList<string> devices, Guid domain, QemuImg qemuImg, string runDirectory, IDeviceFiles? files, CancellationToken cancellationToken)
     {
         var (info, vg) = await BlockDomain.ReadInfoAndVgAsync(devices, domain, cancellationToken).ConfigureAwait(false);
-        var store = new BlockVolumeStore(devices, info, vg, runDirectory, dataPath);
-        await VolumeFileSystem.CleanupStaleAsync(store.MountRoot, cancellationToken).ConfigureAwait(false);
+        var store = new BlockVolumeStore(devices, info, vg, runDirectory, files);
+        if (files is not null)
+        {
+            await files.CleanupStaleAsync(store.MountRoot, cancellationToken).ConfigureAwait(false);
+        }
+
         return store;
     }
 
@@ -307,10 +309,12 @@ public sealed class BlockVolumeStore : IVolumeStore
     public async Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(volumes);
-        string mountPoint = Path.Combine(MountRoot, $"{_vg}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var fs = await VolumeFileSystem.MountAsync(mountPoint, cancellationToken).ConfigureAwait(false);
-        var devices = new List<IBlockDevice>();
+        var files = _files ?? throw new InvalidOperationException(
+            $"block domain {_vg} was opened without a data path to show its LVs to qemu-img as files (DomainLocator.Files)");
+        string directory = Path.Combine(MountRoot, $"{_vg}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var devices = new List<KeyValuePair<string, IBlockDevice>>();
         var fence = WriteFence;
+        PreparedVolumes exposed;
         try
         {
             foreach (var v in volumes)
@@ -321,24 +325,24 @@ public sealed class BlockVolumeStore : IVolumeStore
                     device = new FencedBlockDevice(device, fence);
                 }
 
-                devices.Add(device);
-                fs.Add(v.Volume.ToString(), device);
+                devices.Add(new(v.Volume.ToString(), device));
             }
+
+            exposed = await files.ExposeAsync(directory, devices, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await ReleaseAsync(fs, devices).ConfigureAwait(false);
+            await ReleaseAsync(null, devices).ConfigureAwait(false);
             throw;
         }
 
-        return new PreparedVolumes(fs.MountPoint, () => ReleaseAsync(fs, devices));
+        return new PreparedVolumes(exposed.Directory, () => ReleaseAsync(exposed, devices));
     }
 
-    public async Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken)
+    public LvLocation? LvOf(StoredVolume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        return await LvExport.OpenAsync(_lvm, _vg, new VolumeIdentity(Info.Uuid, volume.Image, volume.Volume), exportSize, readOnly, _dataPath, cancellationToken)
-            .ConfigureAwait(false);
+        return new LvLocation(_lvm, _vg, volume.Volume.ToString());
     }
 
     public string? FilePathOf(StoredVolume volume) => null;
@@ -373,12 +377,17 @@ public sealed class BlockVolumeStore : IVolumeStore
         }
     }
 
-    private static async ValueTask ReleaseAsync(VolumeFileSystem fs, List<IBlockDevice> devices)
+    /// <summary>Takes the files away first (nothing reaches the devices through them after), then closes the devices.</summary>
+    private static async ValueTask ReleaseAsync(PreparedVolumes? exposed, List<KeyValuePair<string, IBlockDevice>> devices)
     {
-        await fs.DisposeAsync().ConfigureAwait(false);
-        foreach (var d in devices)
+        if (exposed is not null)
         {
-            await d.DisposeAsync().ConfigureAwait(false);
+            await exposed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var (_, device) in devices)
+        {
+            await device.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -604,7 +613,7 @@ public sealed class BlockVolumeStore : IVolumeStore
             throw new SanpoolException(LvmErrors.LvNotFound, $"no LV {_vg}/{name}");
         }
 
-        return LvBlockDevice.Open(LvByteMap.Create(lv, view.ExtentSize, view.Pvs), _vg, readOnly, sync);
+        return LvBlockDevice.Open(_lvm, _vg, lv, view.ExtentSize, view.Pvs, readOnly, sync);
     }
 
     private async Task<LvmView> ViewAsync(CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using Sanpool.Core;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 
@@ -12,8 +11,12 @@ namespace Sanpool.Storage.Volumes;
 /// </summary>
 public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<string> Devices)
 {
-    /// <summary>How a block domain's volumes are served to qemu on this host.</summary>
-    public LvDataPathMode DataPath { get; init; } = LvDataPathMode.Auto;
+    /// <summary>
+    /// How a block domain's LVs are shown to qemu-img as files on this host (the composition
+    /// root gives Sanpool.DataPath's FUSE mount); without it, a block domain opens for reading
+    /// and leases, and every operation that runs qemu-img on its volumes is refused.
+    /// </summary>
+    public IDeviceFiles? Files { get; init; }
 
     public async Task<IDomainManifest> OpenAsync(Guid domain, QemuImg qemuImg, string runDirectory, CancellationToken cancellationToken)
     {
@@ -28,7 +31,7 @@ public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<st
 
         if (Devices.Count > 0)
         {
-            return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, DataPath, cancellationToken).ConfigureAwait(false);
+            return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, Files, cancellationToken).ConfigureAwait(false);
         }
 
         throw new SanpoolException(StorageErrors.DomainNotFound,

@@ -1,9 +1,9 @@
 using Sanpool.BlockIO;
 using Sanpool.Core;
 using Sanpool.Leases;
-using Sanpool.Storage.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Journal;
+using Sanpool.Storage.Lvm;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Qemu;
 
@@ -253,8 +253,7 @@ public sealed class FileVolumeStore : IVolumeStore
         return Task.FromResult(new PreparedVolumes(_layout.Image(image)));
     }
 
-    public Task<LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken) =>
-        Task.FromResult<LvExport?>(null);
+    public LvLocation? LvOf(StoredVolume volume) => null;
 
     public string? FilePathOf(StoredVolume volume)
     {

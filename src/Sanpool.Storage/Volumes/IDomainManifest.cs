@@ -58,18 +58,17 @@ public interface IDomainManifest : IAsyncDisposable
 
     /// <summary>
     /// Exposes <paramref name="volumes"/> as files in one directory, each named by its UUID, for
-    /// qemu-img (file: the image directory itself; block: a FUSE mount over the LVs).
+    /// qemu-img (file: the image directory itself; block: the LVs shown through the host's data
+    /// path, <see cref="IDeviceFiles"/>), until the result is disposed.
     /// </summary>
     Task<PreparedVolumes> PrepareAsync(IReadOnlyList<StoredVolume> volumes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// How a host's qemu reaches a volume it runs (a VM's disk, DESIGN section 4): a block store
-    /// serves the LV over NBD (an <see cref="DataPath.LvExport"/> the caller adds to its NBD
-    /// server and disposes); a file store returns null and qemu opens <see cref="FilePathOf"/>.
-    /// Not fenced by the SPM lease: a VM's writes are not structural metadata.
+    /// The LV of a volume of a block domain, for a host's data path to serve to the qemu that runs
+    /// it (a VM's disk over NBD, DESIGN section 4); null on a file domain, where qemu opens
+    /// <see cref="FilePathOf"/>. Not fenced by the SPM lease: a VM's writes are not structural metadata.
     /// </summary>
-    /// <param name="exportSize">The size clients see (a thin volume's maximum); never below the LV's size.</param>
-    Task<DataPath.LvExport?> OpenExportAsync(StoredVolume volume, long exportSize, bool readOnly, CancellationToken cancellationToken);
+    Lvm.LvLocation? LvOf(StoredVolume volume);
 
     /// <summary>The file qemu opens for a volume of a file domain; null on a block domain.</summary>
     string? FilePathOf(StoredVolume volume);

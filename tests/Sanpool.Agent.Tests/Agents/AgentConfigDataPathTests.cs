@@ -1,5 +1,5 @@
 using Sanpool.Core;
-using Sanpool.Storage.DataPath;
+using Sanpool.DataPath;
 using Sanpool.TestSupport;
 
 namespace Sanpool.Agent.Tests.Agents;

@@ -1,5 +1,5 @@
 using Sanpool.BlockIO;
-using Sanpool.Storage.DataPath;
+using Sanpool.DataPath;
 
 namespace Sanpool.Agent.Tests.Pools;
 

@@ -8,7 +8,8 @@ namespace Sanpool.Storage.Tests.Lvm;
 
 /// <summary>
 /// An LV as a block device over its PVs, on real loop-device VGs (needs root and lvm2): I/O
-/// that straddles segments is split, lands where LVM put the extents, and reads back whole.
+/// that straddles segments is split, lands where LVM put the extents, and reads back whole;
+/// after lvextend a refresh maps the new extents (also on a PV added later) with the device open.
 /// </summary>
 public sealed class LvBlockDeviceTests
 {
@@ -79,6 +80,54 @@ public sealed class LvBlockDeviceTests
         Assert.Equal(BlockIoErrors.Unaligned, unaligned.Code);
         var missing = await Assert.ThrowsAsync<SanpoolException>(() => LvBlockDevice.OpenAsync(vg.Lvm, vg.Vg, "nope", readOnly: true, default));
         Assert.Equal(LvmErrors.LvNotFound, missing.Code);
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(4096)]
+    public async Task After_lvextend_onto_a_new_PV_a_refresh_maps_it_and_IO_past_the_old_end_lands_there(int sectorSize)
+    {
+        await using var vg = await CreateAsync(deviceSize: 64 * MiB, sectorSize: sectorSize);
+        string name = "grows";
+        long free = (await vg.Lvm.VgsAsync(vg.Vg)).Single().Free;
+        await vg.Lvm.LvCreateAsync(vg.Vg, name, free, []);
+        // A host sees every LUN of the SAN, also one not yet in the domain.
+        var second = await vg.AddDeviceAsync(64 * MiB, sectorSize);
+        var lvm = vg.For(vg.Device, second);
+        await using var lv = await LvBlockDevice.OpenAsync(lvm, vg.Vg, name, readOnly: false, default, sync: false);
+        var head = Stamped(free - sectorSize, sectorSize, sectorSize);
+        await lv.WriteAsync(free - sectorSize, head, fua: true, default);
+
+        // The VG is full: the LV can only grow onto the second PV, which the device has not opened.
+        await lvm.PvCreateAsync([second.Path]);
+        await lvm.VgExtendAsync(vg.Vg, [second.Path]);
+        await lvm.LvExtendAsync(vg.Vg, name, free + vg.ExtentSize);
+        var early = await Assert.ThrowsAsync<SanpoolException>(() => lv.WriteAsync(free, head).AsTask());
+        Assert.Equal(BlockIoErrors.OutOfRange, early.Code);
+
+        Assert.Equal(free + vg.ExtentSize, await lv.RefreshAsync(default));
+        Assert.Equal((free + vg.ExtentSize, sectorSize), (lv.Size, lv.SectorSize));
+        Assert.Equal([vg.Device.Path, second.Path], lv.Map.Ranges.Select(r => r.PvName));
+        var tail = Stamped(free, sectorSize, sectorSize);
+        await lv.WriteAsync(free, tail, fua: true, default);
+        await lv.FlushAsync(default);
+
+        Assert.Equal(head.Concat(tail).ToArray(), await ReadAsync(lv, free - sectorSize, 2 * sectorSize));
+        await using var pv2 = DirectBlockDevice.Open(second.Path, readOnly: true);
+        Assert.Equal(tail, await ReadAsync(pv2, (await lvm.PvsAsync()).Single(p => p.Name == second.Path).PeStart, sectorSize));
+    }
+
+    [Fact]
+    public async Task A_refresh_of_an_LV_removed_meanwhile_is_LV_NOT_FOUND_and_keeps_the_old_map()
+    {
+        await using var vg = await CreateAsync(deviceSize: 64 * MiB);
+        await vg.Lvm.LvCreateAsync(vg.Vg, "gone", vg.ExtentSize, []);
+        await using var lv = await LvBlockDevice.OpenAsync(vg.Lvm, vg.Vg, "gone", readOnly: true, default);
+        await vg.Lvm.LvRemoveAsync(vg.Vg, "gone");
+
+        var error = await Assert.ThrowsAsync<SanpoolException>(() => lv.RefreshAsync(default));
+        Assert.Equal(LvmErrors.LvNotFound, error.Code);
+        Assert.Equal(vg.ExtentSize, lv.Size);
     }
 
     private static async Task<byte[]> ReadAsync(IBlockDevice device, long offset, int length)

@@ -41,7 +41,7 @@ public sealed class LvmCommandTests
         await vg.Lvm.LvCreateAsync(vg.Vg, lv, vg.ExtentSize, []);
         string node = LvmCommand.DevicePath(vg.Vg, lv);
 
-        if (!Sanpool.Storage.DataPath.DeviceMapper.IsAvailable)
+        if (!Sanpool.DataPath.DeviceMapper.IsAvailable)
         {
             // With activation=0 lvchange -ay would succeed doing nothing; with it on, lvm must try dm and say it cannot.
             var error = await Assert.ThrowsAsync<SanpoolException>(() => vg.Lvm.LvActivateAsync(vg.Vg, lv));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sanpool.DataPath;
 using Sanpool.Storage.Domains;
 using Sanpool.Storage.Qemu;
 using Sanpool.Storage.Volumes;
@@ -38,7 +39,7 @@ internal sealed partial class TestDomain : IAsyncDisposable
 
     public string Scratch(string name) => _dir.File(name);
 
-    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices);
+    public DomainLocator Locator => new(Kind == "file" ? [Mount] : [], Devices) { Files = new FuseDeviceFiles() };
 
     public static async Task<TestDomain> CreateAsync(string kind, int sectorSize, string prefix = "domain")
     {
