@@ -64,10 +64,19 @@ build_solution() {
     dotnet build "$SANPOOL_ROOT/Sanpool.slnx" -c Release --no-restore -nologo
 }
 
+# Builds the command-line tool the tests and the demo run (./sanpool, into artifacts/cli) now,
+# rather than on the first call: tests give each sanpool command a timeout, and a build started
+# by the first of eight tests at once, on a loaded machine, can outlast it for all of them.
+build_cli() {
+    log "building the sanpool CLI (artifacts/cli)"
+    SANPOOL_BUILD_ONLY=1 "$SANPOOL_ROOT/sanpool"
+}
+
 # Everything a fresh machine needs before running the tests or the demo.
 prepare() {
     ensure_packages
     ensure_vm_kit
     ensure_dotnet
     build_solution
+    build_cli
 }
