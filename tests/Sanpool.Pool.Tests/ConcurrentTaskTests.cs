@@ -5,6 +5,7 @@ using Sanpool.Pool.Resources;
 using Sanpool.Pool.Spm;
 using Sanpool.Pool.Spm.Structural;
 using Sanpool.Pool.Tasks;
+using Sanpool.Storage;
 using Sanpool.Storage.Check;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Operations;
@@ -60,6 +61,51 @@ public sealed class ConcurrentTaskTests
     }
 
     [Fact]
+    public async Task A_request_sure_to_fail_is_refused_at_once_with_no_task_made_and_one_queued_behind_the_task_that_makes_it_possible_runs()
+    {
+        await using var pool = await TestPool.CreateAsync();
+        var spm = await pool.HostAsync(1);
+        await spm.StartAsync(None);
+        var (image, baseVolume) = await CreateImageAsync(spm, pool.Second);
+        var (other, _) = await CreateImageAsync(spm, pool.Second);
+        var top = Guid.NewGuid();
+        await RunAsync(spm, "snapshot.create", Args(pool.Second, image, ("volume", top.ToString())));
+        int tasks = spm.Tasks.List().Count;
+        var missing = Guid.NewGuid();
+
+        // Each refused by the operation's own check before any task exists, naming what is wrong.
+        await AssertRefusedAsync(StorageErrors.ImageNotFound, $"no image {missing}", "snapshot.create", Args(pool.Second, missing));
+        await AssertRefusedAsync(StorageErrors.ImageNotFound, $"no image {missing}", "image.copy", Args(pool.Second, missing, ("target_domain", pool.Master.ToString())));
+        await AssertRefusedAsync(StorageErrors.ImageNotFound, $"no image {missing}", "template.create", Args(pool.Second, missing));
+        await AssertRefusedAsync(StorageErrors.VolumeNotFound, $"no volume {missing} in image {image}", "volume.delete", Args(pool.Second, image, ("volume", missing.ToString())));
+        await AssertRefusedAsync(StorageErrors.VolumeInUse, $"volume {baseVolume} is the parent of {image}/{top}", "volume.delete", Args(pool.Second, image, ("volume", baseVolume.ToString())));
+        await AssertRefusedAsync(CommonErrors.InvalidArgument, $"volume {top} is not the parent of {baseVolume}", "image.merge",
+            Args(pool.Second, image, ("base", top.ToString()), ("top", baseVolume.ToString())));
+        await AssertRefusedAsync(StorageErrors.ImageExists, $"image {other} already exists", "image.create",
+            Args(pool.Second, other, ("size", "16777216"), ("format", "cow")));
+        await AssertRefusedAsync(CommonErrors.InvalidArgument, $"volume {top} already exists", "snapshot.create", Args(pool.Second, other, ("volume", top.ToString())));
+        Assert.Equal(tasks, spm.Tasks.List().Count);
+
+        // Behind a task that holds the image, nothing is decided before its turn: a snapshot of
+        // an image still being made waits for it and runs.
+        var made = Guid.NewGuid();
+        var creating = await StructuralVerbs.SubmitAsync(spm, "image.create", Args(pool.Second, made, ("size", "16777216"), ("format", "cow")), None);
+        var snapshot = await StructuralVerbs.SubmitAsync(spm, "snapshot.create", Args(pool.Second, made), None);
+        Assert.Equal(TaskState.Finished, (await spm.Tasks.WaitAsync(creating.Id, None)).State);
+        var done = await spm.Tasks.WaitAsync(snapshot.Id, None);
+        Assert.True(done.State == TaskState.Finished, $"{done.State} {done.Error}");
+
+        async Task AssertRefusedAsync(ErrorCode code, string says, string verb, Dictionary<string, string> args)
+        {
+            var e = await Assert.ThrowsAsync<SanpoolException>(() => StructuralVerbs.SubmitAsync(spm, verb, args, None));
+            Assert.Equal(code, e.Code);
+            Assert.Contains(says, e.Message, StringComparison.Ordinal);
+            Assert.Equal(0, spm.Resources.WaitingCount);
+            Assert.Empty(spm.Resources.HoldersOf(ResourceKey.OfImage(pool.Second, Guid.Parse(args["image"]))));
+        }
+    }
+
+    [Fact]
     public async Task A_request_that_asks_not_to_wait_is_refused_with_IMAGE_BUSY_naming_the_task_that_holds_the_image()
     {
         await using var pool = await TestPool.CreateAsync();
@@ -67,7 +113,7 @@ public sealed class ConcurrentTaskTests
         await spm.StartAsync(None);
         var (image, _) = await CreateImageAsync(spm, pool.Second);
         var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = await spm.Tasks.SubmitAsync("test.hold", [], [ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, image))], wait: true, _ => gate.Task, None);
+        var holder = await spm.Tasks.SubmitAsync("test.hold", [], new TaskPlan([ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, image))], _ => gate.Task), wait: true, None);
         int before = spm.Tasks.List().Count;
 
         var busy = await Assert.ThrowsAsync<SanpoolException>(() => StructuralVerbs.SubmitAsync(spm, "snapshot.create",
@@ -100,8 +146,15 @@ public sealed class ConcurrentTaskTests
         await using var pool = await TestPool.CreateAsync();
         var spm = await pool.HostAsync(1);
         await spm.StartAsync(None);
-        var failed = await spm.Tasks.WaitAsync((await StructuralVerbs.SubmitAsync(spm, "snapshot.create",
-            Args(pool.Second, Guid.NewGuid()), None)).Id, None);
+        // Queued behind a claim on its image, the snapshot is made a task and meets its error in its turn.
+        var missing = Guid.NewGuid();
+        TaskRecord doomed;
+        using (spm.Resources.Claim("test: the image held", [ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, missing))]))
+        {
+            doomed = await StructuralVerbs.SubmitAsync(spm, "snapshot.create", Args(pool.Second, missing), None);
+        }
+
+        var failed = await spm.Tasks.WaitAsync(doomed.Id, None);
         Assert.Equal(TaskState.Failed, failed.State);
         Assert.Equal("IMAGE_NOT_FOUND", failed.ErrorName);
         Assert.Equal(StorageErrorsCode("IMAGE_NOT_FOUND"), failed.ErrorCode);
@@ -129,13 +182,13 @@ public sealed class ConcurrentTaskTests
 
         // A task holds the image: the extension of its leaf waits for it...
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var deleting = await spm.Tasks.SubmitAsync("test.delete-leaf", [], [ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, image))], wait: true,
+        var deleting = await spm.Tasks.SubmitAsync("test.delete-leaf", [], new TaskPlan([ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, image))],
             async t =>
             {
                 await gate.Task;
                 await DeleteVolume.RunAsync(await spm.WriterAsync(pool.Second, t.CancellationToken), image, leaf, t.CancellationToken);
                 return "deleted";
-            }, None);
+            }), wait: true, None);
         var extension = extender.ExtendAsync(7, pool.Second, leaf, 1024, None);
         await Task.Delay(500);
         Assert.False(extension.IsCompleted);

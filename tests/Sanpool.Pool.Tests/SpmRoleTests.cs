@@ -1,5 +1,6 @@
 using Sanpool.Api.Tasks;
 using Sanpool.Core;
+using Sanpool.Pool.Resources;
 using Sanpool.Pool.Spm;
 using Sanpool.Pool.Spm.Structural;
 using Sanpool.Pool.Tasks;
@@ -80,11 +81,19 @@ public sealed class SpmRoleTests
         }, None)).Id, None);
         Assert.Equal(TaskState.Finished, snapshot.State);
 
-        // A failing verb is a Failed task with the operation's error; its undo ran.
-        var failed = await host1.Tasks.WaitAsync((await StructuralVerbs.SubmitAsync(host1, "snapshot.create", new Dictionary<string, string>
+        // A failing verb is a Failed task with the operation's error; its undo ran. (Queued
+        // behind a claim on its image, the snapshot is not checked before it is made a task.)
+        var missing = Guid.NewGuid();
+        TaskRecord doomed;
+        using (host1.Resources.Claim("test: the image held", [ResourceRequest.Exclusive(ResourceKey.OfImage(pool.Second, missing))]))
         {
-            ["domain"] = pool.Second.ToString(), ["image"] = Guid.NewGuid().ToString(),
-        }, None)).Id, None);
+            doomed = await StructuralVerbs.SubmitAsync(host1, "snapshot.create", new Dictionary<string, string>
+            {
+                ["domain"] = pool.Second.ToString(), ["image"] = missing.ToString(),
+            }, None);
+        }
+
+        var failed = await host1.Tasks.WaitAsync(doomed.Id, None);
         Assert.Equal(TaskState.Failed, failed.State);
         Assert.Contains("IMAGE_NOT_FOUND", failed.Error, StringComparison.Ordinal);
 
@@ -109,7 +118,7 @@ public sealed class SpmRoleTests
         await using var pool = await TestPool.CreateAsync();
         var host1 = await pool.HostAsync(1);
         await host1.StartAsync(None);
-        var task = await host1.Tasks.SubmitAsync("test.throw", [], [], wait: true, _ => Task.FromException<string>(new InvalidOperationException("boom")), None);
+        var task = await host1.Tasks.SubmitAsync("test.throw", [], new TaskPlan([], _ => Task.FromException<string>(new InvalidOperationException("boom"))), wait: true, None);
 
         var ended = await host1.Tasks.WaitAsync(task.Id, None);
         Assert.Equal(TaskState.Failed, ended.State);

@@ -123,24 +123,38 @@ public sealed partial class TaskRunner
     }
 
     /// <summary>
-    /// Claims <paramref name="resources"/> (<see cref="ResourceManager"/>), saves the new task,
-    /// and runs <paramref name="body"/> in the background once the claim is granted; returns at
-    /// once. A task whose claim must wait is saved Queued, and its status says what it waits
-    /// for; with <paramref name="wait"/> false it is refused instead (IMAGE_BUSY naming the
-    /// holder) and no task is made. Claims queue in the order of the calls, so two tasks on one
-    /// image run in submission order.
+    /// Claims the plan's resources (<see cref="ResourceManager"/>), saves the new task, and runs
+    /// its body in the background once the claim is granted; returns at once. A task whose claim
+    /// must wait is saved Queued, and its status says what it waits for; with
+    /// <paramref name="wait"/> false it is refused instead (IMAGE_BUSY naming the holder) and no
+    /// task is made. Claims queue in the order of the calls, so two tasks on one image run in
+    /// submission order. A claim granted at once runs the plan's <see cref="TaskPlan.Check"/>
+    /// first: if it throws, the claim is let go, no task is made, and the caller gets the error.
     /// </summary>
-    public async Task<TaskRecord> SubmitAsync(string verb, Dictionary<string, string> args, IReadOnlyList<ResourceRequest> resources, bool wait,
-        Func<TaskContext, Task<string>> body, CancellationToken cancellationToken)
+    public async Task<TaskRecord> SubmitAsync(string verb, Dictionary<string, string> args, TaskPlan plan, bool wait, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(plan);
+        var body = plan.Body;
         await _role.RequireSpmAsync(cancellationToken).ConfigureAwait(false);
         var id = Guid.NewGuid();
         string owner = $"task {id} ({verb})";
         var claim = wait
-            ? _role.Resources.Claim(owner, resources)
-            : _role.Resources.TryClaim(owner, resources, out string? blocker)
+            ? _role.Resources.Claim(owner, plan.Resources)
+            : _role.Resources.TryClaim(owner, plan.Resources, out string? blocker)
               ?? throw new SanpoolException(PoolErrors.ImageBusy, $"{verb} not started (wait: false): {blocker}", isTransient: true);
+        if (claim.IsGranted && plan.Check is { } check)
+        {
+            try
+            {
+                await check(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                claim.Dispose();
+                throw;
+            }
+        }
+
         var lost = _role.Lost;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         TaskRecord task;

@@ -26,6 +26,27 @@ public static class CopyImage
 
     public static readonly string[] CrashPoints = ["copy.journaled", "copy.allocated", "copy.copied", "copy.legal"];
 
+    /// <summary>
+    /// What refuses the copy as the two inventories show the domains (no such source image, a
+    /// broken or unfinished chain, the new image already on the target); returns the source
+    /// chain. The SPM also runs this before it makes a task.
+    /// </summary>
+    public static IReadOnlyList<VolumeRecord> Check(DomainInventory sourceInventory, Guid image, DomainInventory targetInventory, Guid targetDomain,
+        CopyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sourceInventory);
+        ArgumentNullException.ThrowIfNull(targetInventory);
+        ArgumentNullException.ThrowIfNull(options);
+        var chain = sourceInventory.ChainOf(image);
+        var newImage = options.NewImage ?? image;
+        if (targetInventory.HasImage(newImage))
+        {
+            throw new SanpoolException(StorageErrors.ImageExists, $"image {newImage} already exists in domain {targetDomain}");
+        }
+
+        return chain;
+    }
+
     /// <summary>Copies <paramref name="image"/> of <paramref name="source"/> into <paramref name="target"/>'s domain; returns the new volumes.</summary>
     public static async Task<IReadOnlyList<Guid>> RunAsync(IDomainManifest source, Guid image, DomainWriter target, CopyOptions options, Action<double>? progress,
         CancellationToken cancellationToken)
@@ -33,14 +54,10 @@ public static class CopyImage
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        var chain = (await DomainInventory.LoadAsync(source, cancellationToken).ConfigureAwait(false)).ChainOf(image);
+        var sourceInventory = await DomainInventory.LoadAsync(source, cancellationToken).ConfigureAwait(false);
         var targetInventory = await DomainInventory.LoadAsync(target.Store, cancellationToken).ConfigureAwait(false);
+        var chain = Check(sourceInventory, image, targetInventory, target.Domain, options);
         var newImage = options.NewImage ?? image;
-        if (targetInventory.HasImage(newImage))
-        {
-            throw new SanpoolException(StorageErrors.ImageExists, $"image {newImage} already exists in domain {target.Domain}");
-        }
-
         var plan = Plan(chain, image, newImage, options, targetInventory, target.Domain);
         await TrustedChain.VerifyAsync(source, chain, cancellationToken).ConfigureAwait(false);
         if (plan.FirstOrDefault(s => s.TargetTemplate is not null)?.TargetTemplate is { } targetTemplate)

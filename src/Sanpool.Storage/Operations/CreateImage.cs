@@ -19,23 +19,35 @@ public static class CreateImage
 
     public static readonly string[] CrashPoints = ["create.journaled", "create.allocated", "create.written", "create.legal"];
 
-    public static async Task<Guid> RunAsync(DomainWriter writer, ImageSpec spec, CancellationToken cancellationToken)
+    /// <summary>
+    /// What refuses <paramref name="spec"/> on the domain as <paramref name="inventory"/> shows it
+    /// (the image or volume exists, the template is missing or not one); returns the template
+    /// volume under the new image, if any. The SPM also runs this before it makes a task.
+    /// </summary>
+    public static VolumeRecord? Check(DomainInventory inventory, Guid domain, ImageSpec spec)
     {
-        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(spec);
         Validate(spec);
-        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
         if (inventory.HasImage(spec.Image))
         {
-            throw new SanpoolException(StorageErrors.ImageExists, $"image {spec.Image} already exists in domain {writer.Domain}");
+            throw new SanpoolException(StorageErrors.ImageExists, $"image {spec.Image} already exists in domain {domain}");
         }
 
         if (inventory.Find(spec.Volume) is not null)
         {
-            throw CommonErrors.Invalid($"volume {spec.Volume} already exists in domain {writer.Domain}");
+            throw CommonErrors.Invalid($"volume {spec.Volume} already exists in domain {domain}");
         }
 
-        var template = spec.Template is { } t ? TemplateVolume(inventory, t) : null;
+        return spec.Template is { } t ? TemplateVolume(inventory, t) : null;
+    }
+
+    public static async Task<Guid> RunAsync(DomainWriter writer, ImageSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(spec);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var template = Check(inventory, writer.Domain, spec);
         var entry = OperationRunner.Entry(writer, Name, spec.Image, new() { ["volume"] = spec.Volume.ToString() });
         return await OperationRunner.RunAsync(writer, entry, async journal =>
         {

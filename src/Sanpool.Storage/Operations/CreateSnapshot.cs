@@ -19,10 +19,14 @@ public static class CreateSnapshot
 
     public static readonly string[] CrashPoints = ["snapshot.journaled", "snapshot.allocated", "snapshot.written", "snapshot.parent-internal", "snapshot.legal"];
 
-    public static async Task<Guid> RunAsync(DomainWriter writer, Guid image, Guid volume, CancellationToken cancellationToken)
+    /// <summary>
+    /// What refuses a snapshot of <paramref name="image"/> as <paramref name="inventory"/> shows
+    /// the domain (no such image, a broken or unfinished chain, a template, the new volume id
+    /// taken); returns the image's chain. The SPM also runs this before it makes a task.
+    /// </summary>
+    public static IReadOnlyList<VolumeRecord> Check(DomainInventory inventory, Guid domain, Guid image, Guid volume)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(inventory);
         var chain = inventory.ChainOf(image);
         var leaf = chain[^1];
         if (leaf.Image != image || leaf.Md.Role == VolumeRole.SHARED)
@@ -32,9 +36,18 @@ public static class CreateSnapshot
 
         if (inventory.Find(volume) is not null)
         {
-            throw CommonErrors.Invalid($"volume {volume} already exists in domain {writer.Domain}");
+            throw CommonErrors.Invalid($"volume {volume} already exists in domain {domain}");
         }
 
+        return chain;
+    }
+
+    public static async Task<Guid> RunAsync(DomainWriter writer, Guid image, Guid volume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var chain = Check(inventory, writer.Domain, image, volume);
+        var leaf = chain[^1];
         var entry = OperationRunner.Entry(writer, Name, image, new() { ["volume"] = volume.ToString(), ["parent"] = leaf.Id.ToString() });
         return await OperationRunner.RunAsync(writer, entry, async journal =>
         {

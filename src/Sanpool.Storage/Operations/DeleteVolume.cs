@@ -16,14 +16,18 @@ public static class DeleteVolume
 
     public static readonly string[] CrashPoints = ["delete.journaled", "delete.illegal", "delete.removed", "delete.parent-leaf"];
 
-    public static async Task RunAsync(DomainWriter writer, Guid image, Guid volume, CancellationToken cancellationToken)
+    /// <summary>
+    /// What refuses deleting <paramref name="volume"/> as <paramref name="inventory"/> shows the
+    /// domain (no such volume in the image, or other volumes stand on it); returns the volume.
+    /// The SPM also runs this before it makes a task.
+    /// </summary>
+    public static VolumeRecord Check(DomainInventory inventory, Guid domain, Guid image, Guid volume)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(inventory);
         var target = inventory.Find(volume);
         if (target is null || target.Image != image)
         {
-            throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {volume} in image {image} of domain {writer.Domain}");
+            throw new SanpoolException(StorageErrors.VolumeNotFound, $"no volume {volume} in image {image} of domain {domain}");
         }
 
         var users = inventory.ChildrenOf(volume).ToList();
@@ -33,6 +37,14 @@ public static class DeleteVolume
                 $"volume {volume} is the parent of {string.Join(", ", users.Select(u => $"{u.Image}/{u.Id}"))}; delete or merge those first");
         }
 
+        return target;
+    }
+
+    public static async Task RunAsync(DomainWriter writer, Guid image, Guid volume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var target = Check(inventory, writer.Domain, image, volume);
         var parent = target.Metadata?.Parent ?? target.Stored.TagParent ?? Guid.Empty;
         var entry = OperationRunner.Entry(writer, Name, image, new() { ["volume"] = volume.ToString(), ["parent"] = parent.ToString() })
             with { Forward = true };

@@ -27,11 +27,15 @@ public static class MergeVolumes
 
     public static readonly string[] CrashPoints = ["merge.journaled", "merge.extended", "merge.committed", "merge.rebased", "merge.top-removed"];
 
-    public static async Task RunAsync(DomainWriter writer, Guid image, Guid baseVolume, Guid topVolume, Action<double>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// What refuses merging <paramref name="topVolume"/> into <paramref name="baseVolume"/> in
+    /// <paramref name="chain"/> (the image's chain): the top is not in it, the base is not its
+    /// parent, or the base is a shared template. Returns the top's index. The SPM also runs this
+    /// before it makes a task.
+    /// </summary>
+    public static int Check(IReadOnlyList<VolumeRecord> chain, Guid image, Guid baseVolume, Guid topVolume)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
-        var chain = inventory.ChainOf(image);
+        ArgumentNullException.ThrowIfNull(chain);
         int top = chain.ToList().FindIndex(v => v.Id == topVolume);
         if (top < 0 || chain[top].Image != image)
         {
@@ -43,11 +47,21 @@ public static class MergeVolumes
             throw CommonErrors.Invalid($"volume {baseVolume} is not the parent of {topVolume} in image {image}; merge one layer into its parent");
         }
 
-        var baseRecord = chain[top - 1];
-        if (baseRecord.Md.Role == VolumeRole.SHARED)
+        if (chain[top - 1].Md.Role == VolumeRole.SHARED)
         {
             throw CommonErrors.Invalid($"volume {baseVolume} is a template shared by other images; it cannot take a merge");
         }
+
+        return top;
+    }
+
+    public static async Task RunAsync(DomainWriter writer, Guid image, Guid baseVolume, Guid topVolume, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+        var chain = inventory.ChainOf(image);
+        int top = Check(chain, image, baseVolume, topVolume);
+        var baseRecord = chain[top - 1];
 
         // Commit is past the point of no return: refuse an untrusted chain before the journal entry, not during it.
         await TrustedChain.VerifyAsync(writer.Store, chain, cancellationToken).ConfigureAwait(false);

@@ -75,7 +75,28 @@ public sealed partial class ConcurrentRequestTests(ITestOutputHelper output)
         Assert.Single(await probe.ChainAsync(0, onOne));
         await probe.AssertSoundAsync();
 
-        // 1 + 20 + 10 + 20 + 20 + 2 + 2 operations, each in a journal slot.
+        // 4. Snapshots of one image sent at once to the host that is not SPM, which forwards
+        // them: they queue on the SPM like local ones and all finish, one linear chain.
+        var (forwardedImage, _) = await probe.CreateImageAsync(1, 1, GiB, "cow");
+        var forwarded = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            probe.SubmitAsync(2, "snapshot.create", new() { ["domain"] = d1, ["image"] = forwardedImage, ["forward"] = "true" })));
+        await AllFinishedAsync(probe, forwarded);
+        Assert.Equal([.. Enumerable.Repeat("INTERNAL", 5), "LEAF"], (await probe.ChainAsync(1, forwardedImage)).Select(v => (string)v["voltype"]!));
+
+        // 5. A request sure to fail is refused to its caller at once, here or forwarded, and no task is made.
+        int before = (await test.Pool.InvokeAsync(1, "task.list", null, CancellationToken.None)).AsArray().Count;
+        string missing = Guid.NewGuid().ToString();
+        foreach (var (host, extra) in new[] { (1, new Dictionary<string, string>()), (2, new Dictionary<string, string> { ["forward"] = "true" }) })
+        {
+            var e = await Assert.ThrowsAsync<Sanpool.Core.SanpoolException>(() => probe.SubmitAsync(host, "snapshot.create",
+                new Dictionary<string, string>(extra) { ["domain"] = d1, ["image"] = missing }));
+            Assert.Equal("IMAGE_NOT_FOUND", e.Code.Name);
+            Assert.Contains($"no image {missing}", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, (await test.Pool.InvokeAsync(1, "task.list", null, CancellationToken.None)).AsArray().Count);
+
+        // 1 + 20 + 10 + 20 + 20 + 2 + 2 (+ 6) operations, each in a journal slot.
         AssertNoSharedJournalSlot(await File.ReadAllTextAsync(test.Pool.LogOf(1)), minimumOperations: 75);
     }
 

@@ -1,6 +1,7 @@
 using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
 namespace Sanpool.Pool.Spm.Structural;
@@ -22,6 +23,10 @@ public sealed class ImageCopyVerb : StructuralVerb<ImageCopyRequest>
             var writer = await spm.WriterAsync(target, t.CancellationToken).ConfigureAwait(false);
             var made = await CopyImage.RunAsync(source.Store, image, writer, options, t.Progress, t.CancellationToken).ConfigureAwait(false);
             return $"image {newImage} on {target}: volumes {string.Join(",", made)}";
-        });
+        })
+        {
+            Check = async ct => CopyImage.Check(await InventoryAsync(spm, domain, ct).ConfigureAwait(false), image,
+                await InventoryAsync(spm, target, ct).ConfigureAwait(false), target, options),
+        };
     }
 }

@@ -2,6 +2,7 @@ using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
 using Sanpool.Pool.Resources;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Operations;
 
@@ -34,6 +35,9 @@ public sealed class ImageCreateVerb : StructuralVerb<ImageCreateRequest>
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             var volume = await CreateImage.RunAsync(writer, spec, t.CancellationToken).ConfigureAwait(false);
             return $"image {spec.Image} volume {volume}";
-        });
+        })
+        {
+            Check = async ct => CreateImage.Check(await InventoryAsync(spm, domain, ct).ConfigureAwait(false), domain, spec),
+        };
     }
 }

@@ -1,6 +1,7 @@
 using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
 namespace Sanpool.Pool.Spm.Structural;
@@ -19,6 +20,9 @@ public sealed class ImageMergeVerb : StructuralVerb<ImageMergeRequest>
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             await MergeVolumes.RunAsync(writer, image, baseVolume, top, t.Progress, t.CancellationToken).ConfigureAwait(false);
             return $"merged {top} into {baseVolume}";
-        });
+        })
+        {
+            Check = async ct => MergeVolumes.Check((await InventoryAsync(spm, domain, ct).ConfigureAwait(false)).ChainOf(image), image, baseVolume, top),
+        };
     }
 }

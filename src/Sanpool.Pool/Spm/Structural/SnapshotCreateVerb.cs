@@ -1,6 +1,7 @@
 using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
 namespace Sanpool.Pool.Spm.Structural;
@@ -18,6 +19,9 @@ public sealed class SnapshotCreateVerb : StructuralVerb<SnapshotCreateRequest>
         {
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             return $"volume {await CreateSnapshot.RunAsync(writer, image, volume, t.CancellationToken).ConfigureAwait(false)}";
-        });
+        })
+        {
+            Check = async ct => CreateSnapshot.Check(await InventoryAsync(spm, domain, ct).ConfigureAwait(false), domain, image, volume),
+        };
     }
 }

@@ -3,6 +3,7 @@ using Sanpool.Api.Binding;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
 using Sanpool.Pool.Tasks;
+using Sanpool.Storage.Volumes;
 
 namespace Sanpool.Pool.Spm.Structural;
 
@@ -21,8 +22,21 @@ public abstract class StructuralVerb<TRequest> : IStructuralVerb
 
     public AgentVerb Verb => Typed;
 
-    /// <summary>What the request will touch and what it does; throws INVALID_ARGUMENT for a request it cannot run.</summary>
+    /// <summary>
+    /// What the request will touch and what it does; throws INVALID_ARGUMENT for a request it
+    /// cannot run. Its <see cref="TaskPlan.Check"/> is the operation's own check on the domain as
+    /// it is, so that a request sure to fail (a snapshot of an image that does not exist) is
+    /// refused at once rather than made a task that fails.
+    /// </summary>
     public abstract TaskPlan Plan(SpmRole spm, TRequest request);
+
+    /// <summary>The inventory of <paramref name="domain"/> as the SPM's writer of it reads it now.</summary>
+    protected static async Task<DomainInventory> InventoryAsync(SpmRole spm, Guid domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spm);
+        var writer = await spm.WriterAsync(domain, cancellationToken).ConfigureAwait(false);
+        return await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Starts the request as a task on this host, which must be the SPM. The task keeps the
@@ -36,7 +50,7 @@ public abstract class StructuralVerb<TRequest> : IStructuralVerb
         var args = ApiJson.Arguments(request);
         args.Remove(WaitArgument);
         args.Remove(ForwardArgument);
-        return await spm.Tasks.SubmitAsync(Typed.Name, args, plan.Resources, request.Wait ?? true, plan.Body, cancellationToken).ConfigureAwait(false);
+        return await spm.Tasks.SubmitAsync(Typed.Name, args, plan, request.Wait ?? true, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<TaskRecord> SubmitAsync(SpmRole spm, IReadOnlyDictionary<string, string> args, CancellationToken cancellationToken) =>

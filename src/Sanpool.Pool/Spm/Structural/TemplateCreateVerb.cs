@@ -2,6 +2,7 @@ using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
 using Sanpool.Pool.Resources;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
 namespace Sanpool.Pool.Spm.Structural;
@@ -26,6 +27,13 @@ public sealed class TemplateCreateVerb : StructuralVerb<TemplateCreateRequest>
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             var made = await CreateTemplate.RunAsync(writer, template, image, volume, t.Progress, t.CancellationToken).ConfigureAwait(false);
             return $"template image {template} volume {made[0]}";
-        });
+        })
+        {
+            Check = async ct =>
+            {
+                var inventory = await InventoryAsync(spm, domain, ct).ConfigureAwait(false);
+                CopyImage.Check(inventory, image, inventory, domain, new CopyOptions { Template = true, NewImage = template });
+            },
+        };
     }
 }

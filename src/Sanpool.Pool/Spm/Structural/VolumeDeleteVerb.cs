@@ -1,6 +1,7 @@
 using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
+using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
 namespace Sanpool.Pool.Spm.Structural;
@@ -19,6 +20,9 @@ public sealed class VolumeDeleteVerb : StructuralVerb<VolumeDeleteRequest>
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             await DeleteVolume.RunAsync(writer, image, volume, t.CancellationToken).ConfigureAwait(false);
             return $"deleted volume {volume}";
-        });
+        })
+        {
+            Check = async ct => DeleteVolume.Check(await InventoryAsync(spm, domain, ct).ConfigureAwait(false), domain, image, volume),
+        };
     }
 }
