@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sanpool.Agent.Tests.Failover;
 using Sanpool.Agent.Tests.Pools;
+using Sanpool.Agent.Tests.Vm;
 using Sanpool.Storage.Domains;
 using Sanpool.TestSupport;
 using Xunit.Abstractions;
@@ -17,6 +18,7 @@ namespace Sanpool.Agent.Tests.Thin;
 /// resume by themselves, finish, and their data is intact (the guest's own check and
 /// <c>qemu-img compare</c>). Needs root (loop devices).
 /// </summary>
+[Collection(GuestCollection.Name)]
 public sealed class VmExhaustionTests(ITestOutputHelper output)
 {
     private const long MiB = AgentVms.MiB;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sanpool.Agent.Tests.Failover;
 using Sanpool.Agent.Tests.Pools;
+using Sanpool.Agent.Tests.Vm;
 using Xunit.Abstractions;
 
 namespace Sanpool.Agent.Tests.Thin;
@@ -20,6 +21,7 @@ namespace Sanpool.Agent.Tests.Thin;
 /// limit below one round trip's writing (chunk 128 at utilization 90: 12.8 MiB) pauses, about
 /// once per extension.
 /// </summary>
+[Collection(GuestCollection.Name)]
 public sealed class VmThinTests(ITestOutputHelper output)
 {
     private const long MiB = AgentVms.MiB;
