@@ -10,7 +10,8 @@ namespace Sanpool.Storage.Operations;
 /// Creates an image: one volume, RAW or COW, preallocated or sparse, optionally on top of a
 /// template's shared volume. Steps (crash points in brackets):
 /// journal [create.journaled] -> storage, metadata ILLEGAL, lease [create.allocated]
-/// -> qcow2 header [create.written] -> LEGAL, ready [create.legal] -> journal end.
+/// -> what a reader could see of the storage zeroed (block: all of a RAW LV, the start of a
+/// qcow2 one; <see cref="VolumeSteps.CleanNewAsync"/>) -> qcow2 header [create.written] -> LEGAL, ready [create.legal] -> journal end.
 /// Undo: remove the volume.
 /// </summary>
 public static class CreateImage
@@ -24,6 +25,7 @@ public static class CreateImage
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(spec);
         Validate(spec);
+        CheckAllowed(writer.Store, spec.Format, spec.Allocation);
         var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
         if (inventory.HasImage(spec.Image))
         {
@@ -56,6 +58,7 @@ public static class CreateImage
             long size = writer.Store.InitialSize(spec.Format, spec.Allocation, spec.Capacity);
             var stored = await writer.Store.AllocateAsync(new VolumeAllocation(md, spec.Volume, size), cancellationToken).ConfigureAwait(false);
             CrashPoint.Hit("create.allocated");
+            await VolumeSteps.CleanNewAsync(writer.Store, stored, spec.Format, copiedUpTo: null, cancellationToken).ConfigureAwait(false);
             if (template is not null)
             {
                 await writer.Store.LinkTemplateAsync(template.Stored, spec.Image, cancellationToken).ConfigureAwait(false);
@@ -83,6 +86,23 @@ public static class CreateImage
         var prealloc = allocation == AllocationType.PREALLOCATED && !writer.Store.FixedSize ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
         await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(fresh.Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// VDSM's rule for the pairs of format and allocation: on a block domain a RAW volume is
+    /// preallocated (an LV holds its whole capacity from the start; "sparse" would be a lie
+    /// the manager then shows), so RAW sparse is refused there. A file domain takes all four.
+    /// </summary>
+    /// <exception cref="SanpoolException">INVALID_ARGUMENT naming the rule.</exception>
+    public static void CheckAllowed(IDomainManifest store, VolumeFormat format, AllocationType allocation)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.FixedSize && format == VolumeFormat.RAW && allocation == AllocationType.SPARSE)
+        {
+            throw CommonErrors.Invalid(
+                $"RAW volumes on {store.Kind} domain {store.Info.Uuid} must be preallocated (VDSM's rule: a raw LV holds its whole capacity); " +
+                "ask for --allocation preallocated, or --format cow for a thin volume");
+        }
     }
 
     private static VolumeRecord TemplateVolume(DomainInventory inventory, Guid templateImage)
