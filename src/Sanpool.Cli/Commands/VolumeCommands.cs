@@ -75,7 +75,7 @@ public static class VolumeCommands
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.volume"), ct);
             var progress = new Progress($"delete {vol}");
             await DeleteVolume.RunAsync(writer, img, vol, new DeleteOptions { Wipe = p.GetValue(wipe), Discard = p.GetValue(discard) }, progress.Report, ct);
-            progress.Done();
+            progress.Stop(); // reported only by a wipe, which ends at 100%
             ImageCommands.Print(p.GetValue(o.Json), new { image = img, deleted = vol }, vol);
             return 0;
         });
