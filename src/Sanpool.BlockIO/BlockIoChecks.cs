@@ -5,7 +5,9 @@ namespace Sanpool.BlockIO;
 /// <summary>Argument checks that every implementation applies the same way.</summary>
 internal static class BlockIoChecks
 {
-    public static void Check(IBlockDevice device, long offset, int length)
+    public static void Check(IBlockDevice device, long offset, int length) => Check(device, offset, (long)length);
+
+    public static void Check(IBlockDevice device, long offset, long length)
     {
         if (offset < 0 || length < 0 || offset + length > device.Size)
         {

@@ -16,6 +16,9 @@ namespace Sanpool.BlockIO;
 /// </summary>
 public sealed class DirectBlockDevice : IBlockDevice
 {
+    /// <summary>The largest write of zeros where the storage cannot zero a range itself.</summary>
+    private const int ZeroChunk = 1024 * 1024;
+
     private readonly SafeFileHandle _handle;
 
     private DirectBlockDevice(string path, SafeFileHandle handle, int sectorSize, bool isDirect)
@@ -111,6 +114,76 @@ public sealed class DirectBlockDevice : IBlockDevice
         data.Span.CopyTo(bounce.GetSpan());
         await RunIo(() => { RandomAccess.Write(_handle, bounce.GetSpan(), offset); return 0; }, "write", offset)
             .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes [<paramref name="offset"/>, + <paramref name="length"/>) read as zeros: BLKZEROOUT on a
+    /// block device (the device zeroes the range itself where it can, e.g. WRITE SAME or a loop
+    /// device's fallocate; otherwise the kernel writes zero pages), fallocate ZERO_RANGE on a file,
+    /// and zeros written from here where neither is supported. Either way the range reads zero after.
+    /// Not cancellable once a piece is issued; callers cut large ranges into pieces.
+    /// </summary>
+    /// <exception cref="SanpoolException">OUT_OF_RANGE, UNALIGNED, IO_ERROR.</exception>
+    public async ValueTask ZeroRangeAsync(long offset, long length, CancellationToken cancellationToken = default)
+    {
+        BlockIoChecks.Check(this, offset, length);
+        int errno = await RunIo(() => RangeOp(Libc.BLKZEROOUT, Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE, offset, length), "zero-range", offset)
+            .ConfigureAwait(false);
+        if (errno == 0)
+        {
+            return;
+        }
+
+        if (errno is not (Libc.EOPNOTSUPP or Libc.EINVAL))
+        {
+            throw new SanpoolException(BlockIoErrors.IoError, $"zeroing {length} bytes at {offset} on {Path} failed: {Libc.Describe(errno)}", isTransient: true);
+        }
+
+        using var zeroes = new AlignedBuffer((int)Math.Min(length, ZeroChunk));
+        zeroes.GetSpan().Clear();
+        for (long done = 0; done < length; done += zeroes.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await WriteAsync(offset + done, zeroes.Memory[..(int)Math.Min(zeroes.Length, length - done)], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Tells the storage it may free [<paramref name="offset"/>, + <paramref name="length"/>):
+    /// BLKDISCARD on a block device, a punched hole on a file. Returns false, changing nothing,
+    /// where neither is supported. What a discarded range reads afterwards is the device's
+    /// business (often zeros, never promised): use <see cref="ZeroRangeAsync"/> to wipe.
+    /// </summary>
+    /// <exception cref="SanpoolException">OUT_OF_RANGE, UNALIGNED, IO_ERROR.</exception>
+    public async ValueTask<bool> DiscardRangeAsync(long offset, long length, CancellationToken cancellationToken = default)
+    {
+        BlockIoChecks.Check(this, offset, length);
+        int errno = await RunIo(() => RangeOp(Libc.BLKDISCARD, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length), "discard", offset)
+            .ConfigureAwait(false);
+        return errno == 0 || (errno is not (Libc.EOPNOTSUPP or Libc.EINVAL)
+            ? throw new SanpoolException(BlockIoErrors.IoError, $"discarding {length} bytes at {offset} on {Path} failed: {Libc.Describe(errno)}", isTransient: true)
+            : false);
+    }
+
+    /// <summary>The ioctl on a block device, or (ENOTTY: a file) fallocate with <paramref name="fileMode"/>; 0 or the errno.</summary>
+    private unsafe int RangeOp(ulong ioctl, int fileMode, long offset, long length)
+    {
+        int fd = (int)_handle.DangerousGetHandle();
+        ulong* range = stackalloc ulong[2];
+        range[0] = (ulong)offset;
+        range[1] = (ulong)length;
+        if (Libc.IoctlRange(fd, ioctl, range) == 0)
+        {
+            return 0;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != Libc.ENOTTY)
+        {
+            return errno;
+        }
+
+        return Libc.Fallocate(fd, fileMode, offset, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>Reads straight into <paramref name="buffer"/>, which <see cref="IsAligned"/> approved.</summary>

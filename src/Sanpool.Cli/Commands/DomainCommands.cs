@@ -40,7 +40,15 @@ public static class DomainCommands
                           "where a dead host's leases then free sooner. Every domain of a pool must have the same; the real sanlock always uses 60.",
             DefaultValueFactory = _ => Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout,
         };
-        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, block, uuid, name, sector, json, ioTimeout, watchdog };
+        var wipe = new Option<bool>("--wipe-after-delete")
+        {
+            Description = "Deleted volumes' extents are zeroed before their LVs are removed, unless a delete says --wipe false (block domains; key WIPEAFTERDELETE).",
+        };
+        var discard = new Option<bool>("--discard-after-delete")
+        {
+            Description = "Deleted volumes' extents are discarded before their LVs are removed, where the LUNs support it (block domains; key DISCARDAFTERDELETE).",
+        };
+        var cmd = new Command("create", "Create a storage domain and print its UUID.") { file, block, uuid, name, sector, json, ioTimeout, watchdog, wipe, discard };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetValue(uuid)) ?? Guid.NewGuid();
@@ -62,6 +70,13 @@ public static class DomainCommands
                 await using var store = await locator.OpenAsync(info.Uuid, new Sanpool.Storage.Qemu.QemuImg(), WriterOptions.DefaultRunDirectory, ct);
                 await DomainDefaults.SetWatchdogAsync(store, p.GetValue(watchdog), ct);
                 info = store.Info with { WatchdogFireTimeout = p.GetValue(watchdog) };
+            }
+
+            if (p.GetValue(wipe) || p.GetValue(discard))
+            {
+                await using var store = await locator.OpenAsync(info.Uuid, new Sanpool.Storage.Qemu.QemuImg(), WriterOptions.DefaultRunDirectory, ct);
+                await DomainDefaults.SetDeleteDefaultsAsync(store, p.GetValue(wipe), p.GetValue(discard), ct);
+                info = info with { WipeAfterDelete = p.GetValue(wipe), DiscardAfterDelete = p.GetValue(discard) };
             }
 
             Print(info, p.GetValue(json));

@@ -33,7 +33,10 @@ public static class ImageCommands
         };
         var format = new Option<string>("--format") { Description = "cow (qcow2) or raw.", DefaultValueFactory = _ => "cow" };
         format.AcceptOnlyFromAmong("cow", "raw");
-        var allocation = new Option<string>("--allocation") { Description = "sparse or preallocated.", DefaultValueFactory = _ => "sparse" };
+        var allocation = new Option<string?>("--allocation")
+        {
+            Description = "sparse or preallocated (default: preallocated for raw, sparse for cow; raw on a block domain is always preallocated).",
+        };
         allocation.AcceptOnlyFromAmong("sparse", "preallocated");
         var imageId = new Option<string?>("--image") { Description = "The new image's UUID (default: a new one)." };
         var volumeId = new Option<string?>("--volume") { Description = "The first volume's UUID (default: a new one)." };
@@ -60,7 +63,7 @@ public static class ImageCommands
                 newVolume,
                 capacity,
                 p.GetValue(format) == "raw" ? VolumeFormat.RAW : VolumeFormat.COW,
-                p.GetValue(allocation) == "preallocated" ? AllocationType.PREALLOCATED : AllocationType.SPARSE)
+                (p.GetValue(allocation) ?? (p.GetValue(format) == "raw" ? "preallocated" : "sparse")) == "preallocated" ? AllocationType.PREALLOCATED : AllocationType.SPARSE)
             {
                 Description = p.GetValue(description) ?? "",
                 Template = templateImage,

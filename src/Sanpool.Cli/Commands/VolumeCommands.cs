@@ -46,7 +46,15 @@ public static class VolumeCommands
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
         var image = new Argument<string>("IMAGE") { Description = "The volume's image." };
         var volume = new Argument<string>("VOLUME") { Description = "The volume: a leaf, or a volume no one uses." };
-        var delete = new Command("delete", "Delete a volume: a leaf (its parent becomes the leaf) or an unused one. Prints its UUID.") { sd, image, volume };
+        var wipe = new Option<bool?>("--wipe")
+        {
+            Description = "Zero the volume's extents before its LV is removed (block domains; --wipe false to skip). Default: the domain's wipe-after-delete.",
+        };
+        var discard = new Option<bool?>("--discard")
+        {
+            Description = "Discard the volume's extents before its LV is removed, where the LUN supports it (block domains). Default: the domain's discard-after-delete.",
+        };
+        var delete = new Command("delete", "Delete a volume: a leaf (its parent becomes the leaf) or an unused one. Prints its UUID.") { sd, image, volume, wipe, discard };
         o.AddTo(delete);
         var agent = new AgentOptions(required: false);
         agent.AddTo(delete, structural: true);
@@ -59,13 +67,15 @@ public static class VolumeCommands
             {
                 o.RefuseWithAgent(p);
                 return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
-                    new VolumeDeleteRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
+                    new VolumeDeleteRequest(domain, img, vol, Forward: agent.Forwarding(p), Wipe: p.GetValue(wipe), Discard: p.GetValue(discard)), ct);
             }
 
             using var logs = StorageOptions.Logs();
             await using var store = await StorageOptions.OpenAsync(o.Locator(p), domain, ct);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.volume"), ct);
-            await DeleteVolume.RunAsync(writer, img, vol, ct);
+            var progress = new Progress($"delete {vol}");
+            await DeleteVolume.RunAsync(writer, img, vol, new DeleteOptions { Wipe = p.GetValue(wipe), Discard = p.GetValue(discard) }, progress.Report, ct);
+            progress.Stop(); // reported only by a wipe, which ends at 100%
             ImageCommands.Print(p.GetValue(o.Json), new { image = img, deleted = vol }, vol);
             return 0;
         });

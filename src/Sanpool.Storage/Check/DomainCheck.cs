@@ -18,10 +18,13 @@ namespace Sanpool.Storage.Check;
 /// leftover OVIRT_VOL_INITIALIZING or _remove_me_ marks;</item>
 /// <item>the qcow2 header, read natively: its backing file the parent's bare UUID (and nothing
 /// that leaves the image, <see cref="BackingFilePolicy"/>), its backing format the parent's,
-/// its virtual size the metadata's capacity; a RAW volume has no qcow2 header;</item>
+/// its virtual size the metadata's capacity; a RAW volume whose bytes look like a qcow2 header
+/// is reported with that evidence, never "fixed" from it;</item>
 /// <item>existence and size: every parent exists, storage holds a RAW volume's capacity.</item>
 /// </list>
-/// Read-only: it takes no lease and changes nothing.
+/// Read-only: it takes no lease and changes nothing. A fix it proposes never trusts a
+/// volume's contents over its metadata where that could show a guest data that is not its own
+/// or lose what it has: the contents are evidence, named in the finding.
 /// </summary>
 public static class DomainCheck
 {
@@ -148,7 +151,12 @@ public static class DomainCheck
 
         if (md.Format == VolumeFormat.RAW)
         {
-            add("FORMAT=RAW but the volume holds a qcow2 header", "set FORMAT=COW if the volume was written as qcow2");
+            // Never advise FORMAT=COW from the bytes: they may be a deleted volume's header left in
+            // reused extents, or a guest's own qcow2 file on its raw disk; read as qcow2, either
+            // would show the guest whatever the header's backing file names, and lose its disk.
+            add($"FORMAT=RAW, and its first bytes read as a qcow2 header ({Evidence(header)}); the guest may have written them, or they were left by a deleted volume",
+                "change nothing from these bytes: a RAW volume's contents are its guest's disk, and FORMAT=COW would make qemu follow that backing file; " +
+                "if the disk is not meant to hold this, wipe or delete the volume");
             return;
         }
 
@@ -167,7 +175,8 @@ public static class DomainCheck
         if ((header.BackingFile ?? "(none)") != expected)
         {
             add($"qcow2 backing file {header.BackingFile ?? "(none)"} but metadata PUUID={md.Parent}",
-                "rebase -u the volume onto the parent the chain needs, or fix PUUID to match the header");
+                "find out which is right before changing either ('sanpool dump-volume-chains', the journal, the parent's contents): " +
+                "a rebase -u or a PUUID set to the wrong one makes the guest read another volume's data or drops a layer's");
         }
         else if (md.Parent != Guid.Empty && inventory.Find(md.Parent)?.Metadata is { } parent && header.BackingFormat is { } fmt
             && fmt != parent.Format.QemuFormat().ToQemuName())
@@ -177,9 +186,13 @@ public static class DomainCheck
 
         if (header.Size != md.Capacity)
         {
-            add($"qcow2 virtual size {header.Size} but CAP={md.Capacity}", $"set CAP={header.Size}");
+            add($"qcow2 virtual size {header.Size} but CAP={md.Capacity}", $"qemu reads the header's size; set CAP={header.Size} if the volume was resized");
         }
     }
+
+    /// <summary>What a header says, for a finding: its version, virtual size and backing file.</summary>
+    private static string Evidence(Qcow2Header header) =>
+        $"magic QFI\\xfb, version {header.Version}, virtual size {header.Size}, backing file {(header.BackingFile is { } b ? $"'{b}'" : "none")}";
 
     private static string Pairs(ImageChain chain) => string.Join(", ", chain.Pairs.Select(p => $"{p.Parent} <- {p.Child}"));
 }

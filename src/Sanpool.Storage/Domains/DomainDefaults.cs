@@ -21,6 +21,32 @@ public static class DomainDefaults
     /// </summary>
     public const string WatchdogKey = "WATCHDOGTIMEOUTSEC";
 
+    /// <summary>
+    /// Sanpool's key for the domain's default of wipe-after-delete ("true"; absent when false,
+    /// so such a domain's keys are VDSM's own). oVirt keeps it per disk in its database and
+    /// passes VDSM postZero; Sanpool has no such database, so the domain holds the default and
+    /// each delete may say otherwise. Volume metadata has no room for it: VDSM rewrites a
+    /// volume's record with its known keys only, and a 512-byte record with a full description
+    /// has no spare bytes.
+    /// </summary>
+    public const string WipeAfterDeleteKey = "WIPEAFTERDELETE";
+
+    /// <summary>Sanpool's key for discard-after-delete, a domain setting as in oVirt ("true"; absent when false).</summary>
+    public const string DiscardAfterDeleteKey = "DISCARDAFTERDELETE";
+
+    /// <summary>
+    /// Sets the domain's defaults for what happens to a deleted volume's extents
+    /// (<see cref="DomainInfo.WipeAfterDelete"/>, <see cref="DomainInfo.DiscardAfterDelete"/>);
+    /// by its writer, or while no host uses the domain (at creation).
+    /// </summary>
+    public static async Task SetDeleteDefaultsAsync(Volumes.IDomainManifest store, bool wipe, bool discard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var md = await store.ReadDomainMetadataAsync(cancellationToken).ConfigureAwait(false);
+        md = md.With(WipeAfterDeleteKey, wipe ? "true" : null).With(DiscardAfterDeleteKey, discard ? "true" : null);
+        await store.WriteDomainMetadataAsync(md, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>What a host's fencing adds to KillGrace: the SPM role's lease check runs once a second, and a kill takes a moment.</summary>
     private const int FencingStepSeconds = 2;
 

@@ -15,6 +15,18 @@ public sealed record DomainInfo(Guid Uuid, string Type, string Role, string Desc
     /// </summary>
     public int WatchdogFireTimeout { get; init; } = LeaseTimeouts.DefaultWatchdogFireTimeout;
 
+    /// <summary>
+    /// Whether a deleted volume's extents are zeroed before its LV is removed, unless the delete
+    /// says otherwise (<see cref="Operations.DeleteOptions.Wipe"/>); from WIPEAFTERDELETE, absent = false.
+    /// </summary>
+    public bool WipeAfterDelete { get; init; }
+
+    /// <summary>
+    /// Whether a deleted volume's extents are discarded before its LV is removed (oVirt's
+    /// discard-after-delete, a domain setting); from DISCARDAFTERDELETE, absent = false.
+    /// </summary>
+    public bool DiscardAfterDelete { get; init; }
+
     /// <summary>Every lease delay of the domain's lockspace, from its io_timeout and watchdog margin.</summary>
     public LeaseTimeouts Timeouts => new(IoTimeout, WatchdogFireTimeout);
 
@@ -43,6 +55,10 @@ public sealed record DomainInfo(Guid Uuid, string Type, string Role, string Desc
             info = info with { WatchdogFireTimeout = seconds };
         }
 
-        return info;
+        return info with
+        {
+            WipeAfterDelete = md[DomainDefaults.WipeAfterDeleteKey] == "true",
+            DiscardAfterDelete = md[DomainDefaults.DiscardAfterDeleteKey] == "true",
+        };
     }
 }

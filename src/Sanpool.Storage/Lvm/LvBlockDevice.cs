@@ -142,6 +142,38 @@ public sealed class LvBlockDevice : ILvDevice
         }
     }
 
+    /// <summary>
+    /// Makes LV bytes [<paramref name="offset"/>, + <paramref name="length"/>) read as zeros, on
+    /// each PV the range lies on (<see cref="DirectBlockDevice.ZeroRangeAsync"/>: BLKZEROOUT, or
+    /// zeros written). Durable once <see cref="FlushAsync"/> returns.
+    /// </summary>
+    /// <exception cref="SanpoolException">OUT_OF_RANGE, UNALIGNED, IO_ERROR.</exception>
+    public async ValueTask ZeroAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        var map = Check(offset, length);
+        foreach (var piece in map.Slice(offset, length))
+        {
+            await _pvs[piece.PvName].ZeroRangeAsync(piece.PvOffset, piece.Length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Discards LV bytes [<paramref name="offset"/>, + <paramref name="length"/>) on each PV the
+    /// range lies on; false if a PV does not support it (that piece keeps its data).
+    /// </summary>
+    /// <exception cref="SanpoolException">OUT_OF_RANGE, UNALIGNED, IO_ERROR.</exception>
+    public async ValueTask<bool> DiscardAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        var map = Check(offset, length);
+        bool all = true;
+        foreach (var piece in map.Slice(offset, length))
+        {
+            all &= await _pvs[piece.PvName].DiscardRangeAsync(piece.PvOffset, piece.Length, cancellationToken).ConfigureAwait(false);
+        }
+
+        return all;
+    }
+
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         foreach (var pv in _pvs.Values)
@@ -209,7 +241,7 @@ public sealed class LvBlockDevice : ILvDevice
     }
 
     /// <summary>The same checks, with the same codes, as every other <see cref="IBlockDevice"/>; returns the map to cut the I/O with.</summary>
-    private LvByteMap Check(long offset, int length)
+    private LvByteMap Check(long offset, long length)
     {
         var map = _map;
         if (offset < 0 || length < 0 || offset > map.Size - length)

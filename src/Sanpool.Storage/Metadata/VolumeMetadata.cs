@@ -15,7 +15,7 @@ namespace Sanpool.Storage.Metadata;
 /// DISKTYPE=DATA
 /// DOMAIN=&lt;sd uuid&gt;
 /// FORMAT=COW               RAW | COW
-/// GEN=0                    0..999, wraps; grows on every change
+/// GEN=0                    0..999, wraps; 0 when made, one up per change of data the manager asks for (merge into it)
 /// IMAGE=&lt;img uuid&gt;
 /// LEGALITY=LEGAL           LEGAL | ILLEGAL | FAKE
 /// PUUID=&lt;parent uuid&gt;     00000000-0000-0000-0000-000000000000 for a base
@@ -55,7 +55,10 @@ public sealed record VolumeMetadata
     public long Sequence { get; init; } = 1;
 
     /// <summary>The next generation: 0..999, wrapping as VDSM does.</summary>
-    public VolumeMetadata NextGeneration() => this with { Generation = (Generation + 1) % (MaxGeneration + 1) };
+    public VolumeMetadata NextGeneration() => this with { Generation = Next(Generation) };
+
+    /// <summary>The generation after <paramref name="generation"/>: 0..999, wrapping as VDSM does.</summary>
+    public static int Next(int generation) => (generation + 1) % (MaxGeneration + 1);
 
     public byte[] ToBytes()
     {

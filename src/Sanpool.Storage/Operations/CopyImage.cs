@@ -11,13 +11,14 @@ namespace Sanpool.Storage.Operations;
 /// one as a template:
 /// <list type="bullet">
 /// <item>as it is: every volume of the image keeps its UUID and kind; a raw base is copied
-/// whole into pre-sized storage (<c>convert -n</c>: storage that was an LV reads as garbage,
-/// not zeros), each qcow2 layer with <c>convert -B &lt;parent&gt;</c>, which writes only the
+/// whole into pre-sized storage (<c>convert -n</c>: storage that was an LV is not known to read
+/// zeros, so qemu-img writes the zeros too, and every byte up to the capacity), each qcow2 layer with <c>convert -B &lt;parent&gt;</c>, which writes only the
 /// clusters that layer holds. A template base must already be on the target.</item>
 /// <item>collapsed: the whole chain read through its leaf into one new volume.</item>
 /// </list>
 /// journal on the target [copy.journaled] -> per volume: undo recorded, storage allocated
-/// ILLEGAL [copy.allocated], data copied [copy.copied] -> all LEGAL, ready [copy.legal] -> end.
+/// ILLEGAL [copy.allocated], what the copy does not write of it zeroed (a raw LV past its
+/// capacity, a qcow2 LV's start: <see cref="VolumeSteps.CleanNewAsync"/>), data copied [copy.copied] -> all LEGAL, ready [copy.legal] -> end.
 /// Undo: remove every volume created.
 /// </summary>
 public static class CopyImage
@@ -58,7 +59,7 @@ public static class CopyImage
         var targetInventory = await DomainInventory.LoadAsync(target.Store, cancellationToken).ConfigureAwait(false);
         var chain = Check(sourceInventory, image, targetInventory, target.Domain, options);
         var newImage = options.NewImage ?? image;
-        var plan = Plan(chain, image, newImage, options, targetInventory, target.Domain);
+        var plan = Plan(chain, image, newImage, options, targetInventory, target.Domain, target.Store.FixedSize);
         await TrustedChain.VerifyAsync(source, chain, cancellationToken).ConfigureAwait(false);
         if (plan.FirstOrDefault(s => s.TargetTemplate is not null)?.TargetTemplate is { } targetTemplate)
         {
@@ -82,6 +83,8 @@ public static class CopyImage
                 long size = await TargetSizeAsync(source, target, chain, step, cancellationToken).ConfigureAwait(false);
                 var stored = await target.Store.AllocateAsync(new VolumeAllocation(step.Metadata, step.NewVolume, size), cancellationToken).ConfigureAwait(false);
                 CrashPoint.Hit("copy.allocated");
+                await VolumeSteps.CleanNewAsync(target.Store, stored, step.Metadata.Format,
+                    copiedUpTo: step.Metadata.Format == VolumeFormat.RAW ? step.Metadata.Capacity : null, cancellationToken).ConfigureAwait(false);
                 int index = i;
                 await CopyDataAsync(source, chain, target, made, stored, step, p => progress?.Invoke(((index * 100.0) + p) / plan.Count), cancellationToken)
                     .ConfigureAwait(false);
@@ -106,7 +109,8 @@ public static class CopyImage
     /// </summary>
     private sealed record CopyStep(Guid NewVolume, VolumeMetadata Metadata, int SourceIndex, bool Collapsed, QemuBacking? Backing, VolumeRecord? TargetTemplate);
 
-    private static List<CopyStep> Plan(IReadOnlyList<VolumeRecord> chain, Guid image, Guid newImage, CopyOptions options, DomainInventory target, Guid targetDomain)
+    private static List<CopyStep> Plan(IReadOnlyList<VolumeRecord> chain, Guid image, Guid newImage, CopyOptions options, DomainInventory target, Guid targetDomain,
+        bool fixedSize)
     {
         var leaf = chain[^1].Md;
         if (options.Collapse || options.Template)
@@ -140,6 +144,11 @@ public static class CopyImage
             }
 
             var md = v.Md with { Domain = targetDomain, Image = newImage, Legality = Legality.ILLEGAL, Generation = 0 };
+            if (md.Format == VolumeFormat.RAW && fixedSize)
+            {
+                md = md with { Type = AllocationType.PREALLOCATED }; // a RAW volume on a block domain is preallocated (CreateImage.CheckAllowed)
+            }
+
             // The source chain is ordered, so a layer's parent is the volume before it (its own, or the template).
             var backing = i == 0 ? null : new QemuBacking(chain[i - 1].Id.ToString(), chain[i - 1].Md.Format.QemuFormat());
             steps.Add(new CopyStep(v.Id, md, i, Collapsed: false, backing, template));

@@ -10,7 +10,8 @@ namespace Sanpool.Storage.Operations;
 /// Creates an image: one volume, RAW or COW, preallocated or sparse, optionally on top of a
 /// template's shared volume. Steps (crash points in brackets):
 /// journal [create.journaled] -> storage, metadata ILLEGAL, lease [create.allocated]
-/// -> qcow2 header [create.written] -> LEGAL, ready [create.legal] -> journal end.
+/// -> what a reader could see of the storage zeroed (block: all of a RAW LV, the start of a
+/// qcow2 one; <see cref="VolumeSteps.CleanNewAsync"/>) -> qcow2 header [create.written] -> LEGAL, ready [create.legal] -> journal end.
 /// Undo: remove the volume.
 /// </summary>
 public static class CreateImage
@@ -20,15 +21,19 @@ public static class CreateImage
     public static readonly string[] CrashPoints = ["create.journaled", "create.allocated", "create.written", "create.legal"];
 
     /// <summary>
-    /// What refuses <paramref name="spec"/> on the domain as <paramref name="inventory"/> shows it
-    /// (the image or volume exists, the template is missing or not one); returns the template
+    /// What refuses <paramref name="spec"/> on the domain of <paramref name="store"/> as
+    /// <paramref name="inventory"/> shows it (a format and allocation the domain does not allow,
+    /// the image or volume exists, the template is missing or not one); returns the template
     /// volume under the new image, if any. The SPM also runs this before it makes a task.
     /// </summary>
-    public static VolumeRecord? Check(DomainInventory inventory, Guid domain, ImageSpec spec)
+    public static VolumeRecord? Check(DomainInventory inventory, IDomainManifest store, ImageSpec spec)
     {
         ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(spec);
+        var domain = store.Info.Uuid;
         Validate(spec);
+        CheckAllowed(store, spec.Format, spec.Allocation);
         if (inventory.HasImage(spec.Image))
         {
             throw new SanpoolException(StorageErrors.ImageExists, $"image {spec.Image} already exists in domain {domain}");
@@ -47,7 +52,7 @@ public static class CreateImage
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(spec);
         var inventory = await DomainInventory.LoadAsync(writer.Store, cancellationToken).ConfigureAwait(false);
-        var template = Check(inventory, writer.Domain, spec);
+        var template = Check(inventory, writer.Store, spec);
         var entry = OperationRunner.Entry(writer, Name, spec.Image, new() { ["volume"] = spec.Volume.ToString() });
         return await OperationRunner.RunAsync(writer, entry, async journal =>
         {
@@ -68,6 +73,7 @@ public static class CreateImage
             long size = writer.Store.InitialSize(spec.Format, spec.Allocation, spec.Capacity);
             var stored = await writer.Store.AllocateAsync(new VolumeAllocation(md, spec.Volume, size), cancellationToken).ConfigureAwait(false);
             CrashPoint.Hit("create.allocated");
+            await VolumeSteps.CleanNewAsync(writer.Store, stored, spec.Format, copiedUpTo: null, cancellationToken).ConfigureAwait(false);
             if (template is not null)
             {
                 await writer.Store.LinkTemplateAsync(template.Stored, spec.Image, cancellationToken).ConfigureAwait(false);
@@ -95,6 +101,23 @@ public static class CreateImage
         var prealloc = allocation == AllocationType.PREALLOCATED && !writer.Store.FixedSize ? QemuPreallocation.Falloc : (QemuPreallocation?)null;
         await writer.QemuImg.CreateAsync(QemuTarget.Path(prepared.PathOf(fresh.Volume)), QemuImageFormat.Qcow2, capacity, backing, prealloc,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// VDSM's rule for the pairs of format and allocation: on a block domain a RAW volume is
+    /// preallocated (an LV holds its whole capacity from the start; "sparse" would be a lie
+    /// the manager then shows), so RAW sparse is refused there. A file domain takes all four.
+    /// </summary>
+    /// <exception cref="SanpoolException">INVALID_ARGUMENT naming the rule.</exception>
+    public static void CheckAllowed(IDomainManifest store, VolumeFormat format, AllocationType allocation)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.FixedSize && format == VolumeFormat.RAW && allocation == AllocationType.SPARSE)
+        {
+            throw CommonErrors.Invalid(
+                $"RAW volumes on {store.Kind} domain {store.Info.Uuid} must be preallocated (VDSM's rule: a raw LV holds its whole capacity); " +
+                "ask for --allocation preallocated, or --format cow for a thin volume");
+        }
     }
 
     private static VolumeRecord TemplateVolume(DomainInventory inventory, Guid templateImage)

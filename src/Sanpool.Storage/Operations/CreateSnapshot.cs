@@ -9,7 +9,7 @@ namespace Sanpool.Storage.Operations;
 /// <summary>
 /// A new COW leaf on the image's current leaf (VDSM's createVolume with a parent):
 /// journal [snapshot.journaled] -> storage, metadata ILLEGAL, lease [snapshot.allocated]
-/// -> qcow2 header "-b &lt;parent uuid&gt; -F &lt;fmt&gt;" [snapshot.written]
+/// -> the start of the LV zeroed (<see cref="VolumeSteps.CleanNewAsync"/>) -> qcow2 header "-b &lt;parent uuid&gt; -F &lt;fmt&gt;" [snapshot.written]
 /// -> parent INTERNAL [snapshot.parent-internal] -> new leaf LEGAL, ready [snapshot.legal] -> end.
 /// Undo: parent back to LEAF, remove the new volume.
 /// </summary>
@@ -69,6 +69,7 @@ public static class CreateSnapshot
             long size = writer.Store.InitialSize(VolumeFormat.COW, AllocationType.SPARSE, md.Capacity);
             var stored = await writer.Store.AllocateAsync(new VolumeAllocation(md, volume, size), cancellationToken).ConfigureAwait(false);
             CrashPoint.Hit("snapshot.allocated");
+            await VolumeSteps.CleanNewAsync(writer.Store, stored, VolumeFormat.COW, copiedUpTo: null, cancellationToken).ConfigureAwait(false);
             var backing = new QemuBacking(leaf.Id.ToString(), leaf.Md.Format.QemuFormat());
             await CreateImage.WriteQcow2Async(writer, chain, stored, md.Capacity, backing, AllocationType.SPARSE, cancellationToken)
                 .ConfigureAwait(false);

@@ -13,7 +13,8 @@ namespace Sanpool.Storage.Operations;
 /// prepare:  extend the base as qemu-img measure says [merge.extended]       -- undo: nothing to undo
 /// commit:   (point of no return) qemu-img commit top into base [merge.committed]
 /// finalize: top ILLEGAL; child rebased -u onto the base, its PUUID and PU_ tag moved
-///           [merge.rebased] (or, with no child, the base becomes the leaf); top removed
+///           (or, with no child, the base becomes the leaf); the base's GEN one up from what
+///           the journal recorded (its data changed) [merge.rebased]; top removed
 ///           [merge.top-removed]; end
 /// </code>
 /// Why commit is past the point of no return: the base now holds the top's data, and while
@@ -65,7 +66,13 @@ public static class MergeVolumes
 
         // Commit is past the point of no return: refuse an untrusted chain before the journal entry, not during it.
         await TrustedChain.VerifyAsync(writer.Store, chain, cancellationToken).ConfigureAwait(false);
-        var args = new Dictionary<string, string> { ["base"] = baseVolume.ToString(), ["top"] = topVolume.ToString() };
+        // The base's generation before the merge, so finalize sets the one after it however often it runs.
+        var args = new Dictionary<string, string>
+        {
+            ["base"] = baseVolume.ToString(),
+            ["top"] = topVolume.ToString(),
+            ["base_gen"] = baseRecord.Md.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         if (top + 1 < chain.Count)
         {
             args["child"] = chain[top + 1].Id.ToString();
@@ -104,6 +111,9 @@ public static class MergeVolumes
         {
             return; // files grow; a raw base already holds its whole capacity
         }
+
+        // The new extents need no zeroing: the base is qcow2, which exposes only clusters it
+        // wrote in full (BlockVolumeStore.ExtendAsync).
 
         await using var prepared = await TrustedChain.PrepareAsync(writer.Store, UpTo(chain, chain[top].Id), fresh: null, cancellationToken).ConfigureAwait(false);
         var measure = await writer.QemuImg.MeasureAsync(QemuTarget.Path(prepared.PathOf(chain[top].Id)), QemuImageFormat.Qcow2, QemuImageFormat.Qcow2,
@@ -152,10 +162,18 @@ public static class MergeVolumes
             await VolumeSteps.UpdateAsync(store, child.Stored, m => m with { Parent = baseVolume }, cancellationToken).ConfigureAwait(false);
             await store.SetParentAsync(child.Stored, baseVolume, cancellationToken).ConfigureAwait(false);
         }
-        else
+
+        // The base took the top's data: one generation up (VDSM moves it on for a merge into a
+        // volume). Set from the recorded one, not incremented, so a finalize run again after a
+        // crash leaves it where the first run put it. Entries from before base_gen was recorded
+        // leave it alone.
+        int? generation = entry.Args.TryGetValue("base_gen", out var gen) ? VolumeMetadata.Next(int.Parse(gen, System.Globalization.CultureInfo.InvariantCulture)) : null;
+        bool leaf = !entry.Args.ContainsKey("child");
+        await VolumeSteps.UpdateAsync(store, baseRecord.Stored, m => m with
         {
-            await VolumeSteps.UpdateAsync(store, baseRecord.Stored, m => m with { Role = VolumeRole.LEAF }, cancellationToken).ConfigureAwait(false);
-        }
+            Role = leaf ? VolumeRole.LEAF : m.Role,
+            Generation = generation ?? m.Generation,
+        }, cancellationToken).ConfigureAwait(false);
 
         CrashPoint.Hit("merge.rebased");
         await store.RemoveAsync(entry.Image, topVolume, cancellationToken).ConfigureAwait(false);

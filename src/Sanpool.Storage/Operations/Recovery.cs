@@ -67,7 +67,7 @@ public static class Recovery
 
     private static Task<string> FinishAsync(DomainWriter writer, JournalEntry entry, CancellationToken cancellationToken) => entry.Operation switch
     {
-        DeleteVolume.Name => DeleteVolume.FinishAsync(writer, entry, cancellationToken),
+        DeleteVolume.Name => DeleteVolume.FinishAsync(writer, entry, progress: null, cancellationToken),
         MergeVolumes.Name => MergeVolumes.FinishAsync(writer, entry, cancellationToken),
         _ => throw new SanpoolException(StorageErrors.RecoveryFailed, $"no way to finish operation '{entry.Operation}'"),
     };

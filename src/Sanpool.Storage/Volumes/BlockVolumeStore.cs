@@ -29,6 +29,9 @@ public sealed class BlockVolumeStore : IVolumeStore
     public const string InitializingTag = "OVIRT_VOL_INITIALIZING";
     public const string RemovePrefix = "_remove_me_";
 
+    /// <summary>How much <see cref="ZeroAsync"/> zeroes between fence checks and progress reports: 256 MiB, two extents.</summary>
+    public const long ZeroPiece = 256L * 1024 * 1024;
+
     /// <summary>The longest read <see cref="ReadRecordsAsync"/> makes of the metadata LV: 128 slots.</summary>
     public const int MetadataRunBytes = 1024 * 1024;
 
@@ -254,6 +257,14 @@ public sealed class BlockVolumeStore : IVolumeStore
         }
     }
 
+    /// <remarks>
+    /// The new extents are not zeroed, though they may hold a deleted volume's data: only qcow2
+    /// volumes are ever extended (thin growth, a merge's base; a RAW LV holds its capacity from
+    /// the start), and qcow2 shows a guest only clusters it allocated, each written in full when
+    /// allocated (the part the guest did not write comes from the backing file or is zeros).
+    /// Bytes past the highest allocated cluster are read by no one: not the guest, and no probe
+    /// (it reads the header at the start).
+    /// </remarks>
     public async Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken)
     {
         Fenced();
@@ -267,6 +278,32 @@ public sealed class BlockVolumeStore : IVolumeStore
 
         var lv = (await ViewAsync(cancellationToken).ConfigureAwait(false)).Lvs[volume.Volume.ToString()];
         return ToStored(lv, volume.Volume)!;
+    }
+
+    public async Task ZeroAsync(StoredVolume volume, long offset, long length, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        Fenced();
+        ArgumentNullException.ThrowIfNull(volume);
+        await using var lv = await OpenLvAsync(volume.Volume.ToString(), readOnly: false, cancellationToken).ConfigureAwait(false);
+        long end = Math.Min(lv.Size, offset + length);
+        for (long at = offset; at < end; at += ZeroPiece)
+        {
+            // A piece is not cancellable once issued; between pieces, a writer that lost its lease stops.
+            cancellationToken.ThrowIfCancellationRequested();
+            Fenced();
+            await lv.ZeroAsync(at, Math.Min(ZeroPiece, end - at), cancellationToken).ConfigureAwait(false);
+            progress?.Invoke(100.0 * (Math.Min(at + ZeroPiece, end) - offset) / Math.Max(1, end - offset));
+        }
+
+        await lv.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DiscardAsync(StoredVolume volume, CancellationToken cancellationToken)
+    {
+        Fenced();
+        ArgumentNullException.ThrowIfNull(volume);
+        await using var lv = await OpenLvAsync(volume.Volume.ToString(), readOnly: false, cancellationToken).ConfigureAwait(false);
+        return await lv.DiscardAsync(0, lv.Size, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken)

@@ -190,6 +190,17 @@ public sealed class FileVolumeStore : IVolumeStore
     public Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken) =>
         Task.FromResult(volume); // files grow as qemu writes them
 
+    /// <summary>Nothing to do on a file domain (see <see cref="IVolumeStore.ZeroAsync"/>).</summary>
+    public Task ZeroAsync(StoredVolume volume, long offset, long length, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        Fenced();
+        progress?.Invoke(100);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>False: removing the file gives its blocks back to the file system.</summary>
+    public Task<bool> DiscardAsync(StoredVolume volume, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken)
     {
         Fenced();

@@ -26,6 +26,25 @@ public interface IVolumeStore : IDomainManifest
     /// <summary>Grows the volume's storage to at least <paramref name="size"/> bytes.</summary>
     Task<StoredVolume> ExtendAsync(StoredVolume volume, long size, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes bytes [<paramref name="offset"/>, + <paramref name="length"/>) of the volume's storage
+    /// read as zeros for every reader, a VM's data path included, and durable before it returns;
+    /// <paramref name="progress"/> gets percent done. Block: the LV's ranges on its PVs zeroed
+    /// (BLKZEROOUT where the device can, zeros written where not), fenced before every piece.
+    /// What it is for: a new LV takes extents a deleted volume used, so whatever a reader could
+    /// see of them is zeroed before the volume becomes LEGAL; and wipe-after-delete. File: nothing
+    /// to do (a new file reads zeros wherever nothing was written; a deleted file's blocks are the
+    /// file system's to clear, and VDSM ignores postZero on file domains too).
+    /// </summary>
+    Task ZeroAsync(StoredVolume volume, long offset, long length, Action<double>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells the storage it may free the volume's extents (discard-after-delete): block, BLKDISCARD
+    /// on the LV's PV ranges; false where a device does not support it. Not a wipe: what a
+    /// discarded range reads is the device's business. File: false (removing the file frees it).
+    /// </summary>
+    Task<bool> DiscardAsync(StoredVolume volume, CancellationToken cancellationToken);
+
     /// <summary>Removes the volume's storage, metadata and lease, wherever it got to; no error if gone.</summary>
     Task RemoveAsync(Guid image, Guid volume, CancellationToken cancellationToken);
 

@@ -18,7 +18,7 @@ namespace Sanpool.Agent.Tests.Thin;
 /// resume by themselves, finish, and their data is intact (the guest's own check and
 /// <c>qemu-img compare</c>). Needs root (loop devices).
 /// </summary>
-[Collection(GuestCollection.Name)]
+[Collection(OneGuestAtATime.Name)]
 public sealed class VmExhaustionTests(ITestOutputHelper output)
 {
     private const long MiB = AgentVms.MiB;

@@ -21,7 +21,7 @@ namespace Sanpool.Agent.Tests.Thin;
 /// limit below one round trip's writing (chunk 128 at utilization 90: 12.8 MiB) pauses, about
 /// once per extension.
 /// </summary>
-[Collection(GuestCollection.Name)]
+[Collection(OneGuestAtATime.Name)]
 public sealed class VmThinTests(ITestOutputHelper output)
 {
     private const long MiB = AgentVms.MiB;

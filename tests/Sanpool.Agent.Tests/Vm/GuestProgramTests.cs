@@ -8,7 +8,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// The guest program's own check can fail: a disk that differs from the source in one chunk is
 /// reported as that chunk. One real VM boot (~8 s under TCG), no loop devices.
 /// </summary>
-[Collection(GuestCollection.Name)]
+[Collection(OneGuestAtATime.Name)]
 public sealed class GuestProgramTests : IDisposable
 {
     private readonly TempDir _dir = new("guest");

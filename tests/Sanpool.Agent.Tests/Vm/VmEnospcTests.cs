@@ -11,7 +11,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// Real VMs (qemu-system-x86_64 under TCG, a Debian kernel, our busybox guest) writing to a thin
 /// disk that runs out of space. Each costs ~20 s, so there are two. Needs root (loop devices).
 /// </summary>
-[Collection(GuestCollection.Name)]
+[Collection(OneGuestAtATime.Name)]
 public sealed class VmEnospcTests(ITestOutputHelper output)
 {
     private const int CopyMiB = 96;

@@ -9,7 +9,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// A real qemu-system-x86_64 held at -S (the guest never runs, so each test takes well under a
 /// second): start failures, the monitor's queries, the serial wait's two ways to fail.
 /// </summary>
-[Collection(GuestCollection.Name)]
+[Collection(OneGuestAtATime.Name)]
 public sealed class VmProcessTests : IDisposable
 {
     private readonly TempDir _dir = new("vmp");

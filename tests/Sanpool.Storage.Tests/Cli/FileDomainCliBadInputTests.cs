@@ -114,7 +114,7 @@ public sealed class FileDomainCliBadInputTests(FileCliDomain domain) : StorageCl
         const long size = 64L << 40;
         bool fits = FileSystemTakes(size);
 
-        var result = await D.RunAsync("image", "create", D.Uuid.ToString(), "--size", "64T", "--format", "raw", "--json");
+        var result = await D.RunAsync("image", "create", D.Uuid.ToString(), "--size", "64T", "--format", "raw", "--allocation", "sparse", "--json");
 
         if (fits)
         {

@@ -33,6 +33,18 @@ public static class BlockDomainCrashRecoveryTests
         public Task A_crash_at_any_step_is_recovered_to_a_clean_domain(string point) => CrashAndRecoverAsync(point);
     }
 
+    /// <summary>`volume delete --wipe` killed at each of its crash points, the wipe's among them: recovery wipes again, then removes.</summary>
+    public sealed class WipingDelete : CrashRecoveryTests
+    {
+        protected override string Kind => "block";
+
+        protected override bool Wipe => true;
+
+        [Theory]
+        [MemberData(nameof(WipingDeletePoints), MemberType = typeof(CrashRecoveryTests))]
+        public Task A_crash_at_any_step_is_recovered_to_a_clean_domain(string point) => CrashAndRecoverAsync(point);
+    }
+
     /// <summary>`image merge` killed at each of its crash points.</summary>
     public sealed class Merge : CrashRecoveryTests
     {

@@ -26,11 +26,17 @@ public abstract class CrashRecoveryTests
 
     protected abstract string Kind { get; }
 
+    /// <summary>Deletes run with --wipe (block domains: the wipe's crash points are passed too).</summary>
+    protected virtual bool Wipe => false;
+
     public static TheoryData<string> CreatePoints => [.. CreateImage.CrashPoints];
 
     public static TheoryData<string> SnapshotPoints => [.. CreateSnapshot.CrashPoints];
 
     public static TheoryData<string> DeletePoints => [.. DeleteVolume.CrashPoints];
+
+    /// <summary>A delete with --wipe passes every point of a delete and the wipe's own (block domains).</summary>
+    public static TheoryData<string> WipingDeletePoints => [.. DeleteVolume.WipeCrashPoints, .. DeleteVolume.CrashPoints];
 
     public static TheoryData<string> MergePoints => [.. MergeVolumes.CrashPoints];
 
@@ -54,16 +60,16 @@ public abstract class CrashRecoveryTests
         }
 
         var before = await VolumesAsync(d, d.Uuid);
-        string[] command = Command(point, d, target, image, top, before);
-        var crashed = await Cli(d, command, point);
+        string[] command = Command(point, d, target, image, top, before, Wipe);
+        var crashed = await CliAsync(d, command, point);
         Assert.True(crashed.ExitCode == 137, $"expected death by SIGKILL at {point}: exit {crashed.ExitCode}\n{crashed.StandardError}");
         Assert.Contains($"crash point {point}", crashed.StandardError, StringComparison.Ordinal);
 
-        var recovered = await Cli(d, ["domain", "recover", (point.StartsWith("copy", StringComparison.Ordinal) ? target : d.Uuid).ToString()]);
+        var recovered = await CliAsync(d, ["domain", "recover", (point.StartsWith("copy", StringComparison.Ordinal) ? target : d.Uuid).ToString()]);
         Assert.True(recovered.Succeeded, recovered.StandardError);
         foreach (var sd in new[] { d.Uuid, target })
         {
-            var check = await Cli(d, ["domain", "check", sd.ToString()]);
+            var check = await CliAsync(d, ["domain", "check", sd.ToString()]);
             Assert.True(check.Succeeded, $"after {point}, domain check of {sd}:\n{check.StandardOutput}{check.StandardError}");
         }
 
@@ -75,18 +81,19 @@ public abstract class CrashRecoveryTests
         // A rolled-back operation runs to completion afterwards.
         if (!forward)
         {
-            var again = await Cli(d, Command(point, d, target, image, top, after));
+            var again = await CliAsync(d, Command(point, d, target, image, top, after, Wipe));
             Assert.True(again.Succeeded, $"{string.Join(' ', command)} after recovery: {again.StandardError}");
         }
     }
 
-    private static string[] Command(string point, TestDomain d, Guid target, Guid image, Guid top, IReadOnlyList<Guid> volumes)
+    private static string[] Command(string point, TestDomain d, Guid target, Guid image, Guid top, IReadOnlyList<Guid> volumes, bool wipe)
     {
         string sd = d.Uuid.ToString();
         return point.Split('.')[0] switch
         {
             "create" => ["image", "create", sd, "--size", "64M"],
             "snapshot" => ["snapshot", "create", sd, image.ToString()],
+            "delete" when wipe => ["volume", "delete", sd, image.ToString(), top.ToString(), "--wipe"],
             "delete" => ["volume", "delete", sd, image.ToString(), top.ToString()],
             "merge" => ["image", "merge", sd, image.ToString(), "--base", volumes[1].ToString(), "--top", volumes[2].ToString()],
             _ => ["image", "copy", sd, image.ToString(), "--to", target.ToString()],
@@ -101,7 +108,8 @@ public abstract class CrashRecoveryTests
         return [.. inventory.Chains.SelectMany(c => c.Chain).Concat(inventory.Volumes.Select(v => v.Id)).Distinct()];
     }
 
-    private static Task<ToolResult> Cli(TestDomain d, string[] args, string? crashAt = null)
+    /// <summary>Runs the sanpool CLI on the test's domain as host 1, told to die at <paramref name="crashAt"/> if given.</summary>
+    internal static Task<ToolResult> CliAsync(TestDomain d, string[] args, string? crashAt = null)
     {
         var env = new Dictionary<string, string>
         {

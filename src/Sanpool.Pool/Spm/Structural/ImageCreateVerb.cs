@@ -5,6 +5,7 @@ using Sanpool.Pool.Resources;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Metadata;
 using Sanpool.Storage.Operations;
+using Sanpool.Storage.Volumes;
 
 namespace Sanpool.Pool.Spm.Structural;
 
@@ -37,7 +38,11 @@ public sealed class ImageCreateVerb : StructuralVerb<ImageCreateRequest>
             return $"image {spec.Image} volume {volume}";
         })
         {
-            Check = async ct => CreateImage.Check(await InventoryAsync(spm, domain, ct).ConfigureAwait(false), domain, spec),
+            Check = async ct =>
+            {
+                var writer = await spm.WriterAsync(domain, ct).ConfigureAwait(false);
+                CreateImage.Check(await DomainInventory.LoadAsync(writer.Store, ct).ConfigureAwait(false), writer.Store, spec);
+            },
         };
     }
 }

@@ -18,7 +18,8 @@ public sealed class VolumeDeleteVerb : StructuralVerb<VolumeDeleteRequest>
         return new([Claims.InDomain(domain), Claims.Changes(domain, image)], async t =>
         {
             var writer = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
-            await DeleteVolume.RunAsync(writer, image, volume, t.CancellationToken).ConfigureAwait(false);
+            var options = new DeleteOptions { Wipe = request.Wipe, Discard = request.Discard };
+            await DeleteVolume.RunAsync(writer, image, volume, options, t.Progress, t.CancellationToken).ConfigureAwait(false);
             return $"deleted volume {volume}";
         })
         {

@@ -7,7 +7,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// wait fill the other slots (<c>TestParallelism.cs</c>).
 /// </summary>
 [CollectionDefinition(Name)]
-public sealed class GuestCollection
+public sealed class OneGuestAtATime
 {
     public const string Name = "Guests under TCG, one at a time";
 }
