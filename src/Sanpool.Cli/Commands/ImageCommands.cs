@@ -39,7 +39,7 @@ public static class ImageCommands
         var volumeId = new Option<string?>("--volume") { Description = "The first volume's UUID (default: a new one)." };
         var description = new Option<string>("--description") { Description = "Free text, at most 210 characters.", DefaultValueFactory = _ => "" };
         var template = new Option<string?>("--template") { Description = "Make the image from this template image: a qcow2 layer over its shared volume." };
-        var cmd = new Command("create", "Create an image of one volume and print its image and volume UUIDs.")
+        var cmd = new Command("create", "Create an image of one volume and print 'image IMAGE volume VOLUME' (the same through an agent, and with --agent --wait).")
         {
             sd, size, format, allocation, imageId, volumeId, description, template,
         };
@@ -65,11 +65,15 @@ public static class ImageCommands
                 Description = p.GetValue(description) ?? "",
                 Template = templateImage,
             };
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                long bytes = givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size");
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCreate, AgentRequest(domain, Spec(bytes), agent.Forwarding(p)), ct);
+                if (givenSize is not { } bytes)
+                {
+                    route.Dispose();
+                    throw new UsageException("through an agent give --size as well (the agent does not look up the template's size), or give --direct");
+                }
+
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageCreate, AgentRequest(domain, Spec(bytes), route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -77,7 +81,8 @@ public static class ImageCommands
             var spec = Spec(givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.image"), ct);
             await CreateImage.RunAsync(writer, spec, ct);
-            Print(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, spec.Image, spec.Volume);
+            // The same labelled line as the task's result through an agent (ImageCreateVerb).
+            PrintLine(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, $"image {spec.Image} volume {spec.Volume}");
             return 0;
         });
         return cmd;
@@ -130,11 +135,10 @@ public static class ImageCommands
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var b = StorageOptions.Uuid(p.GetValue(baseVol), "base volume");
             var t = StorageOptions.Uuid(p.GetValue(top), "top volume");
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageMerge,
-                    new ImageMergeRequest(domain, img, b, t, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageMerge,
+                    new ImageMergeRequest(domain, img, b, t, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -171,11 +175,10 @@ public static class ImageCommands
                 Collapse = p.GetValue(collapse),
                 NewImage = p.GetValue(newImage) is { } n ? StorageOptions.Uuid(n, "new image") : null,
             };
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCopy,
-                    new ImageCopyRequest(domain, img, target, options.NewImage, options.Collapse, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageCopy,
+                    new ImageCopyRequest(domain, img, target, options.NewImage, options.Collapse, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -191,6 +194,10 @@ public static class ImageCommands
         });
         return cmd;
     }
+
+    /// <summary>Prints <paramref name="value"/> as JSON, or else <paramref name="line"/>.</summary>
+    internal static void PrintLine(bool json, object value, string line) =>
+        Console.WriteLine(json ? JsonSerializer.Serialize(value, CliJson.Options) : line);
 
     internal static void Print(bool json, object value, params Guid[] ids)
     {

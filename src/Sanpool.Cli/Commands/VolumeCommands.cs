@@ -23,11 +23,10 @@ public static class VolumeCommands
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.SnapshotCreate,
-                    new SnapshotCreateRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.SnapshotCreate,
+                    new SnapshotCreateRequest(domain, img, vol, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -55,11 +54,10 @@ public static class VolumeCommands
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = StorageOptions.Uuid(p.GetValue(volume), "volume");
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
-                    new VolumeDeleteRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
+                    new VolumeDeleteRequest(domain, img, vol, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -92,12 +90,11 @@ public static class VolumeCommands
             var img = StorageOptions.Uuid(p.GetValue(image), "template image");
             var src = StorageOptions.Uuid(p.GetValue(from), "source image");
             Guid? vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : null;
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
                 // The verb's "image" is the image collapsed; its "template" the new template image.
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.TemplateCreate,
-                    new TemplateCreateRequest(domain, src, img, vol, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.TemplateCreate,
+                    new TemplateCreateRequest(domain, src, img, vol, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
