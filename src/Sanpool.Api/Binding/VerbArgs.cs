@@ -40,9 +40,17 @@ public sealed class VerbArgs
             throw CommonErrors.Invalid($"{_verb}: argument '{name}' (bytes) is required");
         }
 
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0
-            ? v
-            : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a positive number of bytes");
+        // The CLI's own reading of sizes (SizeParser): bytes as the CLI sends them, or "10G" from any other client.
+        try
+        {
+            return SizeParser.ParseCapacity(text);
+        }
+        catch (SanpoolException e) when (e.Code == CommonErrors.InvalidArgument)
+        {
+            // SizeParser's messages begin "size '...'"; the argument's own name goes there.
+            string why = e.Message.StartsWith("size ", StringComparison.Ordinal) ? e.Message["size ".Length..] : e.Message;
+            throw CommonErrors.Invalid($"{_verb}: {name} {Printable(why)}");
+        }
     }
 
     /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -1,5 +1,6 @@
 using Sanpool.Api.Images;
 using Sanpool.Api;
+using Sanpool.Api.Binding;
 using System.CommandLine;
 using System.Text.Json;
 using Sanpool.Storage.Metadata;
@@ -29,7 +30,8 @@ public static class ImageCommands
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
         var size = new Option<string?>("--size")
         {
-            Description = "Virtual size: bytes (whole 512-byte sectors), or a whole number with K, M, G or T (e.g. 10G); at most 2048T. Default with --template: the template's (with --agent give it).",
+            Description = $"Virtual size: {SizeParser.Suffixes}; e.g. 10G. Whole 512-byte sectors, at most 2048T. " +
+                          "Default with --template: the template's (through an agent give it).",
         };
         var format = new Option<string>("--format") { Description = "cow (qcow2) or raw.", DefaultValueFactory = _ => "cow" };
         format.AcceptOnlyFromAmong("cow", "raw");
@@ -51,7 +53,7 @@ public static class ImageCommands
             // Everything the arguments alone can refuse is refused before the domain is opened.
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             Guid? templateImage = p.GetValue(template) is { } t ? StorageOptions.Uuid(t, "template") : null;
-            long? givenSize = p.GetValue(size) is { } s ? SizeParser.ParseCapacity(s)
+            long? givenSize = p.GetValue(size) is { } s ? Capacity(s)
                 : templateImage is null ? throw new UsageException("give --size (e.g. --size 10G)") : null;
             var newImage = p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid();
             var newVolume = p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
@@ -193,6 +195,19 @@ public static class ImageCommands
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>--size read as the agent reads it; a bad one is bad usage (exit 2).</summary>
+    private static long Capacity(string text)
+    {
+        try
+        {
+            return SizeParser.ParseCapacity(text);
+        }
+        catch (Sanpool.Core.SanpoolException e) when (e.Code == Sanpool.Core.CommonErrors.InvalidArgument)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>Prints <paramref name="value"/> as JSON, or else <paramref name="line"/>.</summary>
