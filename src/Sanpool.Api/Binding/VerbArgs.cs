@@ -47,9 +47,12 @@ public sealed class VerbArgs
         }
         catch (SanpoolException e) when (e.Code == CommonErrors.InvalidArgument)
         {
-            // SizeParser's messages begin "size '...'"; the argument's own name goes there.
+            // SizeParser's messages begin "size '<text>'"; the argument's own name goes there, and
+            // a value that is not printable as it is (control characters, too long) is not quoted whole.
             string why = e.Message.StartsWith("size ", StringComparison.Ordinal) ? e.Message["size ".Length..] : e.Message;
-            throw CommonErrors.Invalid($"{_verb}: {name} {Printable(why)}");
+            throw CommonErrors.Invalid(Printable(text) == text
+                ? $"{_verb}: {name} {why}"
+                : $"{_verb}: {name} '{Printable(text)}' is not a size; give bytes or a whole number with K, M, G or T (powers of 1024)");
         }
     }
 

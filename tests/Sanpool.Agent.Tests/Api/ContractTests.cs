@@ -71,9 +71,9 @@ public sealed class ContractTests : IDisposable
         using var client = AgentClient.Create(server.SocketPath, null);
 
         var reply = await client.CallAsync(AgentVerbs.ImageCreate, sent, default);
-        var raw = await client.InvokeAsync("image.create", new Dictionary<string, string> { ["domain"] = Domain.ToString(), ["size"] = "1" }, default);
+        var raw = await client.InvokeAsync("image.create", new Dictionary<string, string> { ["domain"] = Domain.ToString(), ["size"] = "512" }, default);
 
-        Assert.Equal([sent, new ImageCreateRequest(Domain, 1)], received);
+        Assert.Equal([sent, new ImageCreateRequest(Domain, 512)], received);
         Assert.Equal(TaskState.Queued, reply.Task.State);
         Assert.Equal(3, reply.ForwardedTo);
         Assert.Equal("queued", (string?)raw["task"]!["state"]);

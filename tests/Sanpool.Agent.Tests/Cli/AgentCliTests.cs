@@ -349,7 +349,7 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData(new[] { "image", "create", Domain, "--size", "1G", "--token", "t0ken" }, "--token needs --agent")]
     [InlineData(new[] { "image", "create", Domain, "--size", "1G", "--agent", "SOCK", "--path", "/tmp" }, "leave --path out")]
     [InlineData(new[] { "volume", "delete", Domain, Image, Volume, "--agent", "SOCK", "--host-id", "3" }, "leave --host-id out")]
-    [InlineData(new[] { "image", "create", Domain, "--template", Image, "--agent", "SOCK" }, "with --agent give --size")]
+    [InlineData(new[] { "image", "create", Domain, "--template", Image, "--agent", "SOCK" }, "through an agent give --size")]
     [InlineData(new[] { "image", "create", Domain, "--size", "1000", "--agent", "SOCK" }, "not a whole number of 512-byte sectors")]
     [InlineData(new[] { "snapshot", "create", "not-a-uuid", Image, "--agent", "SOCK" }, "is not a UUID")]
     [InlineData(new[] { "task", "status", "42", "--agent", "SOCK" }, "task '42' is not a UUID")]

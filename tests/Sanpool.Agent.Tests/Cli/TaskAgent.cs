@@ -84,7 +84,7 @@ internal sealed class TaskAgent
                 ["hosts"] = new JsonArray(new JsonObject { ["host_id"] = 2, ["host_name"] = "host2", ["spm"] = "SPM", ["sees_all"] = true, ["socket"] = "/run/sanpool/host2/agent.sock" }),
             },
             "spm.status" => Spm(),
-            "task.list" => new JsonArray([.. _tasks.Values.Select(t => t.Record.DeepClone())]),
+            "task.list" => new JsonArray([.. _tasks.Values.OrderBy(t => (long)t.Record["created"]!).Select(t => t.Record.DeepClone())]), // oldest first, as the SPM lists them
             "task.status" => Advance(new VerbArgs(verb, args, ["task"]).Uuid("task")),
             "task.clear" => Clear(new VerbArgs(verb, args, ["task"]).Uuid("task")),
             "image.prepare" => new JsonObject
