@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -19,6 +20,11 @@ public static class ApiJson
     {
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+
+        // Text as written ("+", "'", "<", non-ASCII), not \u002B: the API's JSON is read by people
+        // and scripts, never embedded in HTML, and JSON itself needs only quotes, backslashes and
+        // control characters escaped. The CLI prints with the same encoder (CliJson).
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter());
         return options;

@@ -40,9 +40,20 @@ public sealed class VerbArgs
             throw CommonErrors.Invalid($"{_verb}: argument '{name}' (bytes) is required");
         }
 
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0
-            ? v
-            : throw CommonErrors.Invalid($"{_verb}: {name} '{Printable(text)}' is not a positive number of bytes");
+        // The CLI's own reading of sizes (SizeParser): bytes as the CLI sends them, or "10G" from any other client.
+        try
+        {
+            return SizeParser.ParseCapacity(text);
+        }
+        catch (SanpoolException e) when (e.Code == CommonErrors.InvalidArgument)
+        {
+            // SizeParser's messages begin "size '<text>'"; the argument's own name goes there, and
+            // a value that is not printable as it is (control characters, too long) is not quoted whole.
+            string why = e.Message.StartsWith("size ", StringComparison.Ordinal) ? e.Message["size ".Length..] : e.Message;
+            throw CommonErrors.Invalid(Printable(text) == text
+                ? $"{_verb}: {name} {why}"
+                : $"{_verb}: {name} '{Printable(text)}' is not a size; give bytes or a whole number with K, M, G or T (powers of 1024)");
+        }
     }
 
     /// <summary>An optional whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>

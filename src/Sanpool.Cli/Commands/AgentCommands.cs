@@ -5,6 +5,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sanpool.Agent;
 using Sanpool.Agent.Api;
+using Sanpool.Agent.Registry;
 
 namespace Sanpool.Cli.Commands;
 
@@ -19,7 +20,9 @@ public static class AgentCommands
         var config = new Option<string>("--config") { Description = "The host's agent config (JSON; see 'sanpool agent run --help').", Required = true };
         var run = new Command("run",
             "Run this host's agent in the foreground until SIGTERM/Ctrl-C: connect to the pool, join the master lockspace, contend for SPM " +
-            "when none is alive, and serve the API on the config's unix socket (and TCP with a token). Config keys: host_id, host_name, pool, master, " +
+            "when none is alive, and serve the API on the config's unix socket (and TCP with a token). It lists itself in $SANPOOL_RUN_DIR/agents " +
+            "(default /run/sanpool/agents) while it runs, where this host's CLI finds it: structural verbs on the pool's domains then go through it " +
+            "instead of joining the domain's lockspace (see 'sanpool image create --help', --direct). Config keys: host_id, host_name, pool, master, " +
             "master_version, devices, paths, run_dir, socket, tcp, token, spm_priority (-1 never, 0-10), election.") { config };
         CliAction.Set(run, async (p, ct) =>
         {
@@ -40,6 +43,9 @@ public static class AgentCommands
                 Token = cfg.Token,
                 HostName = cfg.HostName,
             }, logs, ct);
+
+            // Listed for the host's CLI, which then sends its structural verbs for this pool here.
+            using var registered = AgentRegistry.Register(cfg);
             await agent.RunAsync(ct);
             if (!ct.IsCancellationRequested)
             {

@@ -26,7 +26,9 @@ internal sealed class AgentOptions
             Description = required
                 ? "The agent to ask: its unix socket (the config's \"socket\") or http://HOST:PORT of its TCP endpoint."
                 : "Send the verb to this agent (its unix socket, or http://HOST:PORT) instead of opening the storage: it runs as a task on the pool's SPM. " +
-                  "--path, --device, --host-id and --no-wait are then not used; --json prints the task record.",
+                  "--path, --device, --host-id and --no-wait are then not used; --json prints the task record. Without --agent or --direct the verb goes " +
+                  $"through ${AgentDiscovery.AgentVariable}, or else through the agent of this host that serves the domain's pool (listed in " +
+                  "$SANPOOL_RUN_DIR/agents, default /run/sanpool/agents), following its task to the end; only if there is none does it open the storage.",
             HelpName = "SOCKET|URL",
             Required = required,
         };
@@ -47,13 +49,21 @@ internal sealed class AgentOptions
                       "Without --wait the task's id is printed at once.",
     };
 
-    /// <summary>Structural verbs only: ask a host that is not SPM to pass the verb on.</summary>
     /// <summary>The request's "forward": true when --forward was given, else left out (a host that is not SPM then answers NOT_SPM).</summary>
     public bool? Forwarding(ParseResult p) => p.GetValue(Forward) ? true : null;
 
+    /// <summary>Structural verbs only: ask a host that is not SPM to pass the verb on.</summary>
     public Option<bool> Forward { get; } = new("--forward")
     {
         Description = "With --agent: if that host is not the SPM, it forwards the verb to the SPM instead of refusing with NOT_SPM.",
+    };
+
+    /// <summary>Structural verbs only: open the storage even when an agent of this host serves the domain's pool.</summary>
+    public Option<bool> Direct { get; } = new("--direct")
+    {
+        Description = "Open the storage from this process even if an agent of this host serves the domain's pool: join the domain's lockspace " +
+                      "(2 x io_timeout, 20 s at the default io_timeout 10) and take its SDM lease, which the pool's SPM holds while it runs. " +
+                      "--host-id and --no-wait imply it.",
     };
 
     public void AddTo(Command command, bool structural)
@@ -64,6 +74,7 @@ internal sealed class AgentOptions
         {
             command.Options.Add(Wait);
             command.Options.Add(Forward);
+            command.Options.Add(Direct);
         }
     }
 
@@ -91,6 +102,36 @@ internal sealed class AgentOptions
         return false;
     }
 
+    /// <summary>
+    /// The way a structural verb on <paramref name="domain"/> goes: to <c>--agent</c>; to the
+    /// storage (null) with <c>--direct</c> or any of <paramref name="directOnly"/> given; else to
+    /// the agent <see cref="AgentDiscovery"/> finds, or to the storage if none.
+    /// </summary>
+    public async Task<AgentRoute?> RouteAsync(ParseResult p, Guid domain, Option[] storageOptions, Option[] directOnly, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        bool direct = p.GetValue(Direct);
+        if (p.GetValue(Agent) is { Length: > 0 })
+        {
+            if (direct)
+            {
+                throw new UsageException("--direct opens the storage and --agent sends the verb to an agent: give one of them");
+            }
+
+            RefuseWithAgent(p, storageOptions);
+            return new AgentRoute(Client(p), p.GetValue(Wait), Forwarding(p));
+        }
+
+        Given(p);
+        if (direct || directOnly.Any(o => p.GetResult(o) is { Implicit: false }))
+        {
+            return null;
+        }
+
+        // --path and --device only say where the storage is; the agent finds the domain itself.
+        return await AgentDiscovery.FindAsync(domain, TokenOf(p), ct).ConfigureAwait(false);
+    }
+
     /// <summary>Refuses storage options given together with --agent: the agent finds the domains itself.</summary>
     public static void RefuseWithAgent(ParseResult p, params Option[] storageOptions)
     {
@@ -104,11 +145,13 @@ internal sealed class AgentOptions
         }
     }
 
+    private string? TokenOf(ParseResult p) => p.GetValue(Token) ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t : null);
+
     /// <summary>A client of the agent the options name; a bad target or token is a usage error (exit 2).</summary>
     public AgentClient Client(ParseResult p)
     {
         string target = p.GetValue(Agent) is { Length: > 0 } a ? a : throw new UsageException("give --agent SOCKET|URL");
-        string? token = p.GetValue(Token) ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t : null);
+        string? token = TokenOf(p);
         try
         {
             return AgentClient.Create(target, token);

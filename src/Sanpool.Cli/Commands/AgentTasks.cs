@@ -12,7 +12,7 @@ namespace Sanpool.Cli.Commands;
 
 /// <summary>
 /// A structural verb through an agent: submitted as a task on the SPM, then either its id
-/// printed at once or the task followed (<c>task.status</c> every half second, progress on
+/// printed at once or the task followed (<c>task.status</c> soon, then every half second, progress on
 /// stderr) to its end: Finished prints the result, Failed and Recovered exit 1 with the error.
 /// </summary>
 internal static class AgentTasks
@@ -23,14 +23,15 @@ internal static class AgentTasks
     private static readonly TimeSpan UnreachableFor = TimeSpan.FromSeconds(30);
 
     /// <summary>Sends a structural request and prints what the options ask for; returns the exit code.</summary>
-    public static async Task<int> SubmitAsync<TRequest>(ParseResult p, AgentOptions options, bool json, AgentVerb<TRequest, TaskSubmitted> verb, TRequest request, CancellationToken ct)
+    /// <remarks>Disposes <paramref name="route"/>.</remarks>
+    public static async Task<int> SubmitAsync<TRequest>(AgentRoute route, bool json, AgentVerb<TRequest, TaskSubmitted> verb, TRequest request, CancellationToken ct)
         where TRequest : notnull, IStructuralRequest
     {
-        ArgumentNullException.ThrowIfNull(p);
-        ArgumentNullException.ThrowIfNull(options);
-        using var client = options.Client(p);
+        ArgumentNullException.ThrowIfNull(route);
+        using var owned = route;
+        var client = route.Client;
         var task = (await AgentCall.CallAsync(client, verb, request, ct).ConfigureAwait(false)).Task;
-        if (!p.GetValue(options.Wait))
+        if (!route.Wait)
         {
             Console.WriteLine(json ? AgentText.Json(ApiJson.Node(task)) : task.Id.ToString());
             return 0;
@@ -48,6 +49,9 @@ internal static class AgentTasks
         try
         {
             string? waiting = null;
+
+            // Soon at first (most tasks end in well under a second), then every half second.
+            var delay = TimeSpan.FromMilliseconds(50);
             while (!record.IsDone)
             {
                 if (record.Waiting is { } now && now != waiting)
@@ -59,7 +63,8 @@ internal static class AgentTasks
 
                 waiting = record.Waiting;
                 progress.Report(record.Progress);
-                await Task.Delay(PollEvery, ct).ConfigureAwait(false);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, PollEvery.Ticks));
                 record = await StatusAsync(client, id, ct).ConfigureAwait(false);
             }
         }

@@ -37,7 +37,23 @@ internal static class AgentText
             lines.Add(("host lease", valid == "true" ? "valid" : "NOT VALID (cannot renew its host id)"));
         }
 
-        return Lines(lines, Rest(o, "host_id", "host_name", "pool", "master", "connected", "spm", "lease_valid"));
+        if (AgentTasks.Text(o, "sees_all") is { } seesAll)
+        {
+            lines.Add(("sees all domains", seesAll == "true" ? "yes" : "no"));
+        }
+
+        string text = Lines(lines, Rest(o, "host_id", "host_name", "pool", "master", "connected", "spm", "lease_valid", "sees_all", "domains", "hosts"));
+        if (o["domains"] is JsonArray { Count: > 0 } domains)
+        {
+            text += $"{Environment.NewLine}{Environment.NewLine}domains, as this host last checked them{Environment.NewLine}{StatusTables.Domains(domains)}";
+        }
+
+        if (o["hosts"] is JsonArray { Count: > 0 } hosts)
+        {
+            text += $"{Environment.NewLine}{Environment.NewLine}hosts, from their reports in the master domain{Environment.NewLine}{StatusTables.Hosts(hosts)}";
+        }
+
+        return text;
     }
 
     /// <summary><c>spm.status</c>, <c>spm.start</c>, <c>spm.stop</c>: the role on one line, then the lease version.</summary>
@@ -84,16 +100,20 @@ internal static class AgentText
         Add(lines, o, "lver", "spm lease version");
         foreach (var time in new[] { "created", "updated" })
         {
-            if (AgentTasks.Text(o, time) is { } t && long.TryParse(t, CultureInfo.InvariantCulture, out long seconds))
+            if (AgentTasks.Text(o, time) is { } t)
             {
-                lines.Add((time, DateTimeOffset.FromUnixTimeSeconds(seconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)));
+                lines.Add((time, StatusTables.LocalTime(t)));
             }
         }
 
         return Lines(lines, Rest(o, "id", "verb", "state", "progress", "args", "waiting", "result", "error", "error_code", "error_name", "host", "lver", "created", "updated"));
     }
 
-    /// <summary>Tasks as a table, oldest first: id, verb, state, progress, then the result or the error.</summary>
+    /// <summary>
+    /// Tasks as a table, in the agent's order (oldest first, by submission; "created" is in whole
+    /// seconds, so sorting by it here would shuffle tasks made within one second): id, verb,
+    /// state, progress, then the result or the error.
+    /// </summary>
     public static string Tasks(IReadOnlyList<JsonNode> tasks)
     {
         if (tasks.Count == 0)
@@ -102,7 +122,6 @@ internal static class AgentText
         }
 
         var rows = tasks
-            .OrderBy(t => long.TryParse(AgentTasks.Text(t, "created"), CultureInfo.InvariantCulture, out long c) ? c : 0)
             .Select(t => new[]
             {
                 AgentTasks.Text(t, "id") ?? "?",

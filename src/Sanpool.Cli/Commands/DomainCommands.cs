@@ -52,7 +52,12 @@ public static class DomainCommands
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetValue(uuid)) ?? Guid.NewGuid();
-            if (DomainDefaults.CheckWatchdog(p.GetValue(watchdog), p.GetValue(ioTimeout)) is { } why)
+            CheckNameAndSector(p.GetRequiredValue(name), p.GetValue(sector));
+
+            // sanlock's own 60 s is what the real sanlock runs with at any io_timeout, so only a lowered margin is checked
+            // (at the default io_timeout 10 the check's floor, KillGrace + 2 s + 2 io = 62 s, is above 60).
+            if (p.GetValue(watchdog) != Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout
+                && DomainDefaults.CheckWatchdog(p.GetValue(watchdog), p.GetValue(ioTimeout)) is { } why)
             {
                 throw new UsageException($"--watchdog-timeout {p.GetValue(watchdog)}: {why}");
             }
@@ -61,7 +66,7 @@ public static class DomainCommands
             {
                 ({ } dir, null) => (await FileDomain.CreateAsync(Path.GetFullPath(dir), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
                     new DomainLocator([Path.GetFullPath(dir)], [])),
-                (null, { } devices) => (await BlockDomain.CreateAsync(Devices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
+                (null, { } devices) => (await BlockDomain.CreateAsync(ExistingDevices(devices, "--block"), id, p.GetRequiredValue(name), p.GetValue(sector), p.GetValue(ioTimeout), ct),
                     new DomainLocator([], Devices(devices, "--block"))),
                 _ => throw new UsageException("give exactly one of --file DIR and --block DEV[,DEV..]"),
             };
@@ -112,6 +117,7 @@ public static class DomainCommands
             }
 
             var devices = p.GetValue(device) ?? throw new UsageException("give --device DEV[,DEV..] (the domain's LUNs), or --agent to have the SPM do it");
+            DeviceCheck.Exist([p.GetRequiredValue(block)], "--block");
             var info = await BlockDomain.ExtendAsync(Devices(devices, "--device"), id, p.GetRequiredValue(block), ct);
             Print(info, p.GetValue(json));
             return 0;
@@ -122,22 +128,79 @@ public static class DomainCommands
     private static Command Info()
     {
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
-        var path = new Option<string?>("--path") { Description = "The directory the file domain lives in." };
-        var device = new Option<string?>("--device") { Description = "The block domain's LUNs, DEV[,DEV..]; no other device is looked at." };
+        var path = new Option<string?>("--path") { Description = "The directory the file domain lives in, DIR[,DIR..] (default $SANPOOL_PATH)." };
+        var device = new Option<string?>("--device") { Description = "The block domain's LUNs, DEV[,DEV..] (default $SANPOOL_DEVICES); no other device is looked at." };
         var cmd = new Command("info", "Print a domain's metadata as JSON, after verifying its checksum.") { sd, path, device };
         CliAction.Set(cmd, async (p, ct) =>
         {
             var id = ParseUuid(p.GetRequiredValue(sd)) ?? throw new UsageException("give the domain's UUID");
-            var info = (p.GetValue(path), p.GetValue(device)) switch
+            if (p.GetValue(path) is not null && p.GetValue(device) is not null)
             {
-                ({ } dir, null) => await FileDomain.ReadInfoAsync(Path.GetFullPath(dir), id, ct),
-                (null, { } devices) => await BlockDomain.ReadInfoAsync(Devices(devices, "--device"), id, ct),
-                _ => throw new UsageException("give exactly one of --path DIR and --device DEV[,DEV..]"),
-            };
-            Print(info, json: true);
+                throw new UsageException("give at most one of --path DIR and --device DEV[,DEV..]");
+            }
+
+            // As every other verb: the options, else $SANPOOL_PATH and $SANPOOL_DEVICES (the one given on the command line wins).
+            string? dirs = p.GetValue(path) ?? (p.GetValue(device) is null ? Environment.GetEnvironmentVariable("SANPOOL_PATH") : null);
+            string? luns = p.GetValue(device) ?? (p.GetValue(path) is null ? Environment.GetEnvironmentVariable("SANPOOL_DEVICES") : null);
+            Print(await ReadInfoAsync(id, Split(dirs), Split(luns), ct), json: true);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The domain's metadata from the first directory holding it, else from the devices.</summary>
+    private static async Task<DomainInfo> ReadInfoAsync(Guid id, string[] dirs, string[] devices, CancellationToken ct)
+    {
+        if (dirs.Length == 0 && devices.Length == 0)
+        {
+            throw new UsageException("give --path DIR or --device DEV[,DEV..] (or set $SANPOOL_PATH or $SANPOOL_DEVICES)");
+        }
+
+        string[] full = [.. dirs.Select(Path.GetFullPath)];
+        if (full.FirstOrDefault(dir => Directory.Exists(Path.Combine(dir, id.ToString()))) is { } found)
+        {
+            return await FileDomain.ReadInfoAsync(found, id, ct);
+        }
+
+        if (devices.Length > 0)
+        {
+            return await BlockDomain.ReadInfoAsync(devices, id, ct);
+        }
+
+        if (full.Where(dir => !Directory.Exists(dir)).ToList() is { Count: > 0 } missing)
+        {
+            throw new Sanpool.Core.SanpoolException(Sanpool.Storage.StorageErrors.DomainNotFound,
+                $"no domain {id}: the directory {string.Join(", ", missing)} does not exist (is the file system mounted?)");
+        }
+
+        return await FileDomain.ReadInfoAsync(full[0], id, ct);
+    }
+
+    private static string[] Split(string? list) => list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    /// <summary>What the storage would refuse of --name and --sector, refused as bad input (exit 2) before anything is written.</summary>
+    private static void CheckNameAndSector(string name, int sector)
+    {
+        if (sector is not (512 or 4096))
+        {
+            throw new UsageException($"--sector {sector}: give 512 or 4096");
+        }
+
+        try
+        {
+            DomainDefaults.CheckDescription(name);
+        }
+        catch (Sanpool.Core.SanpoolException e) when (e.Code == Sanpool.Core.CommonErrors.InvalidArgument)
+        {
+            throw new UsageException($"--name: {e.Message}");
+        }
+    }
+
+    private static string[] ExistingDevices(string list, string option)
+    {
+        var devices = Devices(list, option);
+        DeviceCheck.Exist(devices, option);
+        return devices;
     }
 
     /// <summary>A comma-separated device list, as given (paths are checked by the storage layer).</summary>

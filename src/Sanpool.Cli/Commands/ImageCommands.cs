@@ -1,5 +1,6 @@
 using Sanpool.Api.Images;
 using Sanpool.Api;
+using Sanpool.Api.Binding;
 using System.CommandLine;
 using System.Text.Json;
 using Sanpool.Storage.Metadata;
@@ -29,7 +30,8 @@ public static class ImageCommands
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
         var size = new Option<string?>("--size")
         {
-            Description = "Virtual size: bytes (whole 512-byte sectors), or a whole number with K, M, G or T (e.g. 10G); at most 2048T. Default with --template: the template's (with --agent give it).",
+            Description = $"Virtual size: {SizeParser.Suffixes}; e.g. 10G. Whole 512-byte sectors, at most 2048T. " +
+                          "Default with --template: the template's (through an agent give it).",
         };
         var format = new Option<string>("--format") { Description = "cow (qcow2) or raw.", DefaultValueFactory = _ => "cow" };
         format.AcceptOnlyFromAmong("cow", "raw");
@@ -42,7 +44,7 @@ public static class ImageCommands
         var volumeId = new Option<string?>("--volume") { Description = "The first volume's UUID (default: a new one)." };
         var description = new Option<string>("--description") { Description = "Free text, at most 210 characters.", DefaultValueFactory = _ => "" };
         var template = new Option<string?>("--template") { Description = "Make the image from this template image: a qcow2 layer over its shared volume." };
-        var cmd = new Command("create", "Create an image of one volume and print its image and volume UUIDs.")
+        var cmd = new Command("create", "Create an image of one volume and print 'image IMAGE volume VOLUME' (the same through an agent, and with --agent --wait).")
         {
             sd, size, format, allocation, imageId, volumeId, description, template,
         };
@@ -54,7 +56,7 @@ public static class ImageCommands
             // Everything the arguments alone can refuse is refused before the domain is opened.
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             Guid? templateImage = p.GetValue(template) is { } t ? StorageOptions.Uuid(t, "template") : null;
-            long? givenSize = p.GetValue(size) is { } s ? SizeParser.ParseCapacity(s)
+            long? givenSize = p.GetValue(size) is { } s ? Capacity(s)
                 : templateImage is null ? throw new UsageException("give --size (e.g. --size 10G)") : null;
             var newImage = p.GetValue(imageId) is { } i ? StorageOptions.Uuid(i, "image") : Guid.NewGuid();
             var newVolume = p.GetValue(volumeId) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
@@ -68,11 +70,15 @@ public static class ImageCommands
                 Description = p.GetValue(description) ?? "",
                 Template = templateImage,
             };
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                long bytes = givenSize ?? throw new UsageException("with --agent give --size as well: the agent does not look up the template's size");
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCreate, AgentRequest(domain, Spec(bytes), agent.Forwarding(p)), ct);
+                if (givenSize is not { } bytes)
+                {
+                    route.Dispose();
+                    throw new UsageException("through an agent give --size as well (the agent does not look up the template's size), or give --direct");
+                }
+
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageCreate, AgentRequest(domain, Spec(bytes), route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -80,7 +86,8 @@ public static class ImageCommands
             var spec = Spec(givenSize ?? (await DomainInventory.LoadAsync(store, ct)).ChainOf(templateImage!.Value)[0].Md.Capacity);
             await using var writer = await o.OpenWriterAsync(p, store, logs.CreateLogger("sanpool.image"), ct);
             await CreateImage.RunAsync(writer, spec, ct);
-            Print(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, spec.Image, spec.Volume);
+            // The same labelled line as the task's result through an agent (ImageCreateVerb).
+            PrintLine(p.GetValue(o.Json), new { image = spec.Image, volume = spec.Volume }, $"image {spec.Image} volume {spec.Volume}");
             return 0;
         });
         return cmd;
@@ -133,11 +140,10 @@ public static class ImageCommands
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var b = StorageOptions.Uuid(p.GetValue(baseVol), "base volume");
             var t = StorageOptions.Uuid(p.GetValue(top), "top volume");
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageMerge,
-                    new ImageMergeRequest(domain, img, b, t, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageMerge,
+                    new ImageMergeRequest(domain, img, b, t, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -174,11 +180,10 @@ public static class ImageCommands
                 Collapse = p.GetValue(collapse),
                 NewImage = p.GetValue(newImage) is { } n ? StorageOptions.Uuid(n, "new image") : null,
             };
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.ImageCopy,
-                    new ImageCopyRequest(domain, img, target, options.NewImage, options.Collapse, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.ImageCopy,
+                    new ImageCopyRequest(domain, img, target, options.NewImage, options.Collapse, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -194,6 +199,23 @@ public static class ImageCommands
         });
         return cmd;
     }
+
+    /// <summary>--size read as the agent reads it; a bad one is bad usage (exit 2).</summary>
+    private static long Capacity(string text)
+    {
+        try
+        {
+            return SizeParser.ParseCapacity(text);
+        }
+        catch (Sanpool.Core.SanpoolException e) when (e.Code == Sanpool.Core.CommonErrors.InvalidArgument)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Prints <paramref name="value"/> as JSON, or else <paramref name="line"/>.</summary>
+    internal static void PrintLine(bool json, object value, string line) =>
+        Console.WriteLine(json ? JsonSerializer.Serialize(value, CliJson.Options) : line);
 
     internal static void Print(bool json, object value, params Guid[] ids)
     {

@@ -12,6 +12,11 @@ namespace Sanpool.Cli.Commands;
 /// </summary>
 internal sealed class StorageOptions
 {
+    /// <summary>The io_timeout from which joining the lockspace is told even without --direct: a wait of 2 x 3 = 6 s or more.</summary>
+    private const int TellJoinFrom = 3;
+
+    private bool _directAsked;
+
     public Option<string[]> Path { get; } = new("--path")
     {
         Description = "A directory holding file domains (repeat or comma-separate; default $SANPOOL_PATH).",
@@ -51,8 +56,16 @@ internal sealed class StorageOptions
         command.Options.Add(Json);
     }
 
-    /// <summary>With --agent the storage is the agent's business: refuses --path, --device, --host-id and --no-wait given on the command line.</summary>
-    public void RefuseWithAgent(ParseResult p) => AgentOptions.RefuseWithAgent(p, Path, Device, HostId, NoWait);
+    /// <summary>
+    /// Where a structural verb on <paramref name="domain"/> goes (<see cref="AgentOptions.RouteAsync"/>): an agent, or the
+    /// storage (null). With --agent, --path, --device, --host-id and --no-wait are refused; --host-id and --no-wait imply --direct.
+    /// </summary>
+    public Task<AgentRoute?> RouteAsync(ParseResult p, AgentOptions agent, Guid domain, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        _directAsked = p.GetValue(agent.Direct);
+        return agent.RouteAsync(p, domain, [Path, Device, HostId, NoWait], [HostId, NoWait], ct);
+    }
 
     /// <summary>The domains the command line points at; block volumes reach qemu-img through the FUSE data path.</summary>
     public DomainLocator Locator(ParseResult p) => new(
@@ -79,7 +92,29 @@ internal sealed class StorageOptions
     /// <summary>Opens the domain and becomes its writer (recovering what an earlier writer left).</summary>
     public async Task<DomainWriter> OpenWriterAsync(ParseResult p, IDomainManifest store, ILogger logger, CancellationToken ct)
     {
-        var writer = await DomainWriter.OpenAsync(store, new QemuImg(), Writer(p), logger, ct);
+        ArgumentNullException.ThrowIfNull(store);
+        var options = Writer(p);
+        var info = store.Info;
+
+        // The slow part of a one-shot command, told before it starts: a host id is held only after
+        // 2 x io_timeout without a rival (LeaseTimeouts), 20 s at the default io_timeout 10. Told
+        // when asked for (--direct) or when it is long enough to wonder about; a short one stays
+        // quiet, so a failure is still one line on stderr.
+        bool tell = _directAsked || info.IoTimeout >= TellJoinFrom || Environment.GetEnvironmentVariable("SANPOOL_VERBOSE") is { Length: > 0 };
+        if (tell)
+        {
+            await Console.Error.WriteLineAsync(
+                $"sanpool: joining the lockspace of domain {info.Uuid} as host id {options.HostId} (io_timeout {info.IoTimeout} s: " +
+                $"about {2 * info.IoTimeout} s; an agent of this host serving the domain's pool would spare this)");
+        }
+
+        var joining = System.Diagnostics.Stopwatch.StartNew();
+        var writer = await DomainWriter.OpenAsync(store, new QemuImg(), options, logger, ct);
+        if (tell)
+        {
+            await Console.Error.WriteLineAsync($"sanpool: joined the lockspace and took the domain's SDM lease in {joining.Elapsed.TotalSeconds:0.0} s");
+        }
+
         foreach (var line in writer.Recovered.Select(r => r.ToString()))
         {
             await Console.Error.WriteLineAsync($"sanpool: domain {store.Info.Uuid}: recovered interrupted operation {line}");

@@ -23,11 +23,10 @@ public static class VolumeCommands
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : Guid.NewGuid();
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.SnapshotCreate,
-                    new SnapshotCreateRequest(domain, img, vol, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.SnapshotCreate,
+                    new SnapshotCreateRequest(domain, img, vol, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -63,11 +62,10 @@ public static class VolumeCommands
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
             var img = StorageOptions.Uuid(p.GetValue(image), "image");
             var vol = StorageOptions.Uuid(p.GetValue(volume), "volume");
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
-                    new VolumeDeleteRequest(domain, img, vol, Forward: agent.Forwarding(p), Wipe: p.GetValue(wipe), Discard: p.GetValue(discard)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.VolumeDelete,
+                    new VolumeDeleteRequest(domain, img, vol, Forward: route.Forward, Wipe: p.GetValue(wipe), Discard: p.GetValue(discard)), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -86,10 +84,15 @@ public static class VolumeCommands
     {
         var o = new StorageOptions();
         var sd = new Argument<string>("SD") { Description = "The domain's UUID." };
-        var image = new Argument<string>("IMAGE") { Description = "The template image's UUID (new)." };
+        var image = new Argument<string?>("IMAGE")
+        {
+            Description = "The new template image's UUID (default: a new one, printed when made).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var from = new Option<string>("--from-image") { Description = "The image whose chain is collapsed into the template.", Required = true };
         var volume = new Option<string?>("--volume") { Description = "The template volume's UUID (default: a new one)." };
-        var create = new Command("create", "Collapse an image into a template: one SHARED volume that images are made from (image create --template). Prints its volume UUID.")
+        var create = new Command("create", "Collapse an image into a template: one SHARED volume that images are made from (image create --template). " +
+            "Prints 'template image IMAGE volume VOLUME' (the same through an agent).")
         {
             sd, image, from, volume,
         };
@@ -99,15 +102,14 @@ public static class VolumeCommands
         CliAction.Set(create, async (p, ct) =>
         {
             var domain = StorageOptions.Uuid(p.GetValue(sd), "domain");
-            var img = StorageOptions.Uuid(p.GetValue(image), "template image");
+            var img = p.GetValue(image) is { } given ? StorageOptions.Uuid(given, "template image") : Guid.NewGuid();
             var src = StorageOptions.Uuid(p.GetValue(from), "source image");
             Guid? vol = p.GetValue(volume) is { } v ? StorageOptions.Uuid(v, "volume") : null;
-            if (agent.Given(p))
+            if (await o.RouteAsync(p, agent, domain, ct) is { } route)
             {
                 // The verb's "image" is the image collapsed; its "template" the new template image.
-                o.RefuseWithAgent(p);
-                return await AgentTasks.SubmitAsync(p, agent, p.GetValue(o.Json), AgentVerbs.TemplateCreate,
-                    new TemplateCreateRequest(domain, src, img, vol, Forward: agent.Forwarding(p)), ct);
+                return await AgentTasks.SubmitAsync(route, p.GetValue(o.Json), AgentVerbs.TemplateCreate,
+                    new TemplateCreateRequest(domain, src, img, vol, Forward: route.Forward), ct);
             }
 
             using var logs = StorageOptions.Logs();
@@ -116,7 +118,7 @@ public static class VolumeCommands
             var progress = new Progress($"template {img}");
             var volumes = await CreateTemplate.RunAsync(writer, img, src, vol, progress.Report, ct);
             progress.Done();
-            ImageCommands.Print(p.GetValue(o.Json), new { image = img, volumes }, [.. volumes]);
+            ImageCommands.PrintLine(p.GetValue(o.Json), new { image = img, volumes }, $"template image {img} volume {volumes[0]}");
             return 0;
         });
         return new Command("template", "Templates: shared base volumes for many images.") { create };

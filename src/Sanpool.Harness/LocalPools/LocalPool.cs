@@ -193,7 +193,10 @@ public sealed partial class LocalPool : IAsyncDisposable
             old.Dispose();
         }
 
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        // The agents register for the CLI in their run directory's "agents" (AgentRegistry): the
+        // pool's own work dir, so a local pool's agents are found only by a CLI pointed there
+        // (SANPOOL_RUN_DIR=WorkDir), never by one working on the host's real domains.
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["SANPOOL_RUN_DIR"] = Options.WorkDir };
         foreach (var (name, value) in Options.Environment.Concat(environment ?? new Dictionary<string, string>()))
         {
             env[name] = value;

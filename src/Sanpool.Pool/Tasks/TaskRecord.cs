@@ -58,6 +58,14 @@ public sealed record TaskRecord
     /// <summary>Unix seconds.</summary>
     public long Created { get; init; }
 
+    /// <summary>
+    /// The order of submission in the pool: one more than the highest of the task area's tasks when
+    /// it was first saved (<see cref="TaskStore.SaveAsync"/>), carried across SPMs with the area.
+    /// <see cref="Created"/> is in whole seconds, too coarse to order tasks submitted together.
+    /// 0 in a task saved before tasks were numbered.
+    /// </summary>
+    public long Seq { get; init; }
+
     public long Updated { get; init; }
 
     [JsonIgnore]

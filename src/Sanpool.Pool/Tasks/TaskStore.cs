@@ -16,6 +16,7 @@ public sealed class TaskStore
     private readonly Dictionary<Guid, int> _slots = [];
     private readonly Dictionary<Guid, TaskRecord> _tasks = [];
     private readonly Lock _lock = new();
+    private long _lastSeq;
 
     private TaskStore(SlotArea area) => _area = area;
 
@@ -43,18 +44,20 @@ public sealed class TaskStore
 
             store._slots[task.Id] = slot;
             store._tasks[task.Id] = task;
+            store._lastSeq = Math.Max(store._lastSeq, task.Seq);
         }
 
         return store;
     }
 
+    /// <summary>Every task in the order of submission (<see cref="TaskRecord.Seq"/>; unnumbered older ones first, by creation time).</summary>
     public IReadOnlyList<TaskRecord> All
     {
         get
         {
             lock (_lock)
             {
-                return [.. _tasks.Values.OrderBy(t => t.Created).ThenBy(t => t.Id)];
+                return [.. _tasks.Values.OrderBy(t => t.Seq).ThenBy(t => t.Created).ThenBy(t => t.Id)];
             }
         }
     }
@@ -67,7 +70,7 @@ public sealed class TaskStore
         }
     }
 
-    /// <summary>Writes the task into its slot (a new task takes a free one).</summary>
+    /// <summary>Writes the task into its slot (a new task takes a free one and the next <see cref="TaskRecord.Seq"/>).</summary>
     /// <exception cref="SanpoolException">TASKS_FULL when every slot holds a task not yet cleared.</exception>
     public async Task SaveAsync(TaskRecord task, CancellationToken cancellationToken)
     {
@@ -85,6 +88,10 @@ public sealed class TaskStore
                 }
 
                 _slots[task.Id] = slot;
+                if (task.Seq == 0)
+                {
+                    task = task with { Seq = ++_lastSeq };
+                }
             }
 
             _tasks[task.Id] = task;

@@ -34,7 +34,11 @@ public sealed record DomainLocator(IReadOnlyList<string> Paths, IReadOnlyList<st
             return await BlockVolumeStore.OpenAsync(Devices, domain, qemuImg, runDirectory, Files, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new SanpoolException(StorageErrors.DomainNotFound,
-            $"no domain {domain} under {(Paths.Count == 0 ? "(no --path given)" : string.Join(", ", Paths))}; give --path DIR for a file domain or --device DEV[,DEV] for a block domain");
+        // A directory that is not there is the likelier mistake (a mount not made, a typo): said first.
+        var missing = Paths.Where(p => !Directory.Exists(p)).ToList();
+        string where = Paths.Count == 0 ? "(no --path given)" : string.Join(", ", Paths);
+        throw new SanpoolException(StorageErrors.DomainNotFound, missing.Count > 0
+            ? $"no domain {domain}: the directory {string.Join(", ", missing)} does not exist (is the file system mounted?)"
+            : $"no domain {domain} under {where}; give --path DIR for a file domain or --device DEV[,DEV] for a block domain");
     }
 }

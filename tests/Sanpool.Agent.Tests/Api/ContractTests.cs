@@ -71,9 +71,9 @@ public sealed class ContractTests : IDisposable
         using var client = AgentClient.Create(server.SocketPath, null);
 
         var reply = await client.CallAsync(AgentVerbs.ImageCreate, sent, default);
-        var raw = await client.InvokeAsync("image.create", new Dictionary<string, string> { ["domain"] = Domain.ToString(), ["size"] = "1" }, default);
+        var raw = await client.InvokeAsync("image.create", new Dictionary<string, string> { ["domain"] = Domain.ToString(), ["size"] = "512" }, default);
 
-        Assert.Equal([sent, new ImageCreateRequest(Domain, 1)], received);
+        Assert.Equal([sent, new ImageCreateRequest(Domain, 512)], received);
         Assert.Equal(TaskState.Queued, reply.Task.State);
         Assert.Equal(3, reply.ForwardedTo);
         Assert.Equal("queued", (string?)raw["task"]!["state"]);
@@ -99,7 +99,9 @@ public sealed class ContractTests : IDisposable
     [Theory]
     [InlineData("format", "qcow2", "format 'qcow2' is not one of RAW, COW")]
     [InlineData("format", "1", "format '1' is not one of RAW, COW")]
-    [InlineData("size", "0", "size '0' is not a positive number of bytes")]
+    [InlineData("size", "0", "size '0' is zero; an image needs at least one 512-byte sector")]
+    [InlineData("size", "10GB", "size '10GB': GB is ambiguous (10^9 or 2^30); sizes here are binary, as in VDSM and oVirt: write 10G or 10GiB for powers of 1024, or the size in bytes")]
+    [InlineData("size", "1000", "size '1000' is 1000 bytes, not a whole number of 512-byte sectors; give 1024 (or 512)")]
     [InlineData("wait", "yes", "wait 'yes' is not true or false")]
     public void An_enum_a_size_and_a_flag_take_only_their_values(string name, string value, string message)
     {
@@ -108,6 +110,27 @@ public sealed class ContractTests : IDisposable
         var e = Assert.Throws<SanpoolException>(() => RequestBinder.Bind<ImageCreateRequest>("image.create", args));
 
         Assert.Equal("image.create: " + message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("1073741824", 1L << 30)]
+    [InlineData("10G", 10L << 30)]
+    [InlineData("10GiB", 10L << 30)]
+    [InlineData("10g", 10L << 30)]
+    [InlineData("512K", 512L << 10)]
+    public void A_size_is_read_as_the_CLI_reads_it_bytes_or_binary_units(string size, long bytes)
+    {
+        var bound = RequestBinder.Bind<ImageCreateRequest>("image.create", new Dictionary<string, string> { ["domain"] = Domain.ToString(), ["size"] = size });
+
+        Assert.Equal(bytes, bound.Size);
+    }
+
+    [Fact]
+    public void Text_goes_on_the_wire_as_written_without_escaping_plus_or_non_ASCII()
+    {
+        string json = System.Text.Json.JsonSerializer.Serialize(new { error = "EIO + timeout <é>" }, ApiJson.Options);
+
+        Assert.Equal("{\"error\":\"EIO + timeout <é>\"}", json);
     }
 
     [Fact]

@@ -263,6 +263,23 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(3, (int)JsonNode.Parse(json.StandardOutput)!["spm"]!["spm_id"]!);
     }
 
+    [Fact]
+    public async Task Agent_status_prints_domains_and_hosts_as_tables_in_local_time_and_json_keeps_text_unescaped()
+    {
+        var text = await CliAsync("agent", "status", "--agent", Socket);
+        var json = await CliAsync("agent", "call", "status", "--agent", Socket);
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.DoesNotContain("[{", text.StandardOutput, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^DOMAIN\s+READABLE\s+LATENCY\s+FREE\s+TOTAL\s+CHECKED\s+ERROR$", text.StandardOutput);
+        string local = DateTimeOffset.FromUnixTimeSeconds(TaskAgent.Checked).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Matches($@"(?m)^{TaskAgent.Pool}\s+yes\s+1\.5 ms\s+3\.0 GiB\s+8\.0 GiB\s+{System.Text.RegularExpressions.Regex.Escape(local)}$", text.StandardOutput);
+        Assert.Contains("EIO + read timeout", text.StandardOutput, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^2\s+host2\s+SPM\s+yes\s+/run/sanpool/host2/agent\.sock$", text.StandardOutput);
+        Assert.Contains("\"EIO + read timeout\"", json.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", json.StandardOutput, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1, "SPM (this host)")]
     [InlineData(2, "Free; the SPM is host 2")]
@@ -332,7 +349,7 @@ public sealed class AgentCliTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData(new[] { "image", "create", Domain, "--size", "1G", "--token", "t0ken" }, "--token needs --agent")]
     [InlineData(new[] { "image", "create", Domain, "--size", "1G", "--agent", "SOCK", "--path", "/tmp" }, "leave --path out")]
     [InlineData(new[] { "volume", "delete", Domain, Image, Volume, "--agent", "SOCK", "--host-id", "3" }, "leave --host-id out")]
-    [InlineData(new[] { "image", "create", Domain, "--template", Image, "--agent", "SOCK" }, "with --agent give --size")]
+    [InlineData(new[] { "image", "create", Domain, "--template", Image, "--agent", "SOCK" }, "through an agent give --size")]
     [InlineData(new[] { "image", "create", Domain, "--size", "1000", "--agent", "SOCK" }, "not a whole number of 512-byte sectors")]
     [InlineData(new[] { "snapshot", "create", "not-a-uuid", Image, "--agent", "SOCK" }, "is not a UUID")]
     [InlineData(new[] { "task", "status", "42", "--agent", "SOCK" }, "task '42' is not a UUID")]

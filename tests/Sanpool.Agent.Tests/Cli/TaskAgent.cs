@@ -77,9 +77,14 @@ internal sealed class TaskAgent
                 ["connected"] = true,
                 ["spm"] = Spm(),
                 ["lease_valid"] = true,
+                ["sees_all"] = false,
+                ["domains"] = new JsonArray(
+                    new JsonObject { ["domain"] = Pool.ToString(), ["readable"] = true, ["latency_ms"] = 1.5, ["free_bytes"] = 3L << 30, ["total_bytes"] = 8L << 30, ["checked"] = Checked },
+                    new JsonObject { ["domain"] = Guid.Empty.ToString(), ["readable"] = false, ["error"] = "EIO + read timeout", ["checked"] = Checked }),
+                ["hosts"] = new JsonArray(new JsonObject { ["host_id"] = 2, ["host_name"] = "host2", ["spm"] = "SPM", ["sees_all"] = true, ["socket"] = "/run/sanpool/host2/agent.sock" }),
             },
             "spm.status" => Spm(),
-            "task.list" => new JsonArray([.. _tasks.Values.Select(t => t.Record.DeepClone())]),
+            "task.list" => new JsonArray([.. _tasks.Values.OrderBy(t => (long)t.Record["created"]!).Select(t => t.Record.DeepClone())]), // oldest first, as the SPM lists them
             "task.status" => Advance(new VerbArgs(verb, args, ["task"]).Uuid("task")),
             "task.clear" => Clear(new VerbArgs(verb, args, ["task"]).Uuid("task")),
             "image.prepare" => new JsonObject
@@ -94,6 +99,9 @@ internal sealed class TaskAgent
         };
         return Task.FromResult(answer);
     }
+
+    /// <summary>When the fake's status says its domains were checked: unix seconds.</summary>
+    public const long Checked = 1_796_489_527;
 
     private JsonObject Spm() => new() { ["state"] = SpmId == ThisHost ? "SPM" : "Free", ["spm_id"] = SpmId, ["lver"] = 7 };
 
