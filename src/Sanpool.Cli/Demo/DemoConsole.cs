@@ -23,12 +23,7 @@ internal sealed class DemoConsole
     /// <summary>Columns padded to their widest cell, two spaces apart.</summary>
     public static void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
-        var all = rows.Prepend(header).ToList();
-        var widths = Enumerable.Range(0, header.Count).Select(c => all.Max(r => c < r.Count ? r[c].Length : 0)).ToList();
-        foreach (var row in all)
-        {
-            Console.WriteLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-        }
+        Console.WriteLine(Commands.TextTable.Format([.. rows.Prepend(header).Select(r => r.ToArray())]));
     }
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
