@@ -50,5 +50,14 @@ if [[ $test_status -ne 0 && $failed -eq 0 ]]; then
     failed=1
 fi
 
+# CI keeps only the tail of the output: name each failed test there, with the start of its error.
+if [[ $failed -gt 0 ]]; then
+    log "failed tests:"
+    find "$results" -name '*.trx' -print0 \
+        | xargs -0 -r grep -ho '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' \
+        | grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/  \1/' | sed 's/&quot;/"/g; s/&amp;/\&/g' >&2 || true
+    grep -A12 '^  Failed ' "$results/console.log" | cut -c1-300 | head -120 >&2 || true
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
