@@ -4,8 +4,10 @@
 SANPOOL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests and the demo drive (lvm, qemu-img, the real sanlock, losetup).
-SANPOOL_PACKAGES=(lvm2 qemu-utils sanlock mount)
+# Debian packages the tests and the demo drive (lvm, qemu-img, the real sanlock, losetup, and
+# PostgreSQL for the engine's database tests, which run their own server in a temporary
+# directory: the system cluster the package sets up is not used).
+SANPOOL_PACKAGES=(lvm2 qemu-utils sanlock mount postgresql)
 
 # What the VM tests need (qemu-system-x86_64 under TCG, a static busybox for the guest's
 # initramfs). Installed without recommends: qemu-system-x86 would otherwise pull in a
