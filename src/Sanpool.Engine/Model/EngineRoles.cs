@@ -1,0 +1,24 @@
+using Sanpool.Core;
+
+namespace Sanpool.Engine.Model;
+
+/// <summary>The text <c>engine_users.role</c> holds for each <see cref="EngineRole"/>.</summary>
+public static class EngineRoles
+{
+    public const string AdminText = "admin";
+    public const string ReadOnlyText = "readonly";
+
+    public static string ToText(EngineRole role) => role switch
+    {
+        EngineRole.Admin => AdminText,
+        EngineRole.ReadOnly => ReadOnlyText,
+        _ => throw CommonErrors.Invalid($"unknown role {role}"),
+    };
+
+    public static EngineRole Parse(string text) => text switch
+    {
+        AdminText => EngineRole.Admin,
+        ReadOnlyText => EngineRole.ReadOnly,
+        _ => throw CommonErrors.Invalid($"unknown role '{text}' (admin or readonly)"),
+    };
+}
