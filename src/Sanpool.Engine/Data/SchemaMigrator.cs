@@ -44,7 +44,12 @@ public static class SchemaMigrator
     /// <summary>The schema version this engine's code is written for.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 
-    public static async Task<SchemaMigrationResult> MigrateAsync(EngineDatabase database, CancellationToken cancellationToken)
+    public static Task<SchemaMigrationResult> MigrateAsync(EngineDatabase database, CancellationToken cancellationToken) =>
+        MigrateAsync(database, Migrations, cancellationToken);
+
+    /// <summary>Migrates with the given migrations (version order) as if they were this engine's: for tests.</summary>
+    internal static async Task<SchemaMigrationResult> MigrateAsync(
+        EngineDatabase database, IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -60,7 +65,7 @@ public static class SchemaMigrator
                     locked = true;
                 }
 
-                return await MigrateLockedAsync(database, connection, cancellationToken).ConfigureAwait(false);
+                return await MigrateLockedAsync(database, connection, migrations, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -74,8 +79,10 @@ public static class SchemaMigrator
         }
     }
 
-    private static async Task<SchemaMigrationResult> MigrateLockedAsync(EngineDatabase database, System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    private static async Task<SchemaMigrationResult> MigrateLockedAsync(
+        EngineDatabase database, System.Data.Common.DbConnection connection, IReadOnlyList<SchemaMigration> migrations, CancellationToken cancellationToken)
     {
+        int latest = migrations[^1].Version;
         var applied = new List<int>();
         int before = -1;
         while (true)
@@ -91,16 +98,16 @@ public static class SchemaMigrator
                     before = current;
                 }
 
-                if (current > LatestVersion)
+                if (current > latest)
                 {
-                    EngineDataLog.SchemaNewer(database.Options.Logger, database.Description, current, LatestVersion);
+                    EngineDataLog.SchemaNewer(database.Options.Logger, database.Description, current, latest);
                     throw new SanpoolException(
                         EngineErrors.DbSchemaNewer,
-                        $"the database {database.Description} is at schema version {current}, newer than this engine's {LatestVersion}: " +
+                        $"the database {database.Description} is at schema version {current}, newer than this engine's {latest}: " +
                         "it was used by a newer sanpool-engine; run that version, or restore a backup made before the upgrade");
                 }
 
-                var next = Migrations.FirstOrDefault(m => m.Version > current);
+                var next = migrations.FirstOrDefault(m => m.Version > current);
                 if (next is null)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

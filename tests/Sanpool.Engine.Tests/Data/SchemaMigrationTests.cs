@@ -82,6 +82,26 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres)
         Assert.Equal(SchemaMigrator.LatestVersion, await CountVersionsAsync(test.Database));
     }
 
+    [Theory]
+    [BothDatabases]
+    public async Task A_migration_that_fails_half_way_is_rolled_back_whole_and_the_version_stays(string provider)
+    {
+        await using var test = await TestDatabase.CreateAsync(provider, postgres);
+        var broken = new SchemaMigration(
+            SchemaMigrator.LatestVersion + 1,
+            "broken",
+            "CREATE TABLE half_done (x INTEGER); INSERT INTO half_done (x) VALUES (1); INSERT INTO storage_pool (id) VALUES (NULL);");
+
+        var e = await Assert.ThrowsAsync<SanpoolException>(
+            () => SchemaMigrator.MigrateAsync(test.Open(), [.. SchemaMigrator.Migrations, broken], None));
+
+        Assert.Equal(EngineErrors.DbMigrationFailed, e.Code);
+        Assert.Contains("_broken failed and was rolled back", e.Message, StringComparison.Ordinal);
+        Assert.Equal(SchemaMigrator.LatestVersion, await CountVersionsAsync(test.Database));
+        // The table the failed script created went with its transaction.
+        await test.Database.TransactAsync(s => s.ExecuteAsync("CREATE TABLE half_done (x INTEGER)", null, None), None);
+    }
+
     [Fact]
     public void The_one_migration_script_leaves_no_token_unreplaced_in_either_dialect()
     {
