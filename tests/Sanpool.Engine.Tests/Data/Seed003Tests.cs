@@ -105,6 +105,36 @@ public sealed class Seed003Tests(PostgresFixture postgres)
 
     [Theory]
     [BothDatabases]
+    public async Task Of_two_snapshots_begun_at_once_by_two_engines_one_is_taken_and_the_other_refused(string provider)
+    {
+        await using var test = await TestDatabase.CreateAsync(provider, postgres);
+        var vm = await TestVm.CreateAsync(test.Database);
+        var engines = new[] { test.Open(), test.Open() };
+
+        var attempts = await Task.WhenAll(engines.Select((engine, i) => Task.Run(async () =>
+        {
+            try
+            {
+                return (Started: await engine.Snapshots.BeginVmSnapshotAsync(
+                    vm.VmId, $"at once {i}", new Dictionary<Guid, Guid> { [vm.DiskId] = Guid.NewGuid() }, None), Error: (SanpoolException?)null);
+            }
+            catch (SanpoolException e)
+            {
+                return (Started: (VmSnapshotStarted?)null, Error: e);
+            }
+        })));
+
+        var taken = Assert.Single(attempts, a => a.Started is not null);
+        var refused = Assert.Single(attempts, a => a.Error is not null);
+        Assert.Equal(EngineErrors.Conflict, refused.Error!.Code);
+        await test.Database.Snapshots.EndVmSnapshotAsync(vm.VmId, taken.Started!.SnapshotId, succeeded: true, None);
+        var rows = await Seed003.RunAsync(test.Database, None);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(vm.BaseImage, rows.Single(r => r.Description != "Active VM").ImageGuid);
+    }
+
+    [Theory]
+    [BothDatabases]
     public async Task A_failed_snapshot_rolled_back_leaves_every_row_as_before(string provider)
     {
         await using var test = await TestDatabase.CreateAsync(provider, postgres);
