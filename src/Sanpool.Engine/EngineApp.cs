@@ -194,7 +194,7 @@ public static class EngineApp
     /// <summary>A socket file nothing listens on (left by a killed engine) is removed; one that answers is another engine's.</summary>
     private static async Task ClearStaleSocketAsync(string path, ILogger logger, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             return;
         }

@@ -110,4 +110,28 @@ public sealed class EngineCertificateAuthorityTests
         Assert.Equal("CERTIFICATE_ERROR", e.Code.Name);
         Assert.Equal(before, await File.ReadAllTextAsync(Path.Combine(pki, "ca.pem")));
     }
+
+    [Fact]
+    public async Task A_configured_certificate_is_served_with_its_chain_s_last_certificate_as_the_CA()
+    {
+        using var dir = new TempDir("engine-pki");
+        string pki = dir.File("pki");
+        using var made = await EngineCertificateAuthority.LoadOrCreateAsync(pki, TimeProvider.System, NullLogger.Instance, None);
+        string chain = dir.File("chain.pem");
+        await File.WriteAllTextAsync(chain, made.Server.ExportCertificatePem() + "\n" + made.Authority!.ExportCertificatePem() + "\n");
+        string key = Path.Combine(pki, "server.key");
+
+        using var configured = await EngineCertificateAuthority.LoadConfiguredAsync(new EngineTlsConfig { Certificate = chain, Key = key }, None);
+        Assert.Equal(made.Server.Thumbprint, configured.Server.Thumbprint);
+        Assert.True(configured.Server.HasPrivateKey);
+        Assert.Equal(made.Authority.Thumbprint, configured.Authority!.Thumbprint);
+
+        using var alone = await EngineCertificateAuthority.LoadConfiguredAsync(new EngineTlsConfig { Certificate = Path.Combine(pki, "server.pem"), Key = key }, None);
+        Assert.Null(alone.Authority);
+
+        var e = await Assert.ThrowsAsync<SanpoolException>(() => EngineCertificateAuthority.LoadConfiguredAsync(
+            new EngineTlsConfig { Certificate = chain, Key = Path.Combine(pki, "ca.key") }, None));
+        Assert.Equal("CERTIFICATE_ERROR", e.Code.Name);
+        Assert.Contains(chain, e.Message, StringComparison.Ordinal);
+    }
 }
