@@ -16,6 +16,7 @@ root.Subcommands.Add(VolumeCommands.Template());
 root.Subcommands.Add(ChainCommands.Dump());
 root.Subcommands.Add(PoolCommands.Create());
 root.Subcommands.Add(AgentCommands.Create());
+root.Subcommands.Add(EngineCommands.Create());
 root.Subcommands.Add(SpmCommands.Create());
 root.Subcommands.Add(TaskCommands.Create());
 root.Subcommands.Add(DemoCommand.Create());
