@@ -71,6 +71,8 @@ public sealed class HostAgent : IAsyncDisposable
             .Add(AgentVerbs.Status, new StatusHandler(parts))
             .Add(AgentVerbs.PoolInfo, new PoolInfoHandler(connection))
             .Add(AgentVerbs.DomainInfo, new DomainInfoHandler(connection))
+            .Add(AgentVerbs.DomainVolumes, new DomainVolumesHandler(connection))
+            .Add(AgentVerbs.DomainCheck, new DomainCheckHandler(connection))
             .Add(AgentVerbs.PoolAttach, new PoolAttachHandler(connection))
             .Add(AgentVerbs.PoolDetach, new PoolDetachHandler(connection))
             .Add(AgentVerbs.MoveMaster, new MoveMasterHandler(connection))

@@ -15,7 +15,7 @@ namespace Sanpool.Api;
 /// object runs one; the read-only ones answer GET with the arguments in the query too.
 /// <code>
 /// host        status
-/// pool        pool.info  domain.info  pool.attach  pool.detach  pool.move-master
+/// pool        pool.info  domain.info  domain.volumes  domain.check  pool.attach  pool.detach  pool.move-master
 /// spm         spm.status  spm.start  spm.stop
 /// tasks       task.status  task.list  task.clear
 /// structural  image.create  snapshot.create  image.merge  image.copy  volume.delete  template.create
@@ -40,6 +40,8 @@ public static class AgentVerbs
 
     public static readonly AgentVerb<PoolInfoRequest, PoolInfoReply> PoolInfo = new("pool.info", PoolGroup, true, "The pool keys of the master domain");
     public static readonly AgentVerb<DomainInfoRequest, DomainInfoReply> DomainInfo = new("domain.info", PoolGroup, true, "One domain's metadata, read now");
+    public static readonly AgentVerb<DomainVolumesRequest, DomainVolumesReply> DomainVolumes = new("domain.volumes", PoolGroup, true, "Every volume of a domain: metadata, LV tags and qcow2 header, and every chain");
+    public static readonly AgentVerb<DomainCheckRequest, DomainCheckReply> DomainCheck = new("domain.check", PoolGroup, true, "Cross-check a domain's journal, metadata, LV tags and qcow2 headers");
     public static readonly AgentVerb<PoolAttachRequest, PoolInfoReply> PoolAttach = new("pool.attach", PoolGroup, false, "Attach a domain to the pool (SPM)");
     public static readonly AgentVerb<PoolDetachRequest, PoolInfoReply> PoolDetach = new("pool.detach", PoolGroup, false, "Detach a domain from the pool (SPM)");
     public static readonly AgentVerb<MoveMasterRequest, PoolInfoReply> MoveMaster = new("pool.move-master", PoolGroup, false, "Make another domain the master (SPM)");
@@ -76,7 +78,7 @@ public static class AgentVerbs
     /// <summary>All of them, by name.</summary>
     public static FrozenDictionary<string, AgentVerb> All { get; } = new AgentVerb[]
     {
-        Status, PoolInfo, DomainInfo, PoolAttach, PoolDetach, MoveMaster, SpmStatus, SpmStart, SpmStop,
+        Status, PoolInfo, DomainInfo, DomainVolumes, DomainCheck, PoolAttach, PoolDetach, MoveMaster, SpmStatus, SpmStart, SpmStop,
         TaskStatus, TaskList, TaskClear, ImageCreate, SnapshotCreate, ImageMerge, ImageCopy, VolumeDelete, TemplateCreate,
         ImagePrepare, ImageTeardown, ImagePrepared, ThinStatus, DomainExtend, MailboxWake, VmStart, VmStatus, VmList, VmStop, Events,
     }.ToFrozenDictionary(v => v.Name, StringComparer.Ordinal);

@@ -108,10 +108,25 @@ public sealed class BlockVolumeStore : IVolumeStore
     /// <summary>Every change below asks the writer's fence first: a writer whose lease is gone changes nothing, not even in a rollback.</summary>
     private void Fenced() => WriteFence?.Invoke();
 
+    /// <remarks>
+    /// The claimed slots stay: an allocation may have claimed one and not yet run the lvcreate
+    /// that tags it. Were they forgotten here, a second allocation reading the fresh report
+    /// before that LV exists would pick the same slot:
+    /// <code>
+    /// create A: claims slot 7 ........................ lvcreate MD_7 ... writes slot 7
+    /// image.prepare on this host:   Refresh()
+    /// create B:                         reads lvs (no MD_7 yet), claims 7, lvcreate MD_7, writes slot 7
+    /// </code>
+    /// </remarks>
     public void Refresh()
     {
         _view = null;
         _openedVg = null;
+    }
+
+    public void BeginWriterTerm()
+    {
+        Refresh();
         lock (_slotLock)
         {
             _claimedSlots.Clear();

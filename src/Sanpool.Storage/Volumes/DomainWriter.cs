@@ -115,7 +115,7 @@ public sealed partial class DomainWriter : IAsyncDisposable
         LogWriterOpen(Logger, Domain, Options.HostId, Options.HostName, _sdm.Lver);
         // A long-lived store (an agent's) may have cached the domain as it was before the last
         // SPM changed it: recovery and every operation must start from what is there now.
-        Store.Refresh();
+        Store.BeginWriterTerm();
         Store.WriteFence = CheckLease;
         var (journal, pending) = await DomainJournal.OpenAsync(
             _journalDevice = await Store.OpenMasterAreaAsync(cancellationToken).ConfigureAwait(false), Domain, cancellationToken).ConfigureAwait(false);

@@ -59,6 +59,11 @@ public sealed class FileVolumeStore : IVolumeStore
     {
     }
 
+    /// <summary>Nothing to forget: a file store keeps nothing between calls.</summary>
+    public void BeginWriterTerm()
+    {
+    }
+
     public Task<DomainSpace> ReadSpaceAsync(CancellationToken cancellationToken) =>
         Task.FromResult(FileStat.FileSystemSpace(_layout.DomMd)
             ?? throw new SanpoolException(BlockIO.BlockIoErrors.IoError, $"domain {Info.Uuid}: cannot read the free space of {_layout.Mount}", true));

@@ -101,9 +101,10 @@ public interface IDomainManifest : IAsyncDisposable
 
     /// <summary>The domain's metadata (sealed KEY=VALUE), read fresh; METADATA_SEAL_BROKEN if tampered with.</summary>
     /// <summary>
-    /// Forgets what the store keeps of the storage between calls (a block store's LVM view),
-    /// so the next call reads it afresh. A writer calls it once it holds the SDM lease: until
-    /// then another host may have been changing the domain.
+    /// Forgets the store's cached view of the storage (a block store's LVM report), so the next
+    /// call reads it afresh: a reader calls it before it looks at what another host (the SPM)
+    /// changes. Safe while this host's own writer works on the same store: what the writer has
+    /// handed out but not yet made (a block store's claimed metadata slots) is kept.
     /// </summary>
     void Refresh();
 

@@ -12,6 +12,15 @@ namespace Sanpool.Storage.Volumes;
 /// </summary>
 public interface IVolumeStore : IDomainManifest
 {
+    /// <summary>
+    /// Forgets everything the store keeps between calls, what it has handed out included (a block
+    /// store's claimed metadata slots), and reads the storage afresh: a writer calls it once it
+    /// holds the SDM lease, when no change of its own can be in flight and another host may have
+    /// changed the domain since this store last wrote. <see cref="IDomainManifest.Refresh"/>
+    /// forgets only the cached view, and is what readers call.
+    /// </summary>
+    void BeginWriterTerm();
+
     Task WriteMetadataAsync(StoredVolume volume, VolumeMetadata metadata, CancellationToken cancellationToken);
 
     /// <summary>Creates the volume's storage, metadata record and lease; the result is still Initializing.</summary>

@@ -49,6 +49,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         var (mergeImage, mergeBase) = await probe.CreateImageAsync(1, 1, GiB, "cow");
         string mergeTop = Guid.NewGuid().ToString();
         await probe.RunAsync(1, "snapshot.create", new() { ["domain"] = d1, ["image"] = mergeImage, ["volume"] = mergeTop });
+        // Step 3 crashes after its copy: a small image keeps that copy short on a loaded machine.
+        // Step 4 kills a copy midway from outside, and needs one that lasts.
+        var (copiedImage, _) = await probe.CreateImageAsync(1, 1, 64L << 20, "raw");
         var (copyImage, _) = await probe.CreateImageAsync(1, 1, CopySize, "raw");
         await probe.AssertSoundAsync();
 
@@ -98,8 +101,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         // 3. copy.copied: data copied, volume still ILLEGAL. Restarted at once; the copy is rolled back on the target.
         await RestartAsSpmAsync(test, probe, 2, "copy.copied");
-        var copyArgs = new Dictionary<string, string> { ["domain"] = d1, ["image"] = copyImage, ["target_domain"] = d0 };
-        string copyTask = await probe.SubmitAsync(2, "image.copy", copyArgs);
+        string copyTask = await probe.SubmitAsync(2, "image.copy", new() { ["domain"] = d1, ["image"] = copiedImage, ["target_domain"] = d0 });
         await CrashedAsync(pool, 2);
         crashed.Restart();
         pool.Start(2);
@@ -108,12 +110,12 @@ public sealed class CrashTests(ITestOutputHelper output)
         probe.Say($"MEASURED restart after kill -9 at copy.copied: host 2 is SPM again {took.TotalSeconds:0.0} s after the crash");
         var copyRecord = await probe.WaitTaskAsync(2, copyTask, TimeSpan.FromSeconds(60));
         Assert.Equal("recovered", (string)copyRecord["state"]!);
-        Assert.Empty(await probe.ChainAsync(0, copyImage));
+        Assert.Empty(await probe.ChainAsync(0, copiedImage));
         Assert.Empty(await probe.VolumeLvsAsync(0));
         await probe.AssertSoundAsync();
 
         // 4. kill -9 from outside, at a moment the copy's progress shows it midway. Host 3 takes over after host_dead.
-        copyTask = await probe.SubmitAsync(2, "image.copy", copyArgs);
+        copyTask = await probe.SubmitAsync(2, "image.copy", new() { ["domain"] = d1, ["image"] = copyImage, ["target_domain"] = d0 });
         double seen = await probe.MidwayAsync(2, copyTask);
         await pool.CrashAsync(2, None);
         crashed.Restart();
@@ -149,10 +151,13 @@ public sealed class CrashTests(ITestOutputHelper output)
         probe.Say($"host {host} is SPM, armed with crash point {crashPoint}");
     }
 
-    /// <summary>Waits for the armed agent to kill itself at its crash point.</summary>
+    /// <summary>
+    /// Waits for the armed agent to kill itself at its crash point. The limit only catches an
+    /// agent that never gets there: on a loaded 2-core machine a step can take minutes.
+    /// </summary>
     private static async Task CrashedAsync(Sanpool.Harness.LocalPools.LocalPool pool, int host)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await pool.WaitForExitAsync(host, timeout.Token);
     }
 }

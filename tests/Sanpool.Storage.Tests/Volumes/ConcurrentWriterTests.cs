@@ -96,6 +96,50 @@ public sealed class ConcurrentWriterTests
         Assert.True(findings.Count == 0, string.Join("\n", findings));
     }
 
+    /// <summary>
+    /// A reader on the writer's host (image.prepare, domain.volumes) refreshes the store the SPM
+    /// writes through while creations have claimed slots whose LVs do not exist yet; creations
+    /// begun after the refresh read a report without those LVs and must still not take their slots.
+    /// </summary>
+    [Fact]
+    public async Task A_reader_refreshing_the_writers_store_midway_never_lets_two_new_volumes_share_a_metadata_slot()
+    {
+        await using var d = await TestDomain.CreateAsync("block", 512, "mdrefresh");
+        await using var store = await d.OpenAsync();
+        await using var writer = await d.WriterAsync(store);
+        ImageSpec Spec(int i) => new(Guid.NewGuid(), Guid.NewGuid(), 1 << 24, VolumeFormat.COW, AllocationType.SPARSE) { Description = $"disk {i}" };
+
+        // lvcreates run one at a time, so creations wait with their slots claimed; the reader
+        // refreshes all along while new creations keep starting.
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                store.Refresh();
+                await Task.Delay(5, None);
+            }
+        });
+        var creating = new List<Task>();
+        for (int i = 0; i < 12; i++)
+        {
+            var spec = Spec(i);
+            creating.Add(Task.Run(() => CreateImage.RunAsync(writer, spec, None)));
+            await Task.Delay(40);
+        }
+
+        await Task.WhenAll(creating).WaitAsync(TimeSpan.FromMinutes(3));
+        await stop.CancelAsync();
+        await reader;
+
+        store.Refresh();
+        var volumes = await store.ListAsync(None);
+        Assert.Equal(12, volumes.Count);
+        Assert.Equal(12, volumes.Select(v => v.Slot).Distinct().Count());
+        var findings = await DomainCheck.RunAsync(store, None);
+        Assert.True(findings.Count == 0, string.Join("\n", findings));
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
