@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
+using Sanpool.Engine.Data;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web;
 
@@ -79,13 +80,10 @@ public static class EngineApp
         var logger = options.LoggerFactory.CreateLogger("Sanpool.Engine");
         PrivateFiles.CreateDirectory(config.DataDir);
         using var madeHere = options.Certificates is null ? await LoadCertificatesAsync(config, options, logger, cancellationToken).ConfigureAwait(false) : null;
-        if (options.Users is null)
-        {
-            EngineLog.UsersInMemory(logger);
-        }
-
-        var users = options.Users ?? new InMemoryUserDirectory();
-        options = options with { Certificates = options.Certificates ?? madeHere, Users = users };
+        await using var opened = options.Database is null ? await OpenDatabaseAsync(config, options, logger, cancellationToken).ConfigureAwait(false) : null;
+        var database = options.Database ?? opened!;
+        var users = options.Users ?? new SqlUserDirectory(database.Users);
+        options = options with { Certificates = options.Certificates ?? madeHere, Users = users, Database = database };
         await using var app = Build(config, options);
         string? password = await AdminBootstrap.EnsureAdminAsync(users, config, options.TimeProvider, logger, cancellationToken).ConfigureAwait(false);
         if (password is not null)
@@ -116,7 +114,11 @@ public static class EngineApp
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(options.TimeProvider);
         services.AddSingleton(config);
-        services.AddSingleton<IUserDirectory>(options.Users ?? new InMemoryUserDirectory());
+        services.AddSingleton<IUserDirectory>(options.Users ?? (options.Database is { } db ? new SqlUserDirectory(db.Users) : new InMemoryUserDirectory()));
+        if (options.Database is { } database)
+        {
+            services.AddSingleton(database);
+        }
         if (options.Certificates is { } certificates)
         {
             services.AddSingleton(certificates);
@@ -129,6 +131,26 @@ public static class EngineApp
         services.AddEngineSecurity();
         services.AddOpenApi(EngineOpenApi.Configure);
         options.ConfigureServices?.Invoke(services);
+    }
+
+    /// <summary>The config's database, its schema brought to this engine's version (DB_UNREACHABLE, DB_SCHEMA_NEWER, DB_MIGRATION_FAILED).</summary>
+    private static async Task<EngineDatabase> OpenDatabaseAsync(EngineConfig config, EngineAppOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var dbOptions = new EngineDatabaseOptions { Clock = options.TimeProvider, Logger = options.LoggerFactory.CreateLogger("Sanpool.Engine.Data") };
+        var database = config.Database.IsPostgres
+            ? EngineDatabase.OpenPostgres(config.Database.ConnectionString!, dbOptions)
+            : EngineDatabase.OpenSqlite(config.SqlitePath, dbOptions);
+        try
+        {
+            var migrated = await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            EngineLog.Migrated(logger, database.Description, migrated.VersionBefore, migrated.VersionAfter, migrated.Applied.Count);
+            return database;
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static async Task<EngineCertificates?> LoadCertificatesAsync(EngineConfig config, EngineAppOptions options, ILogger logger, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sanpool.Engine.Data;
 using Sanpool.Engine.Security;
 
 namespace Sanpool.Engine;
@@ -17,8 +18,15 @@ public sealed record EngineAppOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>The users and tokens; null: <see cref="InMemoryUserDirectory"/> (gone at exit).</summary>
+    /// <summary>
+    /// The users and tokens; null: in <see cref="EngineApp.RunAsync"/> the database's
+    /// (<see cref="SqlUserDirectory"/>), in <see cref="EngineApp.Build"/> without a database
+    /// <see cref="InMemoryUserDirectory"/> (gone at exit).
+    /// </summary>
     public IUserDirectory? Users { get; init; }
+
+    /// <summary>The inventory; null: <see cref="EngineApp.RunAsync"/> opens the config's and migrates it.</summary>
+    public EngineDatabase? Database { get; init; }
 
     /// <summary>TLS; null in <see cref="EngineApp.Build"/>: none (http, unix, or a test server); <see cref="EngineApp.RunAsync"/> then loads or makes them.</summary>
     public EngineCertificates? Certificates { get; init; }

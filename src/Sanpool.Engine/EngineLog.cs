@@ -11,8 +11,8 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 10591, Level = LogLevel.Information, Message = "database: {Database}")]
     public static partial void Database(ILogger logger, string database);
 
-    [LoggerMessage(EventId = 10592, Level = LogLevel.Warning, Message = "users and tokens are kept in memory only: they are lost when the engine stops")]
-    public static partial void UsersInMemory(ILogger logger);
+    [LoggerMessage(EventId = 10592, Level = LogLevel.Information, Message = "database {Database}: schema version {Before} -> {After}, {Applied} migration(s) applied")]
+    public static partial void Migrated(ILogger logger, string database, int before, int after, int applied);
 
     [LoggerMessage(EventId = 10593, Level = LogLevel.Warning, Message = "stopping (pid {Pid}): SIGTERM or SIGINT received")]
     public static partial void Stopping(ILogger logger, int pid);

@@ -21,4 +21,12 @@ public static class EngineRoles
         ReadOnlyText => EngineRole.ReadOnly,
         _ => throw CommonErrors.Invalid($"unknown role '{text}' (admin or readonly)"),
     };
+
+    /// <summary>The role named by <paramref name="text"/>, or null if it names none (for input to refuse with its own error).</summary>
+    public static EngineRole? TryParse(string? text) => text switch
+    {
+        AdminText => EngineRole.Admin,
+        ReadOnlyText => EngineRole.ReadOnly,
+        _ => null,
+    };
 }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 
@@ -34,7 +35,7 @@ public static class EngineAuthentication
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(loggedIn)
             .SetFallbackPolicy(loggedIn)
-            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(EngineRoles.Admin));
+            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(EngineRoles.AdminText));
         return services;
     }
 
@@ -46,7 +47,7 @@ public static class EngineAuthentication
         {
             new(ClaimTypes.NameIdentifier, user.UserId.ToString()),
             new(ClaimTypes.Name, user.Name),
-            new(ClaimTypes.Role, EngineRoles.Name(user.Role)),
+            new(ClaimTypes.Role, EngineRoles.ToText(user.Role)),
         };
         if (tokenHash is not null)
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sanpool.Core;
 using Sanpool.Engine.Web;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 
@@ -67,7 +68,7 @@ internal sealed class EngineAuthenticationHandler(
     {
         string user = Context.User.Identity?.Name ?? "?";
         bool reads = HttpMethods.IsGet(Request.Method) || HttpMethods.IsHead(Request.Method);
-        var error = !reads && !Context.User.IsInRole(EngineRoles.Admin)
+        var error = !reads && !Context.User.IsInRole(EngineRoles.AdminText)
             ? new SanpoolException(WebErrors.ForbiddenReadOnly, $"user '{user}' is read-only: it may only GET")
             : new SanpoolException(WebErrors.AdminRequired, $"only an admin may do this; user '{user}' is not one");
         return EngineProblems.WriteAsync(Context, error);

@@ -1,3 +1,5 @@
+using Sanpool.Engine.Model;
+
 namespace Sanpool.Engine.Security;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Sanpool.Core;
 using Sanpool.Engine.Web;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sanpool.Engine.Web;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 

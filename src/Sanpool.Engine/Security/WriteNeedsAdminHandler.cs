@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Security;
 
@@ -10,7 +11,7 @@ internal sealed class WriteNeedsAdminHandler : AuthorizationHandler<WriteNeedsAd
     {
         // With endpoint routing the resource is the request's HttpContext, matched or not.
         string? method = (context.Resource as HttpContext)?.Request.Method;
-        if (context.User.IsInRole(EngineRoles.Admin) || (method is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))))
+        if (context.User.IsInRole(EngineRoles.AdminText) || (method is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))))
         {
             context.Succeed(requirement);
         }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web.Dtos;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Web;
 
@@ -139,11 +140,11 @@ public static class AuthEndpoints
         }
 
         string password = CheckPassword(body.Password, "password");
-        var role = EngineRoles.Parse(body.Role)
-            ?? throw new SanpoolException(WebErrors.BadUser, $"role: \"{LogText.Printable(body.Role, 20)}\" is not {EngineRoles.Admin} or {EngineRoles.Readonly}");
+        var role = EngineRoles.TryParse(body.Role)
+            ?? throw new SanpoolException(WebErrors.BadUser, $"role: \"{LogText.Printable(body.Role, 20)}\" is not {EngineRoles.AdminText} or {EngineRoles.ReadOnlyText}");
         var user = new EngineUser(Guid.NewGuid(), name, PasswordHasher.Hash(password), role, time.GetUtcNow());
         await users.AddUserAsync(user, cancellationToken).ConfigureAwait(false);
-        SecurityLog.UserAdded(logs.CreateLogger(typeof(LoginCheck).Namespace!), principal.Identity?.Name ?? "?", name, EngineRoles.Name(role));
+        SecurityLog.UserAdded(logs.CreateLogger(typeof(LoginCheck).Namespace!), principal.Identity?.Name ?? "?", name, EngineRoles.ToText(role));
         return TypedResults.Created((string?)null, UserDto.From(user));
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Sanpool.Engine.Security;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Tests.Web;
 
@@ -44,7 +45,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         var users = new InMemoryUserDirectory();
         var now = DateTimeOffset.UtcNow;
         await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", AdminHash.Value, EngineRole.Admin, now), CancellationToken.None);
-        await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "reader", ReaderHash.Value, EngineRole.Readonly, now), CancellationToken.None);
+        await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "reader", ReaderHash.Value, EngineRole.ReadOnly, now), CancellationToken.None);
         var config = EngineConfigLoader.Validate(new EngineConfig { DataDir = "/nonexistent/sanpool-engine-test", MaxBodyBytes = MaxBodyBytes }, "test");
         var logs = new TestLogs();
         var app = EngineApp.Build(config, new EngineAppOptions

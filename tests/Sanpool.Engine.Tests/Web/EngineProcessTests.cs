@@ -21,7 +21,7 @@ public sealed partial class EngineProcessTests
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task The_engine_serves_HTTPS_with_its_own_CA_logs_in_the_printed_admin_and_exits_0_on_SIGTERM()
+    public async Task The_engine_serves_HTTPS_with_its_own_CA_logs_in_the_printed_admin_exits_0_on_SIGTERM_and_keeps_its_users_across_a_restart()
     {
         await BuildCliAsync();
         using var dir = new TempDir("engine-run");
@@ -62,6 +62,22 @@ public sealed partial class EngineProcessTests
             await engine.WaitForExitAsync(wait.Token);
             Assert.True(engine.ExitCode == 0, $"exit code {engine.ExitCode}:\n{string.Join('\n', lines)}");
             Assert.Single(lines, l => l.Contains("admin password:", StringComparison.Ordinal));
+            engine.Dispose();
+
+            // Started again on the same data_dir: the users are in its database, so the first
+            // password still logs in and no new one is printed.
+            lines.Clear();
+            engine = SanpoolCli.Start(["engine", "run", "--config", config], lines.Enqueue);
+            url = await WaitForAsync(lines, ListeningLine(), engine);
+            using var again = TrustingOnly(ca, url);
+            using var secondToken = await again.PostAsJsonAsync("/api/sso/token", new { username = "admin", password });
+            Assert.Equal(HttpStatusCode.OK, secondToken.StatusCode);
+            Assert.DoesNotContain(lines, l => l.Contains("admin password:", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("0 migration(s) applied", StringComparison.Ordinal));
+            Assert.Equal(0, Signals.Kill(engine.Id, Signals.SIGTERM));
+            using var waitAgain = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await engine.WaitForExitAsync(waitAgain.Token);
+            Assert.Equal(0, engine.ExitCode);
         }
         finally
         {

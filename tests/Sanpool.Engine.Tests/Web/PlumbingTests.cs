@@ -9,6 +9,7 @@ using Sanpool.Core;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web;
 using Sanpool.TestSupport;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Tests.Web;
 
@@ -178,7 +179,7 @@ public sealed class PlumbingTests
         string hash = PasswordHasher.Hash("unused-password");
         foreach (string name in new[] { "u1", "u2", "u3" })
         {
-            await engine.Users.AddUserAsync(new EngineUser(Guid.NewGuid(), name, hash, EngineRole.Readonly, DateTimeOffset.UtcNow), CancellationToken.None);
+            await engine.Users.AddUserAsync(new EngineUser(Guid.NewGuid(), name, hash, EngineRole.ReadOnly, DateTimeOffset.UtcNow), CancellationToken.None);
         }
 
         using var admin = engine.Admin();

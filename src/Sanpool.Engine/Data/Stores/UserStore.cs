@@ -38,6 +38,15 @@ public sealed class UserStore
             s => s.QuerySingleOrDefaultAsync($"SELECT {UserColumns} FROM engine_users WHERE user_id = @userId", new { userId }, ReadUser, cancellationToken),
             cancellationToken);
 
+    /// <summary>True if any user has the admin role.</summary>
+    public async Task<bool> HasAdminAsync(CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.ScalarAsync<long>("SELECT COUNT(*) FROM engine_users WHERE role = @role", new { role = EngineRoles.AdminText }, cancellationToken),
+            cancellationToken).ConfigureAwait(false) > 0;
+
+    public Task<long> CountUsersAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(s => s.ScalarAsync<long>("SELECT COUNT(*) FROM engine_users", null, cancellationToken), cancellationToken);
+
     /// <summary>Users by name.</summary>
     public async Task<IReadOnlyList<EngineUser>> ListUsersAsync(Page page, CancellationToken cancellationToken) =>
         await _db.ReadAsync(

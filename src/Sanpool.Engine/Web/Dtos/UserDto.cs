@@ -1,4 +1,5 @@
 using Sanpool.Engine.Security;
+using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Web.Dtos;
 
