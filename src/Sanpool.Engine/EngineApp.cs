@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Hosts;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web;
 
@@ -23,7 +24,11 @@ namespace Sanpool.Engine;
 /// CorrelationIdMiddleware  read or make the Correlation-Id, echo it
 /// BodyLimit                max_body_bytes (413)
 /// routing, authentication (Bearer, Basic), authorization (login everywhere; read-only: GET only)
-/// /api                     ApiRoot, Health, Pki (ca.pem), Auth (token, users), then options.MapEndpoints
+/// /api                     ApiRoot, Health, Pki (ca.pem), Auth (token, users), DataCenters, Hosts,
+///                          StorageDomains, Disks, Events, then options.MapEndpoints
+/// </code>
+/// With a database, the host monitor (<see cref="HostMonitor"/>) polls the hosts in the background.
+/// <code>
 /// /api/openapi.json        the OpenAPI document
 /// </code>
 /// The host is built empty (no configuration files, no environment variables): nothing but the
@@ -61,6 +66,11 @@ public static class EngineApp
         api.MapHealth();
         api.MapPki();
         api.MapAuth();
+        api.MapDataCenters();
+        api.MapHosts();
+        api.MapStorageDomains();
+        api.MapDisks();
+        api.MapEvents();
         options.MapEndpoints?.Invoke(api);
         app.MapOpenApi(EngineOpenApi.DocumentPath).AllowAnonymous();
         return app;
@@ -118,7 +128,16 @@ public static class EngineApp
         if (options.Database is { } database)
         {
             services.AddSingleton(database);
+            services.AddSingleton<IAgentCaller, AgentCaller>();
+            services.AddSingleton<PoolImport>();
+            services.AddSingleton<HostService>();
+            services.AddSingleton<HostMonitor>();
+            if (options.RunHostMonitor)
+            {
+                services.AddHostedService(provider => provider.GetRequiredService<HostMonitor>());
+            }
         }
+
         if (options.Certificates is { } certificates)
         {
             services.AddSingleton(certificates);

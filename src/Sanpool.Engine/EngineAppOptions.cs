@@ -28,6 +28,9 @@ public sealed record EngineAppOptions
     /// <summary>The inventory; null: <see cref="EngineApp.RunAsync"/> opens the config's and migrates it.</summary>
     public EngineDatabase? Database { get; init; }
 
+    /// <summary>Whether the host monitor polls in the background (with a database); tests turn it off and run its rounds themselves.</summary>
+    public bool RunHostMonitor { get; init; } = true;
+
     /// <summary>TLS; null in <see cref="EngineApp.Build"/>: none (http, unix, or a test server); <see cref="EngineApp.RunAsync"/> then loads or makes them.</summary>
     public EngineCertificates? Certificates { get; init; }
 

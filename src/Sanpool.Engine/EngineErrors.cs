@@ -28,4 +28,33 @@ public static class EngineErrors
 
     /// <summary>All 250 host ids of a pool's lockspace are taken.</summary>
     public static readonly ErrorCode SpmIdsExhausted = new(-1006, "SPM_IDS_EXHAUSTED");
+
+    /// <summary>409: a host with that host id (its id in the pool's lockspaces) is in the pool already.</summary>
+    public static readonly ErrorCode HostIdExists = new(-1010, "HOST_ID_EXISTS");
+
+    /// <summary>409: a host with that agent address is known already.</summary>
+    public static readonly ErrorCode HostAddressExists = new(-1011, "HOST_ADDRESS_EXISTS");
+
+    /// <summary>409: a host of that name is known already.</summary>
+    public static readonly ErrorCode HostNameExists = new(-1012, "HOST_NAME_EXISTS");
+
+    public static readonly ErrorCode HostNotFound = new(-1013, "HOST_NOT_FOUND");
+
+    public static readonly ErrorCode DataCenterNotFound = new(-1014, "DATA_CENTER_NOT_FOUND");
+
+    public static readonly ErrorCode StorageDomainNotFound = new(-1015, "STORAGE_DOMAIN_NOT_FOUND");
+
+    public static readonly ErrorCode DiskNotFound = new(-1016, "DISK_NOT_FOUND");
+
+    /// <summary>409: the host's state forbids the action (a host is removed only in Maintenance; the SPM cannot go to Maintenance yet).</summary>
+    public static readonly ErrorCode HostStateConflict = new(-1017, "HOST_STATE_CONFLICT");
+
+    /// <summary>400: an SPM priority outside -1 .. 10.</summary>
+    public static readonly ErrorCode InvalidSpmPriority = new(-1018, "INVALID_SPM_PRIORITY");
+
+    /// <summary>400: an agent address that is neither an absolute socket path nor an http(s) URL, or a host name the engine does not take.</summary>
+    public static readonly ErrorCode InvalidHost = new(-1019, "INVALID_HOST");
+
+    /// <summary>400: an id in a path that is not a UUID.</summary>
+    public static readonly ErrorCode InvalidId = new(-1020, "INVALID_ID");
 }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Sanpool.Api.Client;
 using Sanpool.Core;
 
 namespace Sanpool.Engine.Web;
@@ -16,7 +17,7 @@ namespace Sanpool.Engine.Web;
 /// </code>
 /// Status from the code, first rule that matches:
 /// <list type="number">
-/// <item>the codes of <see cref="ExplicitStatus"/> (this API's own);</item>
+/// <item>the codes of <see cref="ExplicitStatus"/> (this API's own, and an agent unreachable 502 or silent 504);</item>
 /// <item>a name ending in _NOT_FOUND, or NOT_FOUND: 404;</item>
 /// <item>a name ending in _EXISTS, _LOCKED, _CONFLICT or _IN_USE, or naming a lock (LOCKED): 409;</item>
 /// <item>the usage band -1 .. -99, or a name starting BAD_ or INVALID_: 400;</item>
@@ -55,6 +56,10 @@ public static class EngineProblems
         [WebErrors.CaNotFound.Value] = StatusCodes.Status404NotFound,
         [WebErrors.CertificateError.Value] = StatusCodes.Status500InternalServerError,
         [WebErrors.Internal.Value] = StatusCodes.Status500InternalServerError,
+
+        // A host's agent the engine had to ask did not answer: the engine is a gateway to it.
+        [AgentErrors.Unreachable.Value] = StatusCodes.Status502BadGateway,
+        [AgentErrors.Timeout.Value] = StatusCodes.Status504GatewayTimeout,
     }.ToFrozenDictionary();
 
     /// <summary>The HTTP status an error with <paramref name="code"/> is answered with.</summary>

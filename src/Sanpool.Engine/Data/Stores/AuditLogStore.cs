@@ -49,6 +49,22 @@ public sealed class AuditLogStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    /// <summary>One page of the events with an id above <paramref name="afterId"/>, in id order.</summary>
+    public async Task<IReadOnlyList<AuditLog>> ListSinceAsync(long afterId, Page page, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {Columns} FROM audit_log WHERE audit_log_id > @afterId ORDER BY audit_log_id LIMIT @Limit OFFSET @Offset",
+                new { afterId, page.Limit, page.Offset },
+                Read,
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>How many events have an id above <paramref name="afterId"/>.</summary>
+    public Task<long> CountSinceAsync(long afterId, CancellationToken cancellationToken) =>
+        _db.ReadAsync(
+            async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE audit_log_id > @afterId", new { afterId }, cancellationToken).ConfigureAwait(false),
+            cancellationToken);
+
     internal static AuditLog Read(Row r) => new(
         r.Int64Value("audit_log_id"),
         r.Time("log_time"),

@@ -69,6 +69,27 @@ public sealed class DiskStore
                 $"disk {diskId}"),
             cancellationToken);
 
+    public Task<long> CountAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM base_disks", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>The disks with a volume on <paramref name="storageDomainId"/>, by alias (then id).</summary>
+    public async Task<IReadOnlyList<BaseDisk>> ListOnDomainAsync(Guid storageDomainId, Page page, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {Columns} FROM base_disks WHERE disk_id IN ({OnDomain}) ORDER BY disk_alias, disk_id LIMIT @Limit OFFSET @Offset",
+                new { storageDomainId, page.Limit, page.Offset },
+                Read,
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    public Task<long> CountOnDomainAsync(Guid storageDomainId, CancellationToken cancellationToken) =>
+        _db.ReadAsync(
+            async s => await s.ScalarAsync<long>($"SELECT COUNT(*) FROM base_disks WHERE disk_id IN ({OnDomain})", new { storageDomainId }, cancellationToken).ConfigureAwait(false),
+            cancellationToken);
+
+    private const string OnDomain =
+        "SELECT i.image_group_id FROM images i JOIN image_storage_domain_map m ON m.image_id = i.image_guid WHERE m.storage_domain_id = @storageDomainId";
+
     internal static BaseDisk Read(Row r) => new(
         r.Uuid("disk_id"),
         r.Text("disk_alias"),

@@ -157,6 +157,131 @@ public sealed class HostStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Adds a host that is in a pool already, with the host id it has there (the agent's own,
+    /// not one allocated here), its first polled status and its SPM role, in one transaction.
+    /// Refused, with nothing written: HOST_ID_EXISTS when another host holds that id in the
+    /// pool, HOST_ADDRESS_EXISTS when another host has that agent address, HOST_NAME_EXISTS
+    /// for the name. The pool's row is locked first (PostgreSQL), or the transaction holds
+    /// SQLite's write lock, so two engines adding at once cannot both pass the checks.
+    /// </summary>
+    public Task AddToPoolAsync(VdsStatic host, int spmId, VdsDynamic first, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(first);
+        Guid poolId = host.StoragePoolId ?? throw new ArgumentException("the host names no pool", nameof(host));
+        return _db.TransactAsync(
+            async s =>
+            {
+                var pool = await s.QueryAsync(
+                    $"SELECT id FROM storage_pool WHERE id = @poolId{s.Dialect.ForUpdate}", new { poolId }, r => r.Uuid("id"), cancellationToken).ConfigureAwait(false);
+                if (pool.Count == 0)
+                {
+                    throw StoreChecks.NotFound($"data center {poolId}");
+                }
+
+                var holder = await s.QuerySingleOrDefaultAsync(
+                    "SELECT v.vds_name, v.agent_address FROM vds_spm_id_map m JOIN vds_static v ON v.vds_id = m.vds_id " +
+                    "WHERE m.storage_pool_id = @poolId AND m.vds_spm_id = @spmId",
+                    new { poolId, spmId },
+                    r => new { Name = r.Text("vds_name"), Address = r.Text("agent_address") },
+                    cancellationToken).ConfigureAwait(false);
+                if (holder is not null)
+                {
+                    throw new SanpoolException(
+                        EngineErrors.HostIdExists,
+                        $"host id {spmId} of data center {poolId} is host '{holder.Name}' (agent {holder.Address}) already; the agent at {host.AgentAddress} claims it too");
+                }
+
+                var same = await s.QuerySingleOrDefaultAsync(
+                    "SELECT vds_name, agent_address FROM vds_static WHERE agent_address = @AgentAddress OR vds_name = @VdsName",
+                    new { host.AgentAddress, host.VdsName },
+                    r => new { Name = r.Text("vds_name"), Address = r.Text("agent_address") },
+                    cancellationToken).ConfigureAwait(false);
+                if (same is not null)
+                {
+                    throw same.Address == host.AgentAddress
+                        ? new SanpoolException(EngineErrors.HostAddressExists, $"host '{same.Name}' has the agent address {same.Address} already")
+                        : new SanpoolException(EngineErrors.HostNameExists, $"a host named '{same.Name}' exists already (agent {same.Address})");
+                }
+
+                await s.ExecuteAsync(
+                    $"INSERT INTO vds_static ({StaticColumns}) VALUES " +
+                    "(@VdsId, @VdsName, @HostName, @AgentAddress, @AgentToken, @VdsSpmPriority, @StoragePoolId, @CreateDate, @UpdateDate)",
+                    host,
+                    cancellationToken).ConfigureAwait(false);
+                await s.ExecuteAsync(
+                    $"INSERT INTO vds_dynamic ({DynamicColumns}) VALUES (@VdsId, @Status, @NonOperationalReason, @SpmStatus, @LastSeen, @UpdateDate)",
+                    first with { VdsId = host.VdsId },
+                    cancellationToken).ConfigureAwait(false);
+                await s.ExecuteAsync(
+                    "INSERT INTO vds_spm_id_map (storage_pool_id, vds_spm_id, vds_id) VALUES (@poolId, @spmId, @VdsId)",
+                    new { poolId, spmId, host.VdsId },
+                    cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Records one poll (status, why not operational or null, SPM role, when it last answered;
+    /// _update_date becomes now) if the host is still in <paramref name="expected"/>: false, and
+    /// nothing written, when something changed it since it was read (a deactivate during a poll).
+    /// </summary>
+    public Task<bool> RecordPollAsync(
+        Guid vdsId, VdsStatus expected, VdsStatus status, string? nonOperationalReason, SpmStatus spmStatus, DateTimeOffset? lastSeen, CancellationToken cancellationToken) =>
+        _db.TransactAsync(
+            async s => await s.ExecuteAsync(
+                "UPDATE vds_dynamic SET status = @status, non_operational_reason = @nonOperationalReason, spm_status = @spmStatus, " +
+                "last_seen = @lastSeen, _update_date = @now WHERE vds_id = @vdsId AND status = @expected",
+                new { vdsId, expected, status, nonOperationalReason, spmStatus, lastSeen, now = s.Now },
+                cancellationToken).ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    /// <summary>Removes a host with its status and its host id in its pool. False if there was none.</summary>
+    public Task<bool> RemoveAsync(Guid vdsId, CancellationToken cancellationToken) =>
+        _db.TransactAsync(
+            async s => await s.ExecuteAsync("DELETE FROM vds_static WHERE vds_id = @vdsId", new { vdsId }, cancellationToken).ConfigureAwait(false) > 0,
+            cancellationToken);
+
+    public Task<long> CountAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM vds_static", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>One host with its status and host id, or null.</summary>
+    public async Task<VdsView?> GetViewAsync(Guid vdsId, CancellationToken cancellationToken) =>
+        (await _db.ReadAsync(
+            s => s.QueryAsync($"{ViewSelect} WHERE s.vds_id = @vdsId", new { vdsId }, ReadView, cancellationToken),
+            cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    /// <summary>Hosts with their status and host id, by name (then id).</summary>
+    public async Task<IReadOnlyList<VdsView>> ListViewsAsync(Page page, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync($"{ViewSelect} ORDER BY s.vds_name, s.vds_id LIMIT @Limit OFFSET @Offset", new { page.Limit, page.Offset }, ReadView, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Every host with its status and host id, by name: what a poll round walks.</summary>
+    public async Task<IReadOnlyList<VdsView>> ListAllViewsAsync(CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync($"{ViewSelect} ORDER BY s.vds_name, s.vds_id", null, ReadView, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    // The pool's host id comes from the map of the pool the host names (a host is in one pool).
+    private const string ViewSelect =
+        "SELECT s.vds_id, s.vds_name, s.host_name, s.agent_address, s.agent_token, s.vds_spm_priority, s.storage_pool_id, s._create_date, s._update_date, " +
+        "d.status, d.non_operational_reason, d.spm_status, d.last_seen, d._update_date AS d_update_date, m.vds_spm_id " +
+        "FROM vds_static s JOIN vds_dynamic d ON d.vds_id = s.vds_id " +
+        "LEFT JOIN vds_spm_id_map m ON m.vds_id = s.vds_id AND m.storage_pool_id = s.storage_pool_id";
+
+    private static VdsView ReadView(Row r) => new(
+        ReadStatic(r),
+        new VdsDynamic(
+            r.Uuid("vds_id"),
+            r.Coded<VdsStatus>("status"),
+            r.TextOrNull("non_operational_reason"),
+            r.Coded<SpmStatus>("spm_status"),
+            r.TimeOrNull("last_seen"),
+            r.TimeOrNull("d_update_date")),
+        r.Int32OrNull("vds_spm_id"));
+
     /// <summary>The lowest integer from 1 not in <paramref name="sortedTaken"/> (ascending).</summary>
     private static int LowestFree(IEnumerable<int> sortedTaken)
     {

@@ -197,6 +197,22 @@ public sealed class PoolStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    public Task<long> CountPoolsAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM storage_pool", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    public Task<long> CountDomainsAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM storage_domain_static", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>The data centers a domain is attached to (in Sanpool at most one), by pool id.</summary>
+    public async Task<IReadOnlyList<StoragePoolIsoMap>> ListAttachmentsAsync(Guid domainId, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                "SELECT storage_id, storage_pool_id, status FROM storage_pool_iso_map WHERE storage_id = @domainId ORDER BY storage_pool_id",
+                new { domainId },
+                r => new StoragePoolIsoMap(r.Uuid("storage_id"), r.Uuid("storage_pool_id"), r.Coded<StorageDomainStatus>("status")),
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
     internal static StoragePool ReadPool(Row r) => new(
         r.Uuid("id"),
         r.Text("name"),

@@ -1,0 +1,29 @@
+using Sanpool.Engine.Data;
+using Sanpool.Engine.Model;
+
+namespace Sanpool.Engine.Hosts;
+
+/// <summary>Appends the events (<c>audit_log</c>) of hosts and data centers, names copied in.</summary>
+internal static class EngineEvents
+{
+    public static Task<long> HostAsync(
+        EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, VdsStatic host, StoragePool? pool, CancellationToken cancellationToken) =>
+        db.AuditLog.AppendAsync(
+            new AuditLog(
+                0,
+                db.Clock.GetUtcNow(),
+                (int)type,
+                type.ToString(),
+                severity,
+                message,
+                VdsId: host.VdsId,
+                VdsName: host.VdsName,
+                StoragePoolId: pool?.Id ?? host.StoragePoolId,
+                StoragePoolName: pool?.Name),
+            cancellationToken);
+
+    public static Task<long> PoolAsync(EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, StoragePool pool, CancellationToken cancellationToken) =>
+        db.AuditLog.AppendAsync(
+            new AuditLog(0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message, StoragePoolId: pool.Id, StoragePoolName: pool.Name),
+            cancellationToken);
+}
