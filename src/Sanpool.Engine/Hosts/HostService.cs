@@ -152,20 +152,21 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
         await EngineEvents.HostAsync(db, type, AuditLogSeverity.NORMAL, message, view.Static, pool, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The same address first (the same host added again), then the host id, then the name.</summary>
     private async Task RefuseDuplicateAsync(StatusReply status, string address, string name, CancellationToken cancellationToken)
     {
         foreach (var known in await db.Hosts.ListAllViewsAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (known.Static.AgentAddress == address)
+            {
+                throw new SanpoolException(EngineErrors.HostAddressExists, $"host '{known.Static.VdsName}' has the agent address {address} already");
+            }
+
             if (known.Static.StoragePoolId == status.Pool && known.SpmId == status.HostId)
             {
                 throw new SanpoolException(
                     EngineErrors.HostIdExists,
                     $"host id {status.HostId} of data center {status.Pool} is host '{known.Static.VdsName}' (agent {known.Static.AgentAddress}) already; the agent at {address} claims it too");
-            }
-
-            if (known.Static.AgentAddress == address)
-            {
-                throw new SanpoolException(EngineErrors.HostAddressExists, $"host '{known.Static.VdsName}' has the agent address {address} already");
             }
 
             if (known.Static.VdsName == name)

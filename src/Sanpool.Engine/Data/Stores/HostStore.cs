@@ -160,9 +160,8 @@ public sealed class HostStore
     /// <summary>
     /// Adds a host that is in a pool already, with the host id it has there (the agent's own,
     /// not one allocated here), its first polled status and its SPM role, in one transaction.
-    /// Refused, with nothing written: HOST_ID_EXISTS when another host holds that id in the
-    /// pool, HOST_ADDRESS_EXISTS when another host has that agent address, HOST_NAME_EXISTS
-    /// for the name. The pool's row is locked first (PostgreSQL), or the transaction holds
+    /// Refused, with nothing written: HOST_ADDRESS_EXISTS when another host has that agent address,
+    /// HOST_ID_EXISTS when another host holds that id in the pool, HOST_NAME_EXISTS for the name. The pool's row is locked first (PostgreSQL), or the transaction holds
     /// SQLite's write lock, so two engines adding at once cannot both pass the checks.
     /// </summary>
     public Task AddToPoolAsync(VdsStatic host, int spmId, VdsDynamic first, CancellationToken cancellationToken)
@@ -180,6 +179,16 @@ public sealed class HostStore
                     throw StoreChecks.NotFound($"data center {poolId}");
                 }
 
+                var same = await s.QueryAsync(
+                    "SELECT vds_name, agent_address FROM vds_static WHERE agent_address = @AgentAddress OR vds_name = @VdsName",
+                    new { host.AgentAddress, host.VdsName },
+                    r => (Name: r.Text("vds_name"), Address: r.Text("agent_address")),
+                    cancellationToken).ConfigureAwait(false);
+                if (same.FirstOrDefault(h => h.Address == host.AgentAddress) is { Name: not null } taken)
+                {
+                    throw new SanpoolException(EngineErrors.HostAddressExists, $"host '{taken.Name}' has the agent address {taken.Address} already");
+                }
+
                 var holder = await s.QuerySingleOrDefaultAsync(
                     "SELECT v.vds_name, v.agent_address FROM vds_spm_id_map m JOIN vds_static v ON v.vds_id = m.vds_id " +
                     "WHERE m.storage_pool_id = @poolId AND m.vds_spm_id = @spmId",
@@ -193,16 +202,9 @@ public sealed class HostStore
                         $"host id {spmId} of data center {poolId} is host '{holder.Name}' (agent {holder.Address}) already; the agent at {host.AgentAddress} claims it too");
                 }
 
-                var same = await s.QuerySingleOrDefaultAsync(
-                    "SELECT vds_name, agent_address FROM vds_static WHERE agent_address = @AgentAddress OR vds_name = @VdsName",
-                    new { host.AgentAddress, host.VdsName },
-                    r => new { Name = r.Text("vds_name"), Address = r.Text("agent_address") },
-                    cancellationToken).ConfigureAwait(false);
-                if (same is not null)
+                if (same.Count > 0)
                 {
-                    throw same.Address == host.AgentAddress
-                        ? new SanpoolException(EngineErrors.HostAddressExists, $"host '{same.Name}' has the agent address {same.Address} already")
-                        : new SanpoolException(EngineErrors.HostNameExists, $"a host named '{same.Name}' exists already (agent {same.Address})");
+                    throw new SanpoolException(EngineErrors.HostNameExists, $"a host named '{same[0].Name}' exists already (agent {same[0].Address})");
                 }
 
                 await s.ExecuteAsync(

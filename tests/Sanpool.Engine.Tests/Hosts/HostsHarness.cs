@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Sanpool.Engine.Data;
+using Sanpool.Engine.Hosts;
+using Sanpool.Engine.Model;
+using Sanpool.Engine.Security;
+using Sanpool.Engine.Tests.Data;
+using Sanpool.TestSupport;
+
+namespace Sanpool.Engine.Tests.Hosts;
+
+/// <summary>
+/// The engine on the test server with a SQLite database in a temporary directory and fake agents
+/// (<see cref="FakeAgents"/>); the host monitor does not run by itself: a test runs its rounds
+/// (<see cref="PollAsync"/>) on a clock it moves (<see cref="Clock"/>).
+/// </summary>
+internal sealed class HostsHarness : IAsyncDisposable
+{
+    public const string AdminPassword = "admin-password-1";
+    private static readonly Lazy<string> AdminHash = new(() => PasswordHasher.Hash(AdminPassword));
+
+    private readonly TempDir _dir;
+
+    private HostsHarness(TempDir dir, EngineDatabase db, FixedClock clock, FakeAgents agents, WebApplication app)
+    {
+        _dir = dir;
+        Db = db;
+        Clock = clock;
+        Agents = agents;
+        App = app;
+        Admin = app.GetTestClient();
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{AdminPassword}")));
+    }
+
+    public EngineDatabase Db { get; }
+
+    public FixedClock Clock { get; }
+
+    public FakeAgents Agents { get; }
+
+    public WebApplication App { get; }
+
+    public HttpClient Admin { get; }
+
+    public HostMonitor Monitor => App.Services.GetRequiredService<HostMonitor>();
+
+    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60)
+    {
+        var dir = new TempDir("engine-hosts");
+        var clock = new FixedClock(Sample.T0);
+        var db = EngineDatabase.OpenSqlite(dir.File("engine.db"), new EngineDatabaseOptions { Clock = clock });
+        await db.MigrateAsync(CancellationToken.None);
+        var users = new InMemoryUserDirectory();
+        await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", AdminHash.Value, EngineRole.Admin, Sample.T0), CancellationToken.None);
+        var agents = new FakeAgents(new FakePool());
+        var config = EngineConfigLoader.Validate(
+            new EngineConfig { DataDir = dir.Path, HostPollSeconds = 5, NonOperationalAfterSeconds = nonOperationalAfterSeconds }, "test");
+        var app = EngineApp.Build(config, new EngineAppOptions
+        {
+            Users = users,
+            Database = db,
+            TimeProvider = clock,
+            RunHostMonitor = false,
+            ConfigureServices = services => services.AddSingleton<IAgentCaller>(agents),
+            ConfigureWebHost = web => web.UseTestServer(),
+        });
+        await app.StartAsync();
+        return new HostsHarness(dir, db, clock, agents, app);
+    }
+
+    public Task PollAsync() => Monitor.PollOnceAsync(CancellationToken.None);
+
+    /// <summary>How many rows each table of hosts, pools and disks holds, and events: what "nothing written" compares.</summary>
+    public Task<string> CountsAsync() =>
+        Db.ReadAsync(
+            async s =>
+            {
+                var counts = new List<string>();
+                foreach (string table in new[] { "storage_pool", "storage_domain_static", "storage_pool_iso_map", "vds_static", "vds_dynamic", "vds_spm_id_map", "base_disks", "images", "image_storage_domain_map", "audit_log" })
+                {
+                    counts.Add($"{table}={await s.ScalarAsync<long>("SELECT COUNT(*) FROM " + table, null, CancellationToken.None)}");
+                }
+
+                return string.Join(' ', counts);
+            },
+            CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Db.DisposeAsync();
+        _dir.Dispose();
+    }
+}
