@@ -47,7 +47,8 @@ internal sealed class HostsHarness : IAsyncDisposable
 
     public HostMonitor Monitor => App.Services.GetRequiredService<HostMonitor>();
 
-    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60)
+    /// <param name="realAgents">Call real agents (<see cref="AgentCaller"/>) instead of the fakes.</param>
+    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false)
     {
         var dir = new TempDir("engine-hosts");
         var clock = new FixedClock(Sample.T0);
@@ -64,7 +65,7 @@ internal sealed class HostsHarness : IAsyncDisposable
             Database = db,
             TimeProvider = clock,
             RunHostMonitor = false,
-            ConfigureServices = services => services.AddSingleton<IAgentCaller>(agents),
+            ConfigureServices = services => services.AddSingleton<IAgentCaller>(realAgents ? new AgentCaller() : agents),
             ConfigureWebHost = web => web.UseTestServer(),
         });
         await app.StartAsync();
