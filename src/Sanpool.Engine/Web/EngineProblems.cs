@@ -57,6 +57,11 @@ public static class EngineProblems
         [WebErrors.CertificateError.Value] = StatusCodes.Status500InternalServerError,
         [WebErrors.Internal.Value] = StatusCodes.Status500InternalServerError,
 
+        // The data layer's generic codes: a row that is not there, or one a change collided with.
+        [EngineErrors.NotFound.Value] = StatusCodes.Status404NotFound,
+        [EngineErrors.Conflict.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.DbConstraint.Value] = StatusCodes.Status409Conflict,
+
         // A host's agent the engine had to ask did not answer: the engine is a gateway to it.
         [AgentErrors.Unreachable.Value] = StatusCodes.Status502BadGateway,
         [AgentErrors.Timeout.Value] = StatusCodes.Status504GatewayTimeout,

@@ -15,6 +15,19 @@ namespace Sanpool.Engine.Tests.Web;
 
 public sealed class PlumbingTests
 {
+    /// <summary>Every code the engine's own layers throw answers with the status its meaning calls for, never 500.</summary>
+    [Theory]
+    [InlineData(-1003, 404)]
+    [InlineData(-1004, 409)]
+    [InlineData(-1005, 409)]
+    [InlineData(-1060, 409)]
+    public void The_engines_error_codes_map_to_the_HTTP_status_of_their_meaning(int code, int status)
+    {
+        var known = typeof(EngineErrors).GetFields().Concat(typeof(WebErrors).GetFields())
+            .Select(f => f.GetValue(null)).OfType<ErrorCode>().Single(c => c.Value == code);
+        Assert.Equal(status, EngineProblems.StatusFor(known, isTransient: false));
+    }
+
     [Fact]
     public async Task Health_answers_without_a_login()
     {
