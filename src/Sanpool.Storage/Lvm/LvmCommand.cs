@@ -40,8 +40,28 @@ namespace Sanpool.Storage.Lvm;
 /// </summary>
 public sealed class LvmCommand
 {
+    /// <summary>
+    /// Counts the activation changes (lvchange -ay/-an/--refresh) this process has started and
+    /// finished through any instance. A cached report is valid only within one count: a change of
+    /// this host's device-mapper state shows in lv_attr but writes nothing to the metadata the
+    /// fingerprint reads. Every other change is in that metadata.
+    /// </summary>
+    private static long s_activations;
+
+    /// <summary>How long the fingerprint's reads may take before a report runs lvm instead.</summary>
+    private static readonly TimeSpan FingerprintTimeout = TimeSpan.FromSeconds(2);
+
     private readonly string _config;
     private readonly string _activationConfig;
+
+    /// <summary>
+    /// The last output of each report (device filter, verb and targets), with the metadata it was
+    /// read from, shared by every instance in the process (callers make a command per call).
+    /// Guarded by itself; emptied when it reaches <see cref="MaxReports"/> entries.
+    /// </summary>
+    private static readonly Dictionary<string, CachedReport> Reports = new(StringComparer.Ordinal);
+
+    private const int MaxReports = 256;
 
     public LvmCommand(LvmOptions options)
     {
@@ -218,12 +238,56 @@ public sealed class LvmCommand
         return ChangeAsync(verb, args, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a report, or answers it from the last run when the devices' metadata is byte for
+    /// byte what that run read (<see cref="LvmMetadataFingerprint"/>) and this process changed
+    /// nothing since. The fingerprint is read before lvm runs: a change that lands while it runs
+    /// makes the next fingerprint differ, so a report is never answered from older metadata
+    /// than the storage holds when the call began. The domain monitor's reads of an idle pool
+    /// cost a few direct reads instead of an lvm process each.
+    /// </summary>
     private async Task<string> ReportAsync(string verb, string fields, IEnumerable<string> targets, CancellationToken cancellationToken)
     {
         string[] args = ["--reportformat", "json", "--units", "b", "--nosuffix", "--options", fields, .. targets];
+        string key = string.Join('\0', [_config, verb, .. args]);
+        long changes = Interlocked.Read(ref s_activations);
+        byte[]? fingerprint = Options.CacheReports && Options.Devices.Length > 0
+            ? await LvmMetadataFingerprint.ReadAsync(Options.Devices, FingerprintTimeout, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (fingerprint is not null)
+        {
+            lock (Reports)
+            {
+                if (Reports.TryGetValue(key, out var cached) && cached.Changes == changes && cached.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+                {
+                    return cached.Output;
+                }
+            }
+        }
+
         var result = await RunAsync(verb, args, cancellationToken).ConfigureAwait(false);
-        return result.ExitCode == 0 ? result.Stdout : throw LvmFailure.From(result);
+        if (result.ExitCode != 0)
+        {
+            throw LvmFailure.From(result);
+        }
+
+        if (fingerprint is not null)
+        {
+            lock (Reports)
+            {
+                if (Reports.Count >= MaxReports)
+                {
+                    Reports.Clear();
+                }
+
+                Reports[key] = new CachedReport(fingerprint, changes, result.Stdout);
+            }
+        }
+
+        return result.Stdout;
     }
+
+    private sealed record CachedReport(byte[] Fingerprint, long Changes, string Output);
 
     /// <summary>Runs a verb that changes metadata; -qq answers any prompt "no" (see the header).</summary>
     private async Task ChangeAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken, string? config = null)
@@ -235,9 +299,23 @@ public sealed class LvmCommand
         }
     }
 
-    /// <summary>An lvchange that changes this host's device-mapper tables: the only verbs run with activation on.</summary>
-    private Task ActivationAsync(IEnumerable<string> args, CancellationToken cancellationToken) =>
-        ChangeAsync("lvchange", args, cancellationToken, _activationConfig);
+
+    /// <summary>
+    /// An lvchange that changes this host's device-mapper tables: the only verbs run with
+    /// activation on. Counted in <see cref="s_activations"/> before and after.
+    /// </summary>
+    private async Task ActivationAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref s_activations);
+        try
+        {
+            await ChangeAsync("lvchange", args, cancellationToken, _activationConfig).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref s_activations);
+        }
+    }
 
     private Task<ToolResult> RunAsync(string verb, IEnumerable<string> args, CancellationToken cancellationToken, string? config = null) =>
         ExternalTool.RunAsync([Options.LvmPath, verb, "--config", config ?? _config, .. args], Options.Timeout, cancellationToken, check: false);

@@ -16,4 +16,10 @@ public sealed record LvmOptions(ImmutableArray<string> Devices)
 
     /// <summary>How long one lvm command may run before it is killed (TOOL_TIMEOUT, transient).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Answers a report from the previous identical one while the devices' LVM metadata is
+    /// unchanged on disk (see <see cref="LvmCommand"/>); off, every report runs lvm.
+    /// </summary>
+    public bool CacheReports { get; init; } = true;
 }
