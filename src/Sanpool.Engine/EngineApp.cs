@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
 using Sanpool.Engine.Hosts;
+using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web;
 
@@ -70,6 +71,7 @@ public static class EngineApp
         api.MapHosts();
         api.MapStorageDomains();
         api.MapDisks();
+        api.MapJobs();
         api.MapEvents();
         options.MapEndpoints?.Invoke(api);
         app.MapOpenApi(EngineOpenApi.DocumentPath).AllowAnonymous();
@@ -132,6 +134,9 @@ public static class EngineApp
             services.AddSingleton<PoolImport>();
             services.AddSingleton<HostService>();
             services.AddSingleton<HostMonitor>();
+            services.AddSingleton(options.JobTimings);
+            services.AddSingleton<StorageJobs>();
+            services.AddHostedService<JobRecovery>();
             if (options.RunHostMonitor)
             {
                 services.AddHostedService(provider => provider.GetRequiredService<HostMonitor>());

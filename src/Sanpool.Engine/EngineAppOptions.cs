@@ -31,6 +31,9 @@ public sealed record EngineAppOptions
     /// <summary>Whether the host monitor polls in the background (with a database); tests turn it off and run its rounds themselves.</summary>
     public bool RunHostMonitor { get; init; } = true;
 
+    /// <summary>How storage jobs pace their calls to the agents.</summary>
+    public Jobs.JobTimings JobTimings { get; init; } = new();
+
     /// <summary>TLS; null in <see cref="EngineApp.Build"/>: none (http, unix, or a test server); <see cref="EngineApp.RunAsync"/> then loads or makes them.</summary>
     public EngineCertificates? Certificates { get; init; }
 

@@ -57,4 +57,21 @@ public static class EngineErrors
 
     /// <summary>400: an id in a path that is not a UUID.</summary>
     public static readonly ErrorCode InvalidId = new(-1020, "INVALID_ID");
+
+    /// <summary>409: a job works on the disk (the message names it); its volumes are LOCKED until it ends.</summary>
+    public static readonly ErrorCode DiskLocked = new(-1040, "DISK_LOCKED");
+
+    /// <summary>409: a volume of the disk is ILLEGAL: reconciliation must settle it before another action.</summary>
+    public static readonly ErrorCode DiskIllegal = new(-1041, "DISK_ILLEGAL");
+
+    /// <summary>400: a disk request the engine does not take (size, format, alias).</summary>
+    public static readonly ErrorCode InvalidDisk = new(-1042, "INVALID_DISK");
+
+    /// <summary>409: the storage domain is not Active in its data center.</summary>
+    public static readonly ErrorCode StorageDomainStateConflict = new(-1043, "STORAGE_DOMAIN_STATE_CONFLICT");
+
+    /// <summary>503, transient: no host of the data center is Up to carry the action to its SPM.</summary>
+    public static readonly ErrorCode NoHostUp = new(-1044, "NO_HOST_UP");
+
+    public static readonly ErrorCode JobNotFound = new(-1045, "JOB_NOT_FOUND");
 }

@@ -49,6 +49,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         Images = new ImageStore(this);
         Snapshots = new SnapshotStore(this);
         Jobs = new JobStore(this);
+        DiskJobs = new DiskJobStore(this);
         AuditLog = new AuditLogStore(this);
         Users = new UserStore(this);
     }
@@ -78,6 +79,9 @@ public sealed class EngineDatabase : IAsyncDisposable
     public SnapshotStore Snapshots { get; }
 
     public JobStore Jobs { get; }
+
+    /// <summary>The transactions that begin and end the disk jobs.</summary>
+    public DiskJobStore DiskJobs { get; }
 
     public AuditLogStore AuditLog { get; }
 

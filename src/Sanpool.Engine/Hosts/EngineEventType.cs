@@ -15,4 +15,15 @@ public enum EngineEventType
     HOST_REMOVED = 1106,
     DATA_CENTER_IMPORTED = 1110,
     SPM_CHANGED = 1111,
+
+    /// <summary>Disk jobs (oVirt's names where it has the event): started, and how each ended.</summary>
+    USER_ADD_DISK = 1200,
+    USER_ADD_DISK_FINISHED_SUCCESS = 1201,
+    USER_ADD_DISK_FINISHED_FAILURE = 1202,
+    USER_REMOVE_DISK = 1203,
+    USER_FINISHED_REMOVE_DISK = 1204,
+    USER_FINISHED_FAILED_REMOVE_DISK = 1205,
+
+    /// <summary>A job an engine was running when it stopped, finished by the next start from what the storage says.</summary>
+    JOB_RECOVERED = 1206,
 }

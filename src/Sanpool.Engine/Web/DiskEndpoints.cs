@@ -5,16 +5,20 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
+using Sanpool.Engine.Security;
 using Sanpool.Engine.Web.Dtos;
 
 namespace Sanpool.Engine.Web;
 
 /// <summary>
-/// Disks, read-only for now:
+/// Disks:
 /// <code>
-/// GET /api/disks        paged, by alias
-/// GET /api/disks/{id}
+/// GET    /api/disks        paged, by alias
+/// GET    /api/disks/{id}
+/// POST   /api/disks        create on a storage domain -> 202, Location: its job
+/// DELETE /api/disks/{id}   remove with its volumes    -> 202, Location: its job
 /// </code>
 /// </summary>
 public static class DiskEndpoints
@@ -25,6 +29,12 @@ public static class DiskEndpoints
             .WithName("ListDisks").WithSummary("The disks, by alias").WithTags("disks");
         api.MapGet("/disks/{id}", GetAsync).RequiresLogin().ProducesProblems(StatusCodes.Status404NotFound)
             .WithName("GetDisk").WithSummary("One disk: sizes, status, format, allocation and domains").WithTags("disks");
+        api.MapPost("/disks", CreateAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
+            .WithName("AddDisk").WithSummary("Create a disk of one volume on a storage domain, as a job (202 with the job)").WithTags("disks");
+        api.MapDelete("/disks/{id}", RemoveAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
+            .WithName("RemoveDisk").WithSummary("Remove a disk and its volumes, as a job (202 with the job; 409 while another job holds it)").WithTags("disks");
         return api;
     }
 
@@ -85,6 +95,43 @@ public static class DiskEndpoints
         var disks = await db.Disks.ListAsync(ApiPaths.PageOf(request), cancellationToken).ConfigureAwait(false);
         long total = await db.Disks.CountAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(Paging.Answer(http, request, await ToDtosAsync(db, disks, ApiPaths.Api(http), cancellationToken).ConfigureAwait(false), total));
+    }
+
+    private static async Task<Accepted<ActionDto>> CreateAsync(
+        CreateDiskRequest body, HttpContext http, [FromServices] StorageJobs jobs, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken)
+    {
+        string format = body.Format?.ToUpperInvariant() ?? "COW";
+        var spec = new CreateDiskSpec(
+            EntityIds.Parse(body.StorageDomain?.Id ?? throw new SanpoolException(EngineErrors.InvalidDisk, "give storage_domain: { \"id\": ... }"), "storage domain"),
+            body.ProvisionedSize ?? throw new SanpoolException(EngineErrors.InvalidDisk, "give provisioned_size in bytes"),
+            format switch
+            {
+                "COW" => VolumeFormat.COW,
+                "RAW" => VolumeFormat.RAW,
+                _ => throw new SanpoolException(EngineErrors.InvalidDisk, $"format '{LogText.Printable(body.Format!, 20)}': cow or raw"),
+            },
+            body.Sparse ?? format == "COW",
+            body.Alias ?? throw new SanpoolException(EngineErrors.InvalidDisk, "give alias"),
+            body.Description);
+        var (job, diskId) = await jobs.CreateDiskAsync(spec, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Accepted<ActionDto>> RemoveAsync(
+        string id, HttpContext http, [FromServices] StorageJobs jobs, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken)
+    {
+        Guid diskId = EntityIds.Parse(id, "disk");
+        var job = await jobs.RemoveDiskAsync(diskId, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Accepted<ActionDto>> AcceptedAsync(HttpContext http, EngineDatabase db, Job job, Guid diskId, CancellationToken cancellationToken)
+    {
+        string api = ApiPaths.Api(http);
+        var dto = await JobEndpoints.ToDtoAsync(db, job.JobId, api, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted(dto.Href, new ActionDto(dto, new RefDto(diskId, $"{api}/disks/{diskId}")));
     }
 
     private static async Task<Ok<DiskDto>> GetAsync(string id, HttpContext http, [FromServices] EngineDatabase db, CancellationToken cancellationToken)

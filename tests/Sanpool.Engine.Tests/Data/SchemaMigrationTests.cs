@@ -14,7 +14,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres)
     [
         "schema_version", "storage_pool", "storage_domain_static", "storage_domain_dynamic", "storage_pool_iso_map", "vds_static",
         "vds_dynamic", "vds_spm_id_map", "vm_static", "vm_dynamic", "base_disks", "disk_vm_element", "snapshots", "images",
-        "image_storage_domain_map", "disk_image_dynamic", "job", "step", "async_tasks", "audit_log", "engine_users", "engine_tokens",
+        "image_storage_domain_map", "disk_image_dynamic", "job", "step", "async_tasks", "audit_log", "engine_users", "engine_tokens", "job_subject_entity",
     ];
 
     [Theory]

@@ -145,7 +145,7 @@ public sealed class HostsScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>Until every agent is connected and its monitor has checked the domains: what a first poll needs to say Up.</summary>
-    private static async Task WaitCheckedAsync(LocalPool pool)
+    internal static async Task WaitCheckedAsync(LocalPool pool)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         foreach (int host in pool.HostIds)

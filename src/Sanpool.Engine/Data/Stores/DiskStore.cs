@@ -22,16 +22,16 @@ public sealed class DiskStore
             throw CommonErrors.Invalid($"disk {disk.DiskId} needs at least one volume, and all its volumes must have image_group_id {disk.DiskId}");
         }
 
-        return _db.TransactAsync(
-            async s =>
-            {
-                await s.ExecuteAsync(
-                    $"INSERT INTO base_disks ({Columns}) VALUES (@DiskId, @DiskAlias, @DiskDescription, @Shareable, @WipeAfterDelete, @DiskContentType)",
-                    disk,
-                    cancellationToken).ConfigureAwait(false);
-                await ImageStore.InsertChainAsync(s, chain, storageDomainId, cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken);
+        return _db.TransactAsync(s => InsertAsync(s, disk, chain, storageDomainId, cancellationToken), cancellationToken);
+    }
+
+    internal static async Task InsertAsync(DbSession s, BaseDisk disk, IReadOnlyList<Image> chain, Guid storageDomainId, CancellationToken cancellationToken)
+    {
+        await s.ExecuteAsync(
+            $"INSERT INTO base_disks ({Columns}) VALUES (@DiskId, @DiskAlias, @DiskDescription, @Shareable, @WipeAfterDelete, @DiskContentType)",
+            disk,
+            cancellationToken).ConfigureAwait(false);
+        await ImageStore.InsertChainAsync(s, chain, storageDomainId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Updates alias, description and flags.</summary>

@@ -53,14 +53,19 @@ public sealed class ImageStore
             cancellationToken);
 
     /// <summary>A disk's volumes, base first (by sequence number).</summary>
-    public async Task<IReadOnlyList<Image>> ListByDiskAsync(Guid diskId, CancellationToken cancellationToken) =>
-        await _db.ReadAsync(
-            s => s.QueryAsync(
-                $"SELECT {Columns} FROM images WHERE image_group_id = @diskId ORDER BY sequence_number, image_guid",
-                new { diskId },
-                Read,
-                cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+    public Task<IReadOnlyList<Image>> ListByDiskAsync(Guid diskId, CancellationToken cancellationToken) =>
+        _db.ReadAsync(s => ListByDiskAsync(s, diskId, cancellationToken), cancellationToken);
+
+    internal static Task<IReadOnlyList<Image>> ListByDiskAsync(DbSession s, Guid diskId, CancellationToken cancellationToken) =>
+        s.QueryAsync(
+            $"SELECT {Columns} FROM images WHERE image_group_id = @diskId ORDER BY sequence_number, image_guid",
+            new { diskId },
+            Read,
+            cancellationToken);
+
+    /// <summary>Removes one volume's row with its domain map and figures.</summary>
+    internal static Task<int> DeleteAsync(DbSession s, Guid imageGuid, CancellationToken cancellationToken) =>
+        s.ExecuteAsync("DELETE FROM images WHERE image_guid = @imageGuid", new { imageGuid }, cancellationToken);
 
     /// <summary>The volumes that belong to a VM snapshot (one per disk), by disk.</summary>
     public async Task<IReadOnlyList<Image>> ListBySnapshotAsync(Guid snapshotId, CancellationToken cancellationToken) =>

@@ -28,18 +28,31 @@ public sealed class JobStore
     public Task StartJobAsync(Job job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return _db.TransactAsync(
-            s => s.ExecuteAsync(
-                $"INSERT INTO job ({JobColumns}) VALUES (@JobId, @ActionType, @Description, @status, @OwnerId, @Visible, @StartTime, @EndTime, " +
-                "@LastUpdateTime, @CorrelationId, @IsExternal, @IsAutoCleared)",
-                new
-                {
-                    job.JobId, job.ActionType, job.Description, status = job.Status.ToString(), job.OwnerId, job.Visible, job.StartTime, job.EndTime,
-                    job.LastUpdateTime, job.CorrelationId, job.IsExternal, job.IsAutoCleared,
-                },
-                cancellationToken),
-            cancellationToken);
+        return _db.TransactAsync(s => InsertJobAsync(s, job, cancellationToken), cancellationToken);
     }
+
+    internal static Task<int> InsertJobAsync(DbSession s, Job job, CancellationToken cancellationToken) =>
+        s.ExecuteAsync(
+            $"INSERT INTO job ({JobColumns}) VALUES (@JobId, @ActionType, @Description, @status, @OwnerId, @Visible, @StartTime, @EndTime, " +
+            "@LastUpdateTime, @CorrelationId, @IsExternal, @IsAutoCleared)",
+            new
+            {
+                job.JobId, job.ActionType, job.Description, status = job.Status.ToString(), job.OwnerId, job.Visible, job.StartTime, job.EndTime,
+                job.LastUpdateTime, job.CorrelationId, job.IsExternal, job.IsAutoCleared,
+            },
+            cancellationToken);
+
+    internal static Task<int> InsertStepAsync(DbSession s, Step step, CancellationToken cancellationToken) =>
+        s.ExecuteAsync(
+            $"INSERT INTO step ({StepColumns}) VALUES (@StepId, @ParentStepId, @JobId, @stepType, @Description, @StepNumber, @status, @Progress, " +
+            "@StartTime, @EndTime, @CorrelationId, @ExternalId, @externalSystemType)",
+            new
+            {
+                step.StepId, step.ParentStepId, step.JobId, stepType = step.StepType.ToString(), step.Description, step.StepNumber,
+                status = step.Status.ToString(), step.Progress, step.StartTime, step.EndTime, step.CorrelationId, step.ExternalId,
+                externalSystemType = step.ExternalSystemType?.ToString(),
+            },
+            cancellationToken);
 
     /// <summary>Adds a step to a job; the job's last_update_time becomes now.</summary>
     public Task AddStepAsync(Step step, CancellationToken cancellationToken)
@@ -48,16 +61,7 @@ public sealed class JobStore
         return _db.TransactAsync(
             async s =>
             {
-                await s.ExecuteAsync(
-                    $"INSERT INTO step ({StepColumns}) VALUES (@StepId, @ParentStepId, @JobId, @stepType, @Description, @StepNumber, @status, @Progress, " +
-                    "@StartTime, @EndTime, @CorrelationId, @ExternalId, @externalSystemType)",
-                    new
-                    {
-                        step.StepId, step.ParentStepId, step.JobId, stepType = step.StepType.ToString(), step.Description, step.StepNumber,
-                        status = step.Status.ToString(), step.Progress, step.StartTime, step.EndTime, step.CorrelationId, step.ExternalId,
-                        externalSystemType = step.ExternalSystemType?.ToString(),
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                await InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
                 await TouchJobAsync(s, step.JobId, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
@@ -151,6 +155,9 @@ public sealed class JobStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    public Task<long> CountJobsAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM job", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
     /// <summary>Every job still STARTED, oldest first: after a restart, those an engine was running when it stopped.</summary>
     public async Task<IReadOnlyList<Job>> ListStartedJobsAsync(CancellationToken cancellationToken) =>
         await _db.ReadAsync(
@@ -198,17 +205,44 @@ public sealed class JobStore
             s => s.QueryAsync(
                 $"SELECT {TaskColumns} FROM async_tasks WHERE storage_pool_id = @storagePoolId ORDER BY started_at, task_id",
                 new { storagePoolId },
-                r => new AsyncTask(
-                    r.Uuid("task_id"),
-                    r.Text("action_type"),
-                    r.Coded<AsyncTaskStatus>("status"),
-                    r.Uuid("vdsm_task_id"),
-                    r.UuidOrNull("step_id"),
-                    r.Uuid("command_id"),
-                    r.Uuid("storage_pool_id"),
-                    r.Time("started_at")),
+                ReadTask,
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
+
+    public Task<AsyncTask?> GetAsyncTaskAsync(Guid taskId, CancellationToken cancellationToken) =>
+        _db.ReadAsync(
+            s => s.QuerySingleOrDefaultAsync($"SELECT {TaskColumns} FROM async_tasks WHERE task_id = @taskId", new { taskId }, ReadTask, cancellationToken),
+            cancellationToken);
+
+    /// <summary>What a job works on (<c>job_subject_entity</c>), by entity id.</summary>
+    public async Task<IReadOnlyList<JobSubject>> ListSubjectsAsync(Guid jobId, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                "SELECT job_id, entity_id, entity_type FROM job_subject_entity WHERE job_id = @jobId ORDER BY entity_type, entity_id",
+                new { jobId },
+                r => new JobSubject(r.Uuid("job_id"), r.Uuid("entity_id"), r.Text("entity_type")),
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    internal static async Task InsertSubjectsAsync(DbSession s, IEnumerable<JobSubject> subjects, CancellationToken cancellationToken)
+    {
+        foreach (var subject in subjects)
+        {
+            await s.ExecuteAsync(
+                "INSERT INTO job_subject_entity (job_id, entity_id, entity_type) VALUES (@JobId, @EntityId, @EntityType)",
+                subject,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The STARTED job that works on <paramref name="entityId"/>, if one does (the oldest).</summary>
+    internal static Task<Job?> RunningJobOfAsync(DbSession s, Guid entityId, CancellationToken cancellationToken) =>
+        s.QuerySingleOrDefaultAsync(
+            $"SELECT {string.Join(", ", JobColumns.Split(", ").Select(c => "j." + c))} FROM job j " +
+            "JOIN job_subject_entity e ON e.job_id = j.job_id WHERE e.entity_id = @entityId AND j.status = @started ORDER BY j.start_time LIMIT 1",
+            new { entityId, started = Started },
+            ReadJob,
+            cancellationToken);
 
     private static JobExecutionStatus Ended(JobExecutionStatus status) =>
         status == JobExecutionStatus.STARTED ? throw CommonErrors.Invalid("a job or step cannot end as STARTED") : status;
@@ -238,6 +272,16 @@ public sealed class JobStore
         r.Text("correlation_id"),
         r.Flag("is_external"),
         r.Flag("is_auto_cleared"));
+
+    private static AsyncTask ReadTask(Row r) => new(
+        r.Uuid("task_id"),
+        r.Text("action_type"),
+        r.Coded<AsyncTaskStatus>("status"),
+        r.Uuid("vdsm_task_id"),
+        r.UuidOrNull("step_id"),
+        r.Uuid("command_id"),
+        r.Uuid("storage_pool_id"),
+        r.Time("started_at"));
 
     internal static Step ReadStep(Row r) => new(
         r.Uuid("step_id"),

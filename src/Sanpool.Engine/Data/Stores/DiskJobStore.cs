@@ -1,0 +1,126 @@
+using Sanpool.Core;
+using Sanpool.Engine.Model;
+
+namespace Sanpool.Engine.Data.Stores;
+
+/// <summary>
+/// The transactions of the disk jobs (<see cref="Sanpool.Engine.Jobs.StorageJobs"/>): each begins
+/// with the job, its first step, its subjects and the lock of its volumes in one transaction,
+/// and ends with the rows made to agree with the storage and the job ended in another. The lock
+/// is the volumes' <c>imagestatus</c>, set LOCKED by compare and set (OK to LOCKED, every
+/// volume of the chain or none), so two engines' requests, or two of one engine's, can never
+/// both lock a disk: the loser is refused with the job that holds it.
+/// </summary>
+public sealed class DiskJobStore
+{
+    private readonly EngineDatabase _db;
+
+    internal DiskJobStore(EngineDatabase db) => _db = db;
+
+    /// <summary>A new disk of one volume, LOCKED, with its job and step: nothing of it exists on storage yet.</summary>
+    /// <exception cref="SanpoolException">DB_CONSTRAINT if the disk's id is taken.</exception>
+    public Task BeginCreateAsync(Job job, Step step, BaseDisk disk, Image volume, Guid domainId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(disk);
+        ArgumentNullException.ThrowIfNull(volume);
+        if (volume.ImageStatus != ImageStatus.LOCKED)
+        {
+            throw CommonErrors.Invalid("a disk being created is LOCKED until its job ends");
+        }
+
+        return _db.TransactAsync(
+            async s =>
+            {
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertSubjectsAsync(s, [new(job.JobId, disk.DiskId, "Disk"), new(job.JobId, domainId, "Storage")], cancellationToken).ConfigureAwait(false);
+                await DiskStore.InsertAsync(s, disk, [volume], domainId, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Locks every volume of <paramref name="diskId"/> for <paramref name="job"/> (with its step
+    /// and subjects), if all are OK.
+    /// </summary>
+    /// <exception cref="SanpoolException">DISK_NOT_FOUND; DISK_LOCKED naming the job that holds it; DISK_ILLEGAL.</exception>
+    public Task<IReadOnlyList<Image>> BeginOnDiskAsync(Job job, Step step, Guid diskId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(step);
+        return _db.TransactAsync<IReadOnlyList<Image>>(
+            async s =>
+            {
+                var chain = await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+                if (chain.Count == 0)
+                {
+                    throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
+                }
+
+                int locked = await s.ExecuteAsync(
+                    "UPDATE images SET imagestatus = @locked WHERE image_group_id = @diskId AND imagestatus = @ok",
+                    new { diskId, locked = ImageStatus.LOCKED, ok = ImageStatus.OK },
+                    cancellationToken).ConfigureAwait(false);
+                if (locked != chain.Count)
+                {
+                    // Some volume is LOCKED or ILLEGAL: undo nothing by hand, the transaction rolls back.
+                    var holder = await JobStore.RunningJobOfAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+                    throw chain.Any(i => i.ImageStatus == ImageStatus.LOCKED) || holder is not null
+                        ? new SanpoolException(EngineErrors.DiskLocked, holder is null
+                            ? $"disk {diskId} is locked, by no running job (reconciliation unlocks it)"
+                            : $"disk {diskId} is locked by job {holder.JobId} ({holder.Description}), started {holder.StartTime:u}")
+                        : new SanpoolException(EngineErrors.DiskIllegal, $"disk {diskId} has an ILLEGAL volume: reconcile it first");
+                }
+
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertSubjectsAsync(s, [new(job.JobId, diskId, "Disk")], cancellationToken).ConfigureAwait(false);
+                return chain;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Brings a disk's rows in line with <paramref name="onStorage"/> (its volumes on storage, base
+    /// first): rows of volumes that are gone are removed, the last one left is the active leaf,
+    /// and every one left takes <paramref name="status"/>. With none left the disk itself goes.
+    /// </summary>
+    public Task SettleAsync(Guid diskId, IReadOnlyList<Guid> onStorage, ImageStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onStorage);
+        return _db.TransactAsync(
+            async s =>
+            {
+                var chain = await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+                foreach (var gone in chain.Where(i => !onStorage.Contains(i.ImageGuid)))
+                {
+                    await ImageStore.DeleteAsync(s, gone.ImageGuid, cancellationToken).ConfigureAwait(false);
+                }
+
+                var left = chain.Where(i => onStorage.Contains(i.ImageGuid)).ToList();
+                if (left.Count == 0)
+                {
+                    await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @diskId", new { diskId }, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                // Base first, the leaf last: one active volume per disk is a unique index.
+                foreach (var volume in left)
+                {
+                    bool leaf = volume.ImageGuid == left[^1].ImageGuid;
+                    await s.ExecuteAsync(
+                        "UPDATE images SET imagestatus = @status, active = @leaf, volume_classification = @classification, lastmodified = @now " +
+                        "WHERE image_guid = @ImageGuid",
+                        new
+                        {
+                            volume.ImageGuid, status, leaf, now = s.Now,
+                            classification = leaf ? VolumeClassification.Volume : VolumeClassification.Snapshot,
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
+    }
+}

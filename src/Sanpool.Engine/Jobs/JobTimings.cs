@@ -1,0 +1,28 @@
+namespace Sanpool.Engine.Jobs;
+
+/// <summary>
+/// How the engine paces a storage job. The timeline of one job:
+/// <code>
+/// POST ── lock rows (one transaction) ── submit to the SPM (≤ SubmitTimeout) ── 202
+///           └─ every PollInterval: task.status (≤ CallTimeout each; another Up host of the
+///              data center if this one does not answer) ── task done ── rows settled, job ended
+/// </code>
+/// An SPM that dies under a task leaves it Running until the next SPM (host_dead later) recovers
+/// it; the job waits for that as long as it takes: the storage, not a timer, decides how a job
+/// ends. Waits are on the system clock (an agent's task runs in real time); the times written
+/// to the database come from the database's clock.
+/// </summary>
+public sealed record JobTimings
+{
+    /// <summary>How long the agent may take to accept a task.</summary>
+    public TimeSpan SubmitTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long one task.status or domain.volumes call may take.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Between two looks at a running task.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After a look at every host failed: before the next round.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+}

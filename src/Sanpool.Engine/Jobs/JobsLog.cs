@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sanpool.Engine.Jobs;
+
+/// <summary>What the storage jobs log, with stable event ids (10700 band).</summary>
+internal static partial class JobsLog
+{
+    [LoggerMessage(EventId = 10700, Level = LogLevel.Information, Message = "job {Job} ({Description}) {Outcome}: {Message}")]
+    public static partial void Ended(ILogger logger, Guid job, string description, string outcome, string message);
+
+    [LoggerMessage(EventId = 10701, Level = LogLevel.Warning, Message = "recovering job {Job} ({Description}) on disk {Disk}, left STARTED by the last engine")]
+    public static partial void Recovering(ILogger logger, Guid job, string description, Guid disk);
+
+    [LoggerMessage(EventId = 10702, Level = LogLevel.Warning, Message = "agent {Address} did not answer for a job, trying another host: {Error}")]
+    public static partial void HostUnanswered(ILogger logger, string address, string error);
+
+    [LoggerMessage(EventId = 10703, Level = LogLevel.Error, Message = "job {Job} stopped before its end and stays STARTED until the next engine start recovers it: {Error}")]
+    public static partial void Stuck(ILogger logger, Guid job, string error);
+}
