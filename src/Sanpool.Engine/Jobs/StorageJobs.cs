@@ -162,7 +162,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
     private async Task FinishCreateAsync(
         Job job, Guid stepId, StoragePool pool, AgentLink? link, Guid domainId, Guid diskId, Guid volumeId, string alias, Guid? taskId, CancellationToken stop, bool recovered = false)
     {
-        var task = await WaitForTaskAsync(pool, link, stepId, taskId, diskId, stop).ConfigureAwait(false);
+        var task = await WaitForTaskAsync(pool, link, stepId, taskId, ImageCreateVerb, diskId, stop).ConfigureAwait(false);
         var chain = await StorageChainAsync(pool, domainId, diskId, stop).ConfigureAwait(false);
         bool created = chain.Volumes.Contains(volumeId) && chain.Illegal.Count == 0;
         await db.DiskJobs.SettleAsync(diskId, created ? chain.Volumes : [], ImageStatus.OK, CancellationToken.None).ConfigureAwait(false);
@@ -180,7 +180,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
         if (taskId is not null || recovered)
         {
             // A delete the last engine started: let it end before looking at the storage.
-            await WaitForTaskAsync(pool, link, stepId, taskId, diskId, stop).ConfigureAwait(false);
+            await WaitForTaskAsync(pool, link, stepId, taskId, VolumeDeleteVerb, diskId, stop).ConfigureAwait(false);
         }
 
         while (true)
@@ -201,7 +201,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
                 var submitted = await agents.CallAsync(
                     route, AgentVerbs.VolumeDelete, new VolumeDeleteRequest(domainId, diskId, leaf, Wait: true, Forward: true), timings.SubmitTimeout, stop).ConfigureAwait(false);
                 await RecordTaskAsync(new StepRef(stepId), submitted.Task, pool, VolumeDeleteVerb, CancellationToken.None).ConfigureAwait(false);
-                task = await WaitForTaskAsync(pool, route, stepId, submitted.Task.Id, diskId, stop).ConfigureAwait(false);
+                task = await WaitForTaskAsync(pool, route, stepId, submitted.Task.Id, VolumeDeleteVerb, diskId, stop).ConfigureAwait(false);
             }
             catch (SanpoolException e) when (!stop.IsCancellationRequested)
             {
@@ -223,14 +223,17 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
     /// <summary>
     /// Waits until the task ends, polling any Up host of the pool, and returns its last state;
     /// null if there is no such task (the engine died before submitting it, or it was cleared).
-    /// Without an id, the task is looked for among the pool's tasks by its image.
+    /// Without an id, the task is looked for among the pool's tasks by its verb and image.
     /// </summary>
-    private async Task<TaskInfo?> WaitForTaskAsync(StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, Guid image, CancellationToken stop)
+    private async Task<TaskInfo?> WaitForTaskAsync(StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, string verb, Guid image, CancellationToken stop)
     {
         if (taskId is null)
         {
             var tasks = await CallAnyAsync(pool, link, (l, ct) => agents.CallAsync(l, AgentVerbs.TaskList, new TaskListRequest(), timings.CallTimeout, ct), stop).ConfigureAwait(false);
-            var found = tasks.Where(t => !t.IsDone && t.Args.TryGetValue("image", out var i) && Guid.TryParse(i, out var g) && g == image).MaxBy(t => t.Created);
+            // The newest task of the job's verb on the image, running or done: its end is what the job waits for.
+            var found = tasks
+                .Where(t => t.Verb == verb && t.Args.TryGetValue("image", out var i) && Guid.TryParse(i, out var g) && g == image)
+                .MaxBy(t => (t.Created, !t.IsDone));
             if (found is null)
             {
                 return null;
