@@ -135,6 +135,7 @@ public static class EngineApp
             services.AddSingleton<HostService>();
             services.AddSingleton<HostMonitor>();
             services.AddSingleton(options.JobTimings);
+            services.AddSingleton<PoolAgents>();
             services.AddSingleton<StorageJobs>();
             services.AddHostedService<JobRecovery>();
             if (options.RunHostMonitor)

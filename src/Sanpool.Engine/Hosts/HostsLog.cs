@@ -22,4 +22,7 @@ internal static partial class HostsLog
 
     [LoggerMessage(EventId = 10605, Level = LogLevel.Information, Message = "host monitor: polling every {Seconds} s")]
     public static partial void MonitorStarted(ILogger logger, int seconds);
+
+    [LoggerMessage(EventId = 10606, Level = LogLevel.Warning, Message = "agent {Address} did not answer, trying another host of its data center: {Error}")]
+    public static partial void HostUnanswered(ILogger logger, string address, string error);
 }

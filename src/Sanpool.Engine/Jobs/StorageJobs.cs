@@ -37,7 +37,7 @@ namespace Sanpool.Engine.Jobs;
 /// knows is in the database, guarded by its transactions.
 /// </para>
 /// </summary>
-public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, JobTimings timings, ILogger<StorageJobs> logger) : IAsyncDisposable
+public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, PoolAgents hosts, JobTimings timings, ILogger<StorageJobs> logger) : IAsyncDisposable
 {
     public const string AddDiskAction = "AddDisk";
     public const string RemoveDiskAction = "RemoveDisk";
@@ -282,83 +282,19 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
         return new StorageChain(chain, illegal);
     }
 
-    /// <summary>
-    /// Calls <paramref name="preferred"/>, else each Up host of the pool (the SPM first), until
-    /// one answers; an agent's own error (not a silent or unreachable agent) is the answer.
-    /// With none answering it tries again after <see cref="JobTimings.RetryInterval"/>, until stopped.
-    /// </summary>
-    private async Task<T> CallAnyAsync<T>(StoragePool pool, AgentLink? preferred, Func<AgentLink, CancellationToken, Task<T>> call, CancellationToken stop)
-    {
-        while (true)
-        {
-            var links = new List<AgentLink>();
-            if (preferred is not null)
-            {
-                links.Add(preferred);
-            }
+    /// <summary>Through <paramref name="preferred"/> or any Up host of the pool, retried until one answers or the engine stops.</summary>
+    private Task<T> CallAnyAsync<T>(StoragePool pool, AgentLink? preferred, Func<AgentLink, CancellationToken, Task<T>> call, CancellationToken stop) =>
+        hosts.CallAnyAsync(pool, preferred, call, timings.RetryInterval, stop);
 
-            links.AddRange((await UpHostsAsync(pool.Id, stop).ConfigureAwait(false)).Where(l => l != preferred));
-            foreach (var link in links)
-            {
-                try
-                {
-                    return await call(link, stop).ConfigureAwait(false);
-                }
-                catch (SanpoolException e) when (IsUnanswered(e) && !stop.IsCancellationRequested)
-                {
-                    JobsLog.HostUnanswered(logger, link.Address, e.OneLine);
-                }
-            }
+    private Task<(StoragePool Pool, AgentLink Link)> RouteAsync(Guid domainId, CancellationToken cancellationToken) =>
+        hosts.RouteAsync(domainId, cancellationToken);
 
-            await Task.Delay(timings.RetryInterval, stop).ConfigureAwait(false);
-        }
-    }
+    private Task<StoragePool> PoolOfAsync(Guid domainId, CancellationToken cancellationToken) =>
+        hosts.PoolOfAsync(domainId, cancellationToken);
 
-    /// <summary>An agent that did not answer, or answered that it cannot serve the pool now: ask another.</summary>
-    private static bool IsUnanswered(SanpoolException e) =>
-        e.Code == AgentErrors.Unreachable || e.Code == AgentErrors.Timeout || e.IsTransient || e.Code.Name is "NOT_CONNECTED" or "NOT_SPM" or "SPM_UNKNOWN";
+    private async Task<Guid> DomainOfAsync(Guid diskId, CancellationToken cancellationToken) =>
+        await hosts.DomainOfDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The pool of an Active domain and an Up host of it to carry the action (the SPM if it is Up).</summary>
-    private async Task<(StoragePool Pool, AgentLink Link)> RouteAsync(Guid domainId, CancellationToken cancellationToken)
-    {
-        var pool = await PoolOfAsync(domainId, cancellationToken).ConfigureAwait(false);
-        var map = (await db.Pools.ListIsoMapAsync(pool.Id, cancellationToken).ConfigureAwait(false)).Single(m => m.StorageId == domainId);
-        if (map.Status != StorageDomainStatus.Active)
-        {
-            throw new SanpoolException(EngineErrors.StorageDomainStateConflict, $"storage domain {domainId} is {map.Status} in data center {pool.Name}, not Active");
-        }
-
-        var up = await UpHostsAsync(pool.Id, cancellationToken).ConfigureAwait(false);
-        return up.Count > 0
-            ? (pool, up[0])
-            : throw new SanpoolException(EngineErrors.NoHostUp, $"no host of data center {pool.Name} ({pool.Id}) is Up to reach its SPM", isTransient: true);
-    }
-
-    private async Task<StoragePool> PoolOfAsync(Guid domainId, CancellationToken cancellationToken)
-    {
-        _ = await db.Pools.GetDomainAsync(domainId, cancellationToken).ConfigureAwait(false)
-            ?? throw new SanpoolException(EngineErrors.StorageDomainNotFound, $"storage domain {domainId} does not exist");
-        var attachments = await db.Pools.ListAttachmentsAsync(domainId, cancellationToken).ConfigureAwait(false);
-        var attachment = attachments.Count > 0
-            ? attachments[0]
-            : throw new SanpoolException(EngineErrors.StorageDomainStateConflict, $"storage domain {domainId} is in no data center");
-        return await db.Pools.GetPoolAsync(attachment.StoragePoolId, cancellationToken).ConfigureAwait(false)
-            ?? throw new SanpoolException(EngineErrors.DataCenterNotFound, $"data center {attachment.StoragePoolId} does not exist");
-    }
-
-    /// <summary>The Up hosts of the pool, the SPM first.</summary>
-    private async Task<List<AgentLink>> UpHostsAsync(Guid poolId, CancellationToken cancellationToken) =>
-        [.. (await db.Hosts.ListAllViewsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(h => h.Static.StoragePoolId == poolId && h.Dynamic.Status == VdsStatus.Up)
-            .OrderBy(h => h.Dynamic.SpmStatus == SpmStatus.SPM ? 0 : 1)
-            .Select(h => new AgentLink(h.Static.AgentAddress, h.Static.AgentToken))];
-
-    private async Task<Guid> DomainOfAsync(Guid diskId, CancellationToken cancellationToken)
-    {
-        var chain = await db.Images.ListByDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
-        var maps = chain.Count == 0 ? [] : await db.Images.ListDomainsAsync(chain[0].ImageGuid, cancellationToken).ConfigureAwait(false);
-        return maps.Count > 0 ? maps[0].StorageDomainId : throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} has no volume on any storage domain");
-    }
 
     private async Task RecordTaskAsync(StepRef step, TaskInfo task, StoragePool pool, string verb, CancellationToken cancellationToken)
     {

@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Sanpool.Api;
+using Sanpool.Api.Pools;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Hosts;
 using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
+using Sanpool.Engine.Reconciliation;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web.Dtos;
 
@@ -19,10 +23,13 @@ namespace Sanpool.Engine.Web;
 /// GET    /api/disks/{id}
 /// POST   /api/disks        create on a storage domain -> 202, Location: its job
 /// DELETE /api/disks/{id}   remove with its volumes    -> 202, Location: its job
+/// GET    /api/disks/{id}/chain   the database's chain and the storage's side by side
 /// </code>
 /// </summary>
 public static class DiskEndpoints
 {
+    private static readonly TimeSpan ChainReadTimeout = TimeSpan.FromSeconds(30);
+
     public static IEndpointRouteBuilder MapDisks(this IEndpointRouteBuilder api)
     {
         api.MapGet("/disks", ListAsync).RequiresLogin()
@@ -35,6 +42,11 @@ public static class DiskEndpoints
         api.MapDelete("/disks/{id}", RemoveAsync).RequiresLogin()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
             .WithName("RemoveDisk").WithSummary("Remove a disk and its volumes, as a job (202 with the job; 409 while another job holds it)").WithTags("disks");
+        api.MapGet("/disks/{id}/chain", ChainAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
+            .WithName("GetDiskChain")
+            .WithSummary("A disk's chain four ways (database rows, volume metadata, LV tags, qcow2 headers), each parent link marked agreeing or not, with every difference and its fix")
+            .WithTags("disks");
         return api;
     }
 
@@ -125,6 +137,21 @@ public static class DiskEndpoints
         Guid diskId = EntityIds.Parse(id, "disk");
         var job = await jobs.RemoveDiskAsync(diskId, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
         return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Ok<DiskChainReport>> ChainAsync(
+        string id, [FromServices] EngineDatabase db, [FromServices] PoolAgents hosts, [FromServices] IAgentCaller agents, CancellationToken cancellationToken)
+    {
+        Guid diskId = EntityIds.Parse(id, "disk");
+        _ = await db.Disks.GetAsync(diskId, cancellationToken).ConfigureAwait(false)
+            ?? throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
+        var rows = await db.Images.ListByDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var domain = await hosts.DomainOfDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var pool = await hosts.PoolOfAsync(domain, cancellationToken).ConfigureAwait(false);
+        var storage = await hosts.CallAnyAsync(
+            pool, null, (link, ct) => agents.CallAsync(link, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), ChainReadTimeout, ct), null, cancellationToken).ConfigureAwait(false);
+        var job = await db.Jobs.RunningJobOfAsync(diskId, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(DiskChainComparison.Compare(diskId, rows, job is not null, storage));
     }
 
     private static async Task<Accepted<ActionDto>> AcceptedAsync(HttpContext http, EngineDatabase db, Job job, Guid diskId, CancellationToken cancellationToken)

@@ -80,9 +80,29 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         Assert.Equal([nameof(EngineEventType.USER_ADD_DISK), nameof(EngineEventType.USER_ADD_DISK_FINISHED_SUCCESS)], events.Select(e => e.LogTypeName));
         Assert.All(events, e => Assert.Equal("create-data1", e.CorrelationId));
 
-        // A snapshot taken behind the engine's back: the removal deletes whatever the storage has, leaf first.
+        // The chain four ways: one volume, every view agreeing.
+        var sound = await HostApiTests.GetAsync(engine, $"/api/disks/{diskId}/chain");
+        Assert.True((bool)sound["agrees"]!, sound.ToJsonString());
+        var only = sound["volumes"]!.AsArray().Single()!;
+        Assert.Equal(storage[0].ToString(), (string)only["id"]!);
+        Assert.Equal(Guid.Empty.ToString(), (string)only["database"]!["parent"]!);
+        Assert.Equal(Guid.Empty.ToString(), (string)only["metadata"]!["parent"]!);
+        Assert.Equal("LEGAL", (string)only["metadata"]!["legality"]!);
+        Assert.NotNull(only["qcow2"]);
+        Assert.True((bool)only["parent_agrees"]!);
+
+        // A snapshot taken behind the engine's back: an orphan on storage; then the removal deletes whatever the storage has, leaf first.
         await RunOnSpmAsync(pool, "snapshot.create", new() { ["domain"] = domain.ToString(), ["image"] = diskId.ToString() });
-        Assert.Equal(2, (await ChainOnStorageAsync(pool, domain, diskId)).Count);
+        var twoOnStorage = await ChainOnStorageAsync(pool, domain, diskId);
+        Assert.Equal(2, twoOnStorage.Count);
+        var drifted = await HostApiTests.GetAsync(engine, $"/api/disks/{diskId}/chain");
+        Assert.False((bool)drifted["agrees"]!);
+        var orphan = drifted["differences"]!.AsArray().Single()!;
+        Assert.Equal(("orphan_on_storage", twoOnStorage[1].ToString()), ((string)orphan["kind"]!, (string)orphan["volume"]!));
+        var orphanViews = drifted["volumes"]!.AsArray().Single(v => (string)v!["id"]! == twoOnStorage[1].ToString())!;
+        Assert.Null(orphanViews["database"]);
+        Assert.Equal(twoOnStorage[0].ToString(), (string)orphanViews["lv_tags"]!["parent"]!);
+        Assert.Equal(twoOnStorage[0].ToString(), (string)orphanViews["qcow2"]!["backing_file"]!);
         using var removed = await engine.Admin.DeleteAsync($"/api/disks/{diskId}");
         var removal = JsonNode.Parse(await removed.Content.ReadAsStringAsync())!;
         Assert.True(removed.StatusCode == HttpStatusCode.Accepted, removal.ToJsonString());
@@ -141,7 +161,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         await RunOnSpmAsync(pool, "volume.delete", new() { ["domain"] = domain.ToString(), ["image"] = removeDisk.ToString(), ["volume"] = chain[^1].ToString() });
 
         // The next engine start.
-        var restarted = new StorageJobs(db, new AgentCaller(), new JobTimings(), NullLogger<StorageJobs>.Instance);
+        var restarted = new StorageJobs(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<StorageJobs>.Instance);
         await using (restarted)
         {
             Assert.Equal(3, await restarted.RecoverAsync(None));

@@ -224,6 +224,10 @@ public sealed class JobStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The STARTED job that works on <paramref name="entityId"/>, or null.</summary>
+    public Task<Job?> RunningJobOfAsync(Guid entityId, CancellationToken cancellationToken) =>
+        _db.ReadAsync(s => RunningJobOfAsync(s, entityId, cancellationToken), cancellationToken);
+
     internal static async Task InsertSubjectsAsync(DbSession s, IEnumerable<JobSubject> subjects, CancellationToken cancellationToken)
     {
         foreach (var subject in subjects)
