@@ -13,6 +13,7 @@ using Sanpool.Core;
 using Sanpool.Engine.Data;
 using Sanpool.Engine.Hosts;
 using Sanpool.Engine.Jobs;
+using Sanpool.Engine.Reconciliation;
 using Sanpool.Engine.Security;
 using Sanpool.Engine.Web;
 
@@ -137,6 +138,7 @@ public static class EngineApp
             services.AddSingleton(options.JobTimings);
             services.AddSingleton<PoolAgents>();
             services.AddSingleton<StorageJobs>();
+            services.AddSingleton<DiskReconciler>();
             services.AddHostedService<JobRecovery>();
             if (options.RunHostMonitor)
             {

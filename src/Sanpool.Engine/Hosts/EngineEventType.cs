@@ -26,4 +26,7 @@ public enum EngineEventType
 
     /// <summary>A job an engine was running when it stopped, finished by the next start from what the storage says.</summary>
     JOB_RECOVERED = 1206,
+
+    /// <summary>A disk's rows were made to agree with the storage (the fixes are in the message).</summary>
+    DISK_RECONCILED = 1210,
 }

@@ -174,7 +174,7 @@ public sealed class PoolImport(EngineDatabase db, IAgentCaller agents, ILogger<P
     }
 
     /// <summary>The <c>images</c> row of the volume at <paramref name="index"/> of a chain (base first) of <paramref name="count"/> volumes.</summary>
-    private static Image ToImage(Guid disk, VolumeView view, int index, int count, DateTimeOffset now)
+    internal static Image ToImage(Guid disk, VolumeView view, int index, int count, DateTimeOffset now)
     {
         var md = view.Metadata!;
         bool leaf = index == count - 1;

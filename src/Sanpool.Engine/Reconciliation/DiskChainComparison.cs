@@ -67,7 +67,7 @@ public static class DiskChainComparison
 
             bool parentAgrees = parents.Distinct().Count() <= 1;
             views.Add(new VolumeViews(id, database, metadata, tags, qcow2, parentAgrees));
-            Classify(id, row, volume, metadata, parentAgrees, differences);
+            Classify(id, row, volume, metadata, parentAgrees, chain?.Volumes.Contains(id) == true, differences);
         }
 
         if (!jobRunning && rows.Any(r => r.ImageStatus == ImageStatus.LOCKED))
@@ -79,7 +79,7 @@ public static class DiskChainComparison
         return new DiskChainReport(disk, storage.Domain, views, differences);
     }
 
-    private static void Classify(Guid id, Image? row, VolumeView? volume, MetadataView? metadata, bool parentAgrees, List<ChainDifference> differences)
+    private static void Classify(Guid id, Image? row, VolumeView? volume, MetadataView? metadata, bool parentAgrees, bool inChain, List<ChainDifference> differences)
     {
         if (row is not null && volume is null)
         {
@@ -90,8 +90,11 @@ public static class DiskChainComparison
 
         if (row is null && volume is not null)
         {
-            differences.Add(new(ChainDifferenceKind.OrphanOnStorage, id, $"volume {id} is on storage and not in the database",
-                "add the row from its metadata if it is in the chain, or delete the volume (an admin's call: its data would go)", false));
+            differences.Add(inChain
+                ? new(ChainDifferenceKind.OrphanOnStorage, id, $"volume {id} is in the image's chain on storage and not in the database",
+                    "add its row from its metadata", true)
+                : new(ChainDifferenceKind.OrphanOnStorage, id, $"volume {id} is filed under the image on storage, outside its chain, and not in the database",
+                    "delete the volume (an admin's call: its data would go)", false));
             return;
         }
 

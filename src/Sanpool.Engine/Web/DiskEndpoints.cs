@@ -24,11 +24,11 @@ namespace Sanpool.Engine.Web;
 /// POST   /api/disks        create on a storage domain -> 202, Location: its job
 /// DELETE /api/disks/{id}   remove with its volumes    -> 202, Location: its job
 /// GET    /api/disks/{id}/chain   the database's chain and the storage's side by side
+/// POST   /api/disks/{id}/reconcile   the safe fixes applied, as a job
 /// </code>
 /// </summary>
 public static class DiskEndpoints
 {
-    private static readonly TimeSpan ChainReadTimeout = TimeSpan.FromSeconds(30);
 
     public static IEndpointRouteBuilder MapDisks(this IEndpointRouteBuilder api)
     {
@@ -46,6 +46,11 @@ public static class DiskEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
             .WithName("GetDiskChain")
             .WithSummary("A disk's chain four ways (database rows, volume metadata, LV tags, qcow2 headers), each parent link marked agreeing or not, with every difference and its fix")
+            .WithTags("disks");
+        api.MapPost("/disks/{id}/reconcile", ReconcileAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
+            .WithName("ReconcileDisk")
+            .WithSummary("Apply every fix that cannot lose data (the rows become the storage's chain) as one job; the others are left for an admin")
             .WithTags("disks");
         return api;
     }
@@ -139,19 +144,17 @@ public static class DiskEndpoints
         return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<Ok<DiskChainReport>> ChainAsync(
-        string id, [FromServices] EngineDatabase db, [FromServices] PoolAgents hosts, [FromServices] IAgentCaller agents, CancellationToken cancellationToken)
+    private static async Task<Ok<DiskChainReport>> ChainAsync(string id, [FromServices] DiskReconciler reconciler, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reconciler.ReadAsync(EntityIds.Parse(id, "disk"), cancellationToken).ConfigureAwait(false));
+
+    private static async Task<Ok<ReconcileDto>> ReconcileAsync(
+        string id, HttpContext http, [FromServices] DiskReconciler reconciler, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken)
     {
-        Guid diskId = EntityIds.Parse(id, "disk");
-        _ = await db.Disks.GetAsync(diskId, cancellationToken).ConfigureAwait(false)
-            ?? throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
-        var rows = await db.Images.ListByDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
-        var domain = await hosts.DomainOfDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
-        var pool = await hosts.PoolOfAsync(domain, cancellationToken).ConfigureAwait(false);
-        var storage = await hosts.CallAnyAsync(
-            pool, null, (link, ct) => agents.CallAsync(link, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), ChainReadTimeout, ct), null, cancellationToken).ConfigureAwait(false);
-        var job = await db.Jobs.RunningJobOfAsync(diskId, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(DiskChainComparison.Compare(diskId, rows, job is not null, storage));
+        var (job, applied, after) = await reconciler.ReconcileAsync(EntityIds.Parse(id, "disk"), correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        string api = ApiPaths.Api(http);
+        var jobDto = job is null ? null : await JobEndpoints.ToDtoAsync(db, job.JobId, api, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new ReconcileDto(jobDto, applied, after));
     }
 
     private static async Task<Accepted<ActionDto>> AcceptedAsync(HttpContext http, EngineDatabase db, Job job, Guid diskId, CancellationToken cancellationToken)

@@ -44,13 +44,15 @@ public sealed class DiskChainComparisonTests
     }
 
     [Fact]
-    public void A_snapshot_the_database_never_heard_of_is_an_orphan_whose_fix_waits_for_an_admin()
+    public void A_snapshot_the_database_never_heard_of_is_added_by_a_safe_fix_and_a_volume_outside_the_chain_waits_for_an_admin()
     {
         var (disk, rows, storage) = Sound(2);
+        var inChain = Assert.Single(DiskChainComparison.Compare(disk, [rows[0] with { Active = true }], false, storage).Differences);
+        var stray = storage.Volumes[1] with { Id = Guid.NewGuid(), Metadata = storage.Volumes[1].Metadata! with { Voltype = "LEAF" } };
+        var outside = Assert.Single(DiskChainComparison.Compare(disk, rows, false, storage with { Volumes = [.. storage.Volumes, stray] }).Differences);
 
-        var difference = Assert.Single(DiskChainComparison.Compare(disk, [rows[0] with { Active = true }], false, storage).Differences);
-
-        Assert.Equal((ChainDifferenceKind.OrphanOnStorage, rows[1].ImageGuid, false), (difference.Kind, difference.Volume, difference.Safe));
+        Assert.Equal((ChainDifferenceKind.OrphanOnStorage, rows[1].ImageGuid, true), (inChain.Kind, inChain.Volume, inChain.Safe));
+        Assert.Equal((ChainDifferenceKind.OrphanOnStorage, stray.Id, false), (outside.Kind, outside.Volume, outside.Safe));
     }
 
     [Fact]

@@ -123,4 +123,69 @@ public sealed class DiskJobStore
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// A reconciliation as one job, in one transaction: refused (DISK_LOCKED, naming it) while
+    /// another job works on the disk; else the disk's rows become <paramref name="chain"/> (base
+    /// first, all on <paramref name="domainId"/>): rows of volumes not in it go, rows in it take
+    /// its parent, size, status, format and leaf, keeping their creation date and snapshot, and
+    /// new ones are added. The job ends FINISHED in the same transaction.
+    /// </summary>
+    public Task ReplaceChainAsync(Job job, Step step, Guid diskId, IReadOnlyList<Image> chain, Guid domainId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(chain);
+        return _db.TransactAsync(
+            async s =>
+            {
+                if (await JobStore.RunningJobOfAsync(s, diskId, cancellationToken).ConfigureAwait(false) is { } holder)
+                {
+                    throw new SanpoolException(EngineErrors.DiskLocked, $"disk {diskId} is locked by job {holder.JobId} ({holder.Description}): reconcile it when that job has ended");
+                }
+
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertSubjectsAsync(s, [new(job.JobId, diskId, "Disk")], cancellationToken).ConfigureAwait(false);
+                var rows = (await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.ImageGuid);
+                foreach (var gone in rows.Keys.Where(id => chain.All(c => c.ImageGuid != id)))
+                {
+                    await ImageStore.DeleteAsync(s, gone, cancellationToken).ConfigureAwait(false);
+                }
+
+                // No row active first: one active volume per disk is a unique index.
+                await s.ExecuteAsync("UPDATE images SET active = @no WHERE image_group_id = @diskId", new { diskId, no = false }, cancellationToken).ConfigureAwait(false);
+                foreach (var volume in chain)
+                {
+                    if (rows.TryGetValue(volume.ImageGuid, out var row))
+                    {
+                        await s.ExecuteAsync(
+                            "UPDATE images SET parentid = @ParentId, it_guid = @ItGuid, size = @Size, imagestatus = @ImageStatus, volume_type = @VolumeType, " +
+                            "volume_format = @VolumeFormat, active = @Active, volume_classification = @VolumeClassification, sequence_number = @SequenceNumber, " +
+                            "lastmodified = @now WHERE image_guid = @ImageGuid",
+                            new
+                            {
+                                volume.ImageGuid, volume.ParentId, volume.ItGuid, volume.Size, volume.ImageStatus, volume.VolumeType, volume.VolumeFormat,
+                                volume.Active, volume.VolumeClassification, volume.SequenceNumber, now = s.Now,
+                            },
+                            cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await ImageStore.InsertChainAsync(s, [volume], domainId, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                var now = s.Now;
+                await s.ExecuteAsync(
+                    "UPDATE step SET status = @finished, progress = 100, end_time = @now WHERE job_id = @JobId",
+                    new { job.JobId, finished = nameof(JobExecutionStatus.FINISHED), now },
+                    cancellationToken).ConfigureAwait(false);
+                await s.ExecuteAsync(
+                    "UPDATE job SET status = @finished, end_time = @now, last_update_time = @now WHERE job_id = @JobId",
+                    new { job.JobId, finished = nameof(JobExecutionStatus.FINISHED), now },
+                    cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
 }

@@ -1,0 +1,73 @@
+using Sanpool.Api;
+using Sanpool.Api.Pools;
+using Sanpool.Core;
+using Sanpool.Engine.Data;
+using Sanpool.Engine.Hosts;
+using Sanpool.Engine.Model;
+
+namespace Sanpool.Engine.Reconciliation;
+
+/// <summary>
+/// Seed 003's comparison for one disk, and its safe fixes. <see cref="ReadAsync"/> compares the
+/// rows with the storage (<c>domain.volumes</c> from any Up host of the data center).
+/// <see cref="ReconcileAsync"/> applies every fix that cannot lose data, as one job with its event:
+/// the rows become the storage's chain (what exists, how it links, its sizes and legality). It
+/// leaves the storage alone: a volume outside every chain, a chain the storage itself calls
+/// broken, or a qcow2 header that disagrees with the metadata wait for an admin, and while one of
+/// the last two stands no row is rewritten (the storage's own truth is in doubt).
+/// </summary>
+public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolAgents hosts)
+{
+    public const string ReconcileAction = "ReconcileDisk";
+
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task<DiskChainReport> ReadAsync(Guid diskId, CancellationToken cancellationToken) =>
+        (await ReadCoreAsync(diskId, cancellationToken).ConfigureAwait(false)).Report;
+
+    /// <summary>Applies the safe fixes; returns the job that did (null if there was nothing safe to do) and the comparison after it.</summary>
+    /// <exception cref="SanpoolException">DISK_NOT_FOUND; DISK_LOCKED while another job works on the disk; NO_HOST_UP.</exception>
+    public async Task<(Job? Job, IReadOnlyList<ChainDifference> Applied, DiskChainReport After)> ReconcileAsync(
+        Guid diskId, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
+    {
+        var (report, storage, domain, pool) = await ReadCoreAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var applied = report.Differences.Where(d => d.Safe).ToList();
+        bool doubtful = report.Differences.Any(d => d.Kind == ChainDifferenceKind.BrokenOnStorage || (d.Kind == ChainDifferenceKind.ParentDiffers && !d.Safe));
+        if (applied.Count == 0 || doubtful)
+        {
+            return (null, [], report);
+        }
+
+        var now = db.Clock.GetUtcNow();
+        var chainIds = storage.Chains.FirstOrDefault(c => c.Image == diskId)?.Volumes ?? [];
+        var existing = (await db.Images.ListByDiskAsync(diskId, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.ImageGuid);
+        var chain = chainIds
+            .Select((id, i) => PoolImport.ToImage(diskId, storage.Volumes.Single(v => v.Id == id), i, chainIds.Count, now))
+            .Select(image => existing.TryGetValue(image.ImageGuid, out var row) ? image with { CreationDate = row.CreationDate, VmSnapshotId = row.VmSnapshotId } : image)
+            .ToList();
+        var job = new Job(Guid.NewGuid(), ReconcileAction, $"Reconciling Disk {diskId} with storage domain {domain}", JobExecutionStatus.STARTED, ownerId, true, now, null, now, correlationId, false, true);
+        var step = new Step(Guid.NewGuid(), null, job.JobId, StepType.FINALIZING, $"Applying {applied.Count} fix(es) to the database", 1, JobExecutionStatus.STARTED, 0, now, null, correlationId, null, null);
+        await db.DiskJobs.ReplaceChainAsync(job, step, diskId, chain, domain, cancellationToken).ConfigureAwait(false);
+        await db.AuditLog.AppendAsync(
+            new AuditLog(
+                0, db.Clock.GetUtcNow(), (int)EngineEventType.DISK_RECONCILED, nameof(EngineEventType.DISK_RECONCILED), AuditLogSeverity.WARNING,
+                $"Disk {diskId} reconciled with storage domain {domain}: " + string.Join("; ", applied.Select(d => $"{d.Kind}: {d.Fix}")),
+                UserId: ownerId, StorageDomainId: domain, StoragePoolId: pool.Id, StoragePoolName: pool.Name, CorrelationId: correlationId, JobId: job.JobId),
+            CancellationToken.None).ConfigureAwait(false);
+        var rows = await db.Images.ListByDiskAsync(diskId, CancellationToken.None).ConfigureAwait(false);
+        return (await db.Jobs.GetJobAsync(job.JobId, CancellationToken.None).ConfigureAwait(false), applied, DiskChainComparison.Compare(diskId, rows, false, storage));
+    }
+
+    private async Task<(DiskChainReport Report, DomainVolumesReply Storage, Guid Domain, StoragePool Pool)> ReadCoreAsync(Guid diskId, CancellationToken cancellationToken)
+    {
+        _ = await db.Disks.GetAsync(diskId, cancellationToken).ConfigureAwait(false)
+            ?? throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
+        var rows = await db.Images.ListByDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var domain = await hosts.DomainOfDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var pool = await hosts.PoolOfAsync(domain, cancellationToken).ConfigureAwait(false);
+        var storage = await hosts.CallAnyAsync(
+            pool, null, (link, ct) => agents.CallAsync(link, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), ReadTimeout, ct), null, cancellationToken).ConfigureAwait(false);
+        var job = await db.Jobs.RunningJobOfAsync(diskId, cancellationToken).ConfigureAwait(false);
+        return (DiskChainComparison.Compare(diskId, rows, job is not null, storage), storage, domain, pool);
+    }
+}
