@@ -131,6 +131,7 @@ public static class EngineApp
             services.AddSingleton<IAgentCaller, AgentCaller>();
             services.AddSingleton<PoolImport>();
             services.AddSingleton<HostService>();
+            services.AddSingleton<SpmManager>();
             services.AddSingleton<HostMonitor>();
             if (options.RunHostMonitor)
             {

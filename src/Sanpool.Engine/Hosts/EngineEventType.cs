@@ -15,4 +15,7 @@ public enum EngineEventType
     HOST_REMOVED = 1106,
     DATA_CENTER_IMPORTED = 1110,
     SPM_CHANGED = 1111,
+    SPM_STARTED = 1112,
+    SPM_START_FAILED = 1113,
+    SPM_STOPPED = 1114,
 }

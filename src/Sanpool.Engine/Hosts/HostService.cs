@@ -42,7 +42,7 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
         }
 
         var link = new AgentLink(address, token);
-        var status = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(), HostMonitor.StatusTimeout(config), cancellationToken).ConfigureAwait(false);
+        var status = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(Manager: true), HostMonitor.StatusTimeout(config), cancellationToken).ConfigureAwait(false);
         name ??= status.HostName;
         CheckName(name);
 
