@@ -209,7 +209,9 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
     private async Task StartAsync(StoragePool pool, VdsStatic host, Guid master, int prevId, long prevLver, string why, CancellationToken cancellationToken, bool rethrow = false)
     {
         string lease = $"the SDM lease of master domain {master}";
-        string previous = prevId > 0 ? $"previous SPM host id {prevId}, lease version {prevLver}" : $"no previous SPM named (lease version {prevLver})";
+        string previous = prevId > 0
+            ? $"previous SPM host id {prevId} ({await HostNameOfAsync(pool.Id, prevId, cancellationToken).ConfigureAwait(false)}), lease version {prevLver}"
+            : $"no previous SPM named (lease version {prevLver})";
         SpmLog.Starting(logger, pool.Name, host.VdsName, why, previous);
         SpmStatusReply reply;
         try
@@ -245,6 +247,15 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
             db, EngineEventType.SPM_STARTED, AuditLogSeverity.NORMAL,
             $"Storage Pool Manager of data center {pool.Name} runs on host {host.VdsName} ({why}): it holds {lease} at version {reply.Lver}; {previous}",
             host, pool, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The engine's name of the host with <paramref name="spmId"/> in the pool's lockspaces.</summary>
+    private async Task<string> HostNameOfAsync(Guid pool, int spmId, CancellationToken cancellationToken)
+    {
+        var map = (await db.Hosts.ListSpmIdsAsync(pool, cancellationToken).ConfigureAwait(false)).FirstOrDefault(m => m.VdsSpmId == spmId);
+        return map is not null && await db.Hosts.GetAsync(map.VdsId, cancellationToken).ConfigureAwait(false) is { } host
+            ? host.VdsName
+            : "a host the engine does not know";
     }
 
     /// <summary>Why the pool has no SPM now, for the events: the SPM the database named and what became of it.</summary>

@@ -40,7 +40,7 @@ public sealed class SpmManagerTests
         var started = await LastEventAsync(engine, EngineEventType.SPM_STARTED);
         Assert.Equal("host2", started.VdsName);
         Assert.Contains("version 8", started.Message, StringComparison.Ordinal);
-        Assert.Contains("previous SPM host id 3", started.Message, StringComparison.Ordinal);
+        Assert.Contains("previous SPM host id 3 (host3)", started.Message, StringComparison.Ordinal);
 
         // The next rounds keep it: no second start.
         await RoundAsync(engine);
@@ -168,6 +168,37 @@ public sealed class SpmManagerTests
         var problem = await Problem.AssertAsync(await SelectAsync(engine, nextId), HttpStatusCode.Conflict, "SPM_CONFLICT");
         Assert.Contains("lease has expired", (string)problem["detail"]!, StringComparison.Ordinal);
         Assert.Empty(next.Starts);
+    }
+
+    [Fact]
+    public async Task An_SPM_that_cannot_read_a_domain_another_host_reads_is_stopped_and_the_next_round_starts_that_host()
+    {
+        await using var engine = await HostsHarness.StartAsync(nonOperationalAfterSeconds: 10);
+        var pool = engine.Agents.Pool;
+        var spm = engine.Agents.Add(1, spm: "SPM");
+        var seer = engine.Agents.Add(2);
+        await AddAsync(engine, spm, 9);
+        string seerId = await AddAsync(engine, seer, 1);
+        await RoundAsync(engine);
+
+        // Blind to a domain, but not yet for long enough to be NonOperational: it stays.
+        spm.Blind.Add(pool.Domains[1]);
+        await RoundAsync(engine);
+        Assert.Equal("SPM", spm.Spm);
+
+        engine.Clock.Advance(TimeSpan.FromSeconds(11));
+        await RoundAsync(engine);
+        Assert.Equal("Free", spm.Spm);
+        var stopped = await LastEventAsync(engine, EngineEventType.SPM_STOPPED);
+        Assert.Equal("host1", stopped.VdsName);
+        Assert.Contains(pool.Domains[1].ToString(), stopped.Message, StringComparison.Ordinal);
+        Assert.Contains("host2 can", stopped.Message, StringComparison.Ordinal);
+
+        // Host 1 is NonOperational, so host 2 is the one Up candidate despite its lower priority.
+        await RoundAsync(engine);
+        Assert.Equal("SPM", seer.Spm);
+        Assert.Empty(spm.Starts);
+        Assert.Equal(Guid.Parse(seerId), (await engine.Db.Pools.GetPoolAsync(pool.Id, None))!.SpmVdsId);
     }
 
     private static async Task RoundAsync(HostsHarness engine)

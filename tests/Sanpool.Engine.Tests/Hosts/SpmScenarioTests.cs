@@ -91,8 +91,7 @@ public sealed class SpmScenarioTests(ITestOutputHelper output)
         await WaitRecordedAsync(engine, pool, ids[1]);
         var started = await LastEventAsync(engine, EngineEventType.SPM_STARTED);
         Assert.Equal("host1", started.VdsName);
-        Assert.Contains("host2", started.Message, StringComparison.Ordinal);
-        Assert.Contains("previous SPM host id 2", started.Message, StringComparison.Ordinal);
+        Assert.Contains("previous SPM host id 2 (host2)", started.Message, StringComparison.Ordinal);
 
         witness.AssertNoViolations();
 
