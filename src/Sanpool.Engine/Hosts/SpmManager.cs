@@ -26,6 +26,9 @@ namespace Sanpool.Engine.Hosts;
 /// host_dead after its last renewal, and refuses while it still renews, so the engine never
 /// needs fencing to move the role, and cannot move it too early.</item>
 /// </list>
+/// The engine starts and stops the role by itself only in a pool whose polled hosts all say a
+/// manager decides their SPM (<c>"election": false</c>, status <c>managed</c>); hosts that elect by
+/// themselves are left to it, and the engine only records the SPM they elect.
 /// One change at a time per pool (<see cref="_changing"/>): a background start, or a select
 /// by hand (<see cref="SelectAsync"/>), which is refused while the SPM runs tasks. Every delay
 /// is in <see cref="SpmTimeouts"/>.
@@ -49,7 +52,7 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
     /// <summary>What the engine does about one pool's SPM after a poll round (see the class).</summary>
     internal async Task AfterRoundAsync(StoragePool pool, IReadOnlyList<HostPoll> polled, CancellationToken cancellationToken)
     {
-        if (_changing.ContainsKey(pool.Id) || polled.Count == 0)
+        if (_changing.ContainsKey(pool.Id) || polled.Count == 0 || polled.Any(p => p.Reply is { Managed: not true }))
         {
             return;
         }

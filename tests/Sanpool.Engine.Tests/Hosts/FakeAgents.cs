@@ -74,6 +74,9 @@ internal sealed class FakeAgent(string address, int hostId, string name)
     /// <summary>SPM, Contend or Free.</summary>
     public string? Spm { get; set; }
 
+    /// <summary>Whether it says the engine decides its SPM (<c>"election": false</c>).</summary>
+    public bool Managed { get; set; } = true;
+
     /// <summary>Tasks task.list shows.</summary>
     public List<TaskInfo> Tasks { get; } = [];
 
@@ -125,6 +128,7 @@ internal sealed class FakeAgent(string address, int hostId, string name)
         Pool = pool.Id,
         Master = pool.Domains[0],
         Connected = Connected,
+        Managed = Managed,
         Spm = Spm is null ? null : new SpmStatusReply(Spm, pool.SpmId, pool.Lver),
         SeesAll = Blind.Count == 0,
         Domains = [.. pool.Domains.Select(d => new DomainSeen

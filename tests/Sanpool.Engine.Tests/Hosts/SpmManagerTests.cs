@@ -104,6 +104,27 @@ public sealed class SpmManagerTests
     }
 
     [Fact]
+    public async Task A_pool_whose_hosts_elect_by_themselves_is_left_to_their_election()
+    {
+        await using var engine = await HostsHarness.StartAsync();
+        engine.Agents.Pool.SpmId = -1;
+        var managed = engine.Agents.Add(1);
+        var electing = engine.Agents.Add(2);
+        electing.Managed = false;
+        await AddAsync(engine, managed, 5);
+        await AddAsync(engine, electing, 5);
+        await RoundAsync(engine);
+        await RoundAsync(engine);
+        Assert.Empty(managed.Starts);
+        Assert.Empty(electing.Starts);
+
+        // Its host elects one: the engine records it.
+        electing.Spm = "SPM";
+        await RoundAsync(engine);
+        Assert.Equal(SpmStatus.SPM, (await engine.Db.Hosts.ListAllViewsAsync(None)).Single(h => h.SpmId == 2).Dynamic.SpmStatus);
+    }
+
+    [Fact]
     public async Task Select_as_SPM_moves_the_role_and_is_refused_while_tasks_run_for_priority_minus_one_and_for_a_host_not_Up()
     {
         await using var engine = await HostsHarness.StartAsync();

@@ -157,6 +157,7 @@ public sealed class SpmScenarioTests(ITestOutputHelper output)
         using var engineDir = new TempDir("engine-spm-db");
         var ids = new Dictionary<int, Guid>();
         int spm;
+        long lastEvent;
         await using (var engine = await HostsHarness.StartAsync(realAgents: true, realTime: true, dir: engineDir))
         {
             foreach (int h in pool.HostIds)
@@ -167,6 +168,7 @@ public sealed class SpmScenarioTests(ITestOutputHelper output)
             // Whether the engine started it or the hosts elected one before they were added, the engine records it.
             spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
             await WaitRecordedAsync(engine, pool, ids[spm]);
+            lastEvent = (await engine.Db.AuditLog.ListAsync(Sanpool.Engine.Data.Page.First(1), None))[0].AuditLogId;
         }
 
         // The engine is down; the SPM keeps serving, then dies.
@@ -184,12 +186,12 @@ public sealed class SpmScenarioTests(ITestOutputHelper output)
         // The engine returns on its database: it adopts host `next` as it is, without restarting the role.
         await using (var engine = await HostsHarness.StartAsync(realAgents: true, realTime: true, dir: engineDir))
         {
-            long since = (await engine.Db.AuditLog.ListAsync(Sanpool.Engine.Data.Page.First(1), None))[0].AuditLogId;
             await WaitRecordedAsync(engine, pool, ids[next]);
             await Task.Delay(TimeSpan.FromSeconds(3));
             var after = await SpmStatusAsync(pool, next);
             Assert.Equal(("SPM", before.Lver), (after.State, after.Lver));
-            var events = await engine.Db.AuditLog.ListSinceAsync(since, 100, None);
+            // Every event since the engine stopped: those of the restarted engine.
+            var events = await engine.Db.AuditLog.ListSinceAsync(lastEvent, 100, None);
             Assert.DoesNotContain(events, e => e.LogTypeName is nameof(EngineEventType.SPM_STARTED) or nameof(EngineEventType.SPM_START_FAILED));
             Assert.Contains(events, e => e.LogTypeName == nameof(EngineEventType.SPM_CHANGED) && e.Message.Contains($"host{next}", StringComparison.Ordinal));
         }

@@ -23,6 +23,7 @@ internal sealed class StatusHandler(AgentParts parts) : IVerbHandler<StatusReque
             Pool = config.Pool,
             Master = host?.Options.Master ?? config.Master,
             Connected = host is not null,
+            Managed = parts.Manager.Managed,
         };
         if (connection.Spm is { } spm && host is not null)
         {
