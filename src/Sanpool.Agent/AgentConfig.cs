@@ -19,7 +19,9 @@ namespace Sanpool.Agent;
 ///   "socket": "/run/sanpool/host1/agent.sock",
 ///   "tcp": "127.0.0.1:7410", "token": "...",   optional TCP API, with a bearer token
 ///   "spm_priority": 5,                 0-10, higher contends first; -1: never SPM
-///   "election": true,                  contend by itself when no SPM is alive
+///   "election": true,                  contend by itself when no SPM is alive; false: the engine
+///                                      picks the SPM (spm.start), and this host contends only
+///   "manager_grace_seconds": 120,      after this long without a call from the engine (it is down)
 ///   "thin": { "mode": "predictive" }   optional: how thin volumes are extended (<see cref="ThinConfig"/>)
 ///   "data_path": "auto"                optional: how VMs' volumes are reached: "auto" (activated LVs where
 ///                                      the host has device-mapper), "segments" or "activated"
@@ -60,6 +62,9 @@ public sealed record AgentConfig
     public int SpmPriority { get; init; } = 5;
 
     public bool Election { get; init; } = true;
+
+    /// <summary>With <see cref="Election"/> off: how long the manager may be silent before this host elects by itself (<see cref="Sanpool.Pool.Spm.ManagerContact"/>).</summary>
+    public int ManagerGraceSeconds { get; init; } = 120;
 
     public ThinConfig Thin { get; init; } = new();
 
@@ -102,6 +107,7 @@ public sealed record AgentConfig
             string.IsNullOrEmpty(Socket) ? "socket is required" :
             Tcp is not null && string.IsNullOrEmpty(Token) ? "a tcp endpoint needs a token" :
             SpmPriority is < -1 or > 10 ? $"spm_priority {SpmPriority} is not -1 (never) or 0-10" :
+            ManagerGraceSeconds is < 1 or > 86400 ? $"manager_grace_seconds {ManagerGraceSeconds} is not 1-86400" :
             null;
         if (problem is not null)
         {

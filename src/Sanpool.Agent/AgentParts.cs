@@ -4,6 +4,7 @@ using Sanpool.Agent.Events;
 using Sanpool.Agent.Vm;
 using Sanpool.Core;
 using Sanpool.Pool;
+using Sanpool.Pool.Spm;
 
 namespace Sanpool.Agent;
 
@@ -16,12 +17,16 @@ internal sealed class AgentParts(AgentConfig config, ILogger logger)
 {
     private volatile HostDataPath? _dataPath;
     private volatile VmManager? _vms;
+    private PoolConnection? _connection;
 
     public AgentConfig Config => config;
 
     public ILogger Logger => logger;
 
-    public PoolConnection Connection { get; } = new(config, logger);
+    /// <summary>When the manager last called, and so the priority this host's election contends with.</summary>
+    public ManagerContact Manager { get; } = new(!config.Election, config.SpmPriority, TimeSpan.FromSeconds(config.ManagerGraceSeconds), TimeProvider.System, logger);
+
+    public PoolConnection Connection => _connection ??= new(config, Manager, logger);
 
     /// <summary>What the manager is told: VMs paused for space, extensions that found none (the <c>events</c> verb).</summary>
     public AgentEvents Events { get; } = new(TimeProvider.System);

@@ -23,7 +23,7 @@ namespace Sanpool.Agent;
 /// finds none answers "not connected yet" (transient).
 /// </para>
 /// </summary>
-internal sealed partial class PoolConnection(AgentConfig config, ILogger logger) : IAsyncDisposable
+internal sealed partial class PoolConnection(AgentConfig config, ManagerContact manager, ILogger logger) : IAsyncDisposable
 {
     private volatile PoolHost? _host;
     private volatile SpmRole? _spm;
@@ -33,6 +33,9 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
     private Guid? _moveTo;
 
     public AgentConfig Config => config;
+
+    /// <summary>When the manager last called: a host it runs elects by itself only after its grace.</summary>
+    public ManagerContact Manager => manager;
 
     /// <summary>Raised with each new SPM role (one per connection), before its election can start it.</summary>
     public event Action<SpmRole>? RoleCreated;
@@ -126,7 +129,7 @@ internal sealed partial class PoolConnection(AgentConfig config, ILogger logger)
         var monitor = new DomainMonitor(_host, Path.GetFullPath(config.Socket), config.Tcp, () => SpmName(spm.State), logger);
         _monitor = monitor;
         monitor.MasterMoved += () => _ = FollowMasterAsync(session.Token);
-        var election = new SpmElection(spm, monitor, config.Election ? config.SpmPriority : -1, logger);
+        var election = new SpmElection(spm, monitor, manager.Priority, logger);
         _election = election;
         try
         {

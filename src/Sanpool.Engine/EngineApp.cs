@@ -134,6 +134,7 @@ public static class EngineApp
             services.AddSingleton<IAgentCaller, AgentCaller>();
             services.AddSingleton<PoolImport>();
             services.AddSingleton<HostService>();
+            services.AddSingleton<SpmManager>();
             services.AddSingleton<HostMonitor>();
             services.AddSingleton(options.JobTimings);
             services.AddSingleton<PoolAgents>();

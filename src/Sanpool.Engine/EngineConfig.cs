@@ -16,6 +16,7 @@ namespace Sanpool.Engine;
 ///   "admin_password": "...",                optional: the first admin's password (else one is generated and printed once)
 ///   "host_poll_seconds": 5,                 how often each host's agent is asked for its status
 ///   "non_operational_after_seconds": 120,   a host that cannot read a domain of its pool this long is NonOperational
+///   "spm_start_timeout_seconds": 300,       how long one spm.start may take (the SDM lease can hold it up to host_dead)
 ///   "max_body_bytes": 1048576,              larger request bodies are refused (413)
 ///   "token_lifetime_seconds": 43200         how long a bearer token from /api/sso/token lives
 /// }
@@ -44,6 +45,9 @@ public sealed record EngineConfig
     public int HostPollSeconds { get; init; } = 5;
 
     public int NonOperationalAfterSeconds { get; init; } = 120;
+
+    /// <summary>How long the engine waits for one <c>spm.start</c> (<see cref="Hosts.SpmTimeouts"/>).</summary>
+    public int SpmStartTimeoutSeconds { get; init; } = 300;
 
     public long MaxBodyBytes { get; init; } = 1024 * 1024;
 

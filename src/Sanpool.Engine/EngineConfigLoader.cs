@@ -35,7 +35,7 @@ public static class EngineConfigLoader
     private static readonly HashSet<string> Keys =
     [
         "data_dir", "listen", "insecure_http", "database", "database.provider", "database.connection_string",
-        "tls", "tls.certificate", "tls.key", "admin_password", "host_poll_seconds", "non_operational_after_seconds",
+        "tls", "tls.certificate", "tls.key", "admin_password", "host_poll_seconds", "non_operational_after_seconds", "spm_start_timeout_seconds",
         "max_body_bytes", "token_lifetime_seconds",
     ];
 
@@ -110,6 +110,7 @@ public static class EngineConfigLoader
             c.HostPollSeconds is < 1 or > MaxPollSeconds ? $"host_poll_seconds: {c.HostPollSeconds} is not 1-{MaxPollSeconds}" :
             c.NonOperationalAfterSeconds <= c.HostPollSeconds || c.NonOperationalAfterSeconds > MaxNonOperationalSeconds
                 ? $"non_operational_after_seconds: {c.NonOperationalAfterSeconds} is not more than host_poll_seconds ({c.HostPollSeconds}) and at most {MaxNonOperationalSeconds}" :
+            c.SpmStartTimeoutSeconds is < 10 or > 3600 ? $"spm_start_timeout_seconds: {c.SpmStartTimeoutSeconds} is not 10-3600" :
             c.MaxBodyBytes is < MinBodyBytes or > MaxBodyBytes ? $"max_body_bytes: {c.MaxBodyBytes} is not {MinBodyBytes}-{MaxBodyBytes}" :
             c.TokenLifetimeSeconds is < 60 or > 30 * 86_400 ? $"token_lifetime_seconds: {c.TokenLifetimeSeconds} is not 60-{30 * 86_400}" :
             null;

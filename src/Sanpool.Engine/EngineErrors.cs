@@ -58,6 +58,15 @@ public static class EngineErrors
     /// <summary>400: an id in a path that is not a UUID.</summary>
     public static readonly ErrorCode InvalidId = new(-1020, "INVALID_ID");
 
+    /// <summary>409: the host cannot be SPM: priority -1 (never), not Up, or in no data center.</summary>
+    public static readonly ErrorCode SpmNotAllowed = new(-1021, "SPM_NOT_ALLOWED");
+
+    /// <summary>409: the data center's SPM is being started or moved right now, or its SPM does not answer.</summary>
+    public static readonly ErrorCode SpmConflict = new(-1022, "SPM_CONFLICT");
+
+    /// <summary>409: the SPM runs tasks; the role moves by hand only once they end.</summary>
+    public static readonly ErrorCode SpmTasksRunning = new(-1023, "SPM_TASKS_RUNNING");
+
     /// <summary>409: a job works on the disk (the message names it); its volumes are LOCKED until it ends.</summary>
     public static readonly ErrorCode DiskLocked = new(-1040, "DISK_LOCKED");
 

@@ -39,4 +39,11 @@ public static class PoolErrors
     /// the message names the task. Transient: the same request succeeds once that task ends.
     /// </summary>
     public static readonly ErrorCode ImageBusy = new(-712, "IMAGE_BUSY");
+
+    /// <summary>
+    /// spm.start named the pool's SPM as the caller last saw it (previous SPM host id and SDM lease
+    /// version), and the master's keys say otherwise now: the role changed hands since. Not
+    /// transient: the caller must look at the pool again before it asks.
+    /// </summary>
+    public static readonly ErrorCode SpmChanged = new(-713, "SPM_CHANGED");
 }

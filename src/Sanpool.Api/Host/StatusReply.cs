@@ -18,6 +18,13 @@ public sealed record StatusReply
 
     public bool Connected { get; init; }
 
+    /// <summary>
+    /// Whether a manager decides this host's SPM role (its config's <c>"election": false</c>): the
+    /// engine starts and moves the SPM only among such hosts, and leaves a pool whose hosts elect
+    /// by themselves to their election.
+    /// </summary>
+    public bool? Managed { get; init; }
+
     public SpmStatusReply? Spm { get; init; }
 
     /// <summary>Whether the host's id lease in the master lockspace is valid now.</summary>

@@ -15,6 +15,9 @@ public enum EngineEventType
     HOST_REMOVED = 1106,
     DATA_CENTER_IMPORTED = 1110,
     SPM_CHANGED = 1111,
+    SPM_STARTED = 1112,
+    SPM_START_FAILED = 1113,
+    SPM_STOPPED = 1114,
 
     /// <summary>Disk jobs (oVirt's names where it has the event): started, and how each ended.</summary>
     USER_ADD_DISK = 1200,
@@ -23,9 +26,6 @@ public enum EngineEventType
     USER_REMOVE_DISK = 1203,
     USER_FINISHED_REMOVE_DISK = 1204,
     USER_FINISHED_FAILED_REMOVE_DISK = 1205,
-
-    /// <summary>A job an engine was running when it stopped, finished by the next start from what the storage says.</summary>
-    JOB_RECOVERED = 1206,
 
     /// <summary>A disk's rows were made to agree with the storage (the fixes are in the message).</summary>
     DISK_RECONCILED = 1210,

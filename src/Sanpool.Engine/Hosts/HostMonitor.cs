@@ -22,16 +22,16 @@ namespace Sanpool.Engine.Hosts;
 /// <item>each host's row is written if it is still what the round read (compare and set), with
 /// one event per change of status;</item>
 /// <item>then, per pool: the host that says SPM is <c>spm_vds_id</c> and the pool is Up; with
-/// none, the pool is Contend if a host contends and NonResponsive if none does (one round without
-/// an SPM is enough: the engine does not elect yet, so it only reports); each domain's sizes come
-/// from the first host that read it.</item>
+/// none, the pool is Contend if a host contends and NonResponsive if none does; each domain's
+/// sizes come from the first host that read it; and <see cref="SpmManager"/> decides whether
+/// the SPM must be started or moved (in the background: a start may wait out a lease).</item>
 /// </list>
 /// Shared state: rounds never overlap (<see cref="_round"/>: the timer's and a caller's); within
 /// a round each host's poll touches only that host's entry of <see cref="_unseenSince"/>, and
 /// the pool-wide writes happen after every poll has ended, on the round's own task. The
 /// database rows are guarded by compare and set against the API's changes (deactivate).
 /// </summary>
-public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, EngineConfig config, TimeProvider time, ILogger<HostMonitor> logger) : BackgroundService
+public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, SpmManager spmManager, EngineConfig config, TimeProvider time, ILogger<HostMonitor> logger) : BackgroundService
 {
     private const long GiB = 1L << 30;
 
@@ -90,7 +90,9 @@ public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, EngineCo
 
             foreach (var (pool, _) in pools.Values)
             {
-                await UpdatePoolAsync(pool, polled.Where(p => p.Before.Static.StoragePoolId == pool.Id).ToList(), hosts, cancellationToken).ConfigureAwait(false);
+                var ofPool = polled.Where(p => p.Before.Static.StoragePoolId == pool.Id).ToList();
+                await UpdatePoolAsync(pool, ofPool, hosts, cancellationToken).ConfigureAwait(false);
+                await spmManager.AfterRoundAsync(pool, ofPool, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -143,7 +145,7 @@ public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, EngineCo
         StatusReply reply;
         try
         {
-            reply = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(), StatusTimeout(config), cancellationToken).ConfigureAwait(false);
+            reply = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(Manager: true), StatusTimeout(config), cancellationToken).ConfigureAwait(false);
         }
         catch (SanpoolException e) when (!cancellationToken.IsCancellationRequested)
         {

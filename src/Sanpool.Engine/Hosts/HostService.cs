@@ -42,7 +42,7 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
         }
 
         var link = new AgentLink(address, token);
-        var status = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(), HostMonitor.StatusTimeout(config), cancellationToken).ConfigureAwait(false);
+        var status = await agents.CallAsync(link, AgentVerbs.Status, new StatusRequest(Manager: true), HostMonitor.StatusTimeout(config), cancellationToken).ConfigureAwait(false);
         name ??= status.HostName;
         CheckName(name);
 
@@ -89,10 +89,10 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
         var pool = view.Static.StoragePoolId is { } poolId ? await db.Pools.GetPoolAsync(poolId, cancellationToken).ConfigureAwait(false) : null;
         if (view.Dynamic.SpmStatus != SpmStatus.None || pool?.SpmVdsId == vdsId)
         {
-            // oVirt stops the SPM and elects another first; the engine cannot move the role yet.
+            // oVirt stops the SPM and elects another first; here the admin moves the role first.
             throw new SanpoolException(
                 EngineErrors.HostStateConflict,
-                $"host {view.Static.VdsName} is the SPM of data center {pool?.Name}; the engine cannot move the role to another host yet, so it cannot go to maintenance");
+                $"host {view.Static.VdsName} is the SPM of data center {pool?.Name}; select another host as SPM first (POST /api/hosts/{{id}}/selectasspm), then put it into maintenance");
         }
 
         await ChangeAsync(view, VdsStatus.Maintenance, pool, EngineEventType.HOST_MAINTENANCE, $"Host {view.Static.VdsName} was switched to Maintenance", cancellationToken)

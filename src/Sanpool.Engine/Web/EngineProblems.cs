@@ -61,6 +61,8 @@ public static class EngineProblems
         [EngineErrors.NotFound.Value] = StatusCodes.Status404NotFound,
         [EngineErrors.Conflict.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.DbConstraint.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.SpmNotAllowed.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.SpmTasksRunning.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.DiskIllegal.Value] = StatusCodes.Status409Conflict,
 
         // A host's agent the engine had to ask did not answer: the engine is a gateway to it.

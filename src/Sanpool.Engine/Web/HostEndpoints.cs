@@ -18,6 +18,8 @@ namespace Sanpool.Engine.Web;
 /// POST   /api/hosts                  add by the agent's address -> 201 + Location
 /// POST   /api/hosts/{id}/deactivate  to Maintenance (not the SPM: 409)
 /// POST   /api/hosts/{id}/activate    out of Maintenance
+/// POST   /api/hosts/{id}/selectasspm make it the SPM now: 200 once it is (409 while the SPM runs tasks,
+///                                    for priority -1, a host not Up, or while the SPM changes already)
 /// DELETE /api/hosts/{id}             only in Maintenance (409 otherwise)
 /// </code>
 /// </summary>
@@ -36,6 +38,9 @@ public static class HostEndpoints
             .WithName("DeactivateHost").WithSummary("Put a host into Maintenance (refused for the SPM)").WithTags("hosts");
         api.MapPost("/hosts/{id}/activate", ActivateAsync).RequiresLogin().ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithName("ActivateHost").WithSummary("Take a host out of Maintenance; the next poll says its status").WithTags("hosts");
+        api.MapPost("/hosts/{id}/selectasspm", SelectAsSpmAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status502BadGateway, StatusCodes.Status504GatewayTimeout)
+            .WithName("SelectHostAsSpm").WithSummary("Move the SPM role to this host now (refused while the SPM runs tasks)").WithTags("hosts");
         api.MapDelete("/hosts/{id}", RemoveAsync).RequiresLogin().ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithName("RemoveHost").WithSummary("Remove a host in Maintenance").WithTags("hosts");
         return api;
@@ -70,6 +75,9 @@ public static class HostEndpoints
 
     private static async Task<Ok<HostDto>> ActivateAsync(string id, HttpContext http, [FromServices] HostService hosts, CancellationToken cancellationToken) =>
         TypedResults.Ok(HostDto.From(await hosts.ActivateAsync(EntityIds.Parse(id, "host"), cancellationToken).ConfigureAwait(false), ApiPaths.Api(http)));
+
+    private static async Task<Ok<HostDto>> SelectAsSpmAsync(string id, HttpContext http, [FromServices] SpmManager spm, CancellationToken cancellationToken) =>
+        TypedResults.Ok(HostDto.From(await spm.SelectAsync(EntityIds.Parse(id, "host"), cancellationToken).ConfigureAwait(false), ApiPaths.Api(http)));
 
     private static async Task<NoContent> RemoveAsync(string id, [FromServices] HostService hosts, CancellationToken cancellationToken)
     {

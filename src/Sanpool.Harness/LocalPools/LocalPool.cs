@@ -173,6 +173,7 @@ public sealed partial class LocalPool : IAsyncDisposable
             Socket = Path.Combine(dir, "agent.sock"),
             SpmPriority = Options.SpmPriority(host),
             Election = Options.Election,
+            ManagerGraceSeconds = Options.ManagerGraceSeconds,
             Thin = Options.Thin,
         };
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJson());

@@ -47,4 +47,7 @@ public sealed record LocalPoolOptions
 
     /// <summary>Whether the agents elect an SPM by themselves.</summary>
     public bool Election { get; init; } = true;
+
+    /// <summary>With <see cref="Election"/> off: how long the engine may be silent before the agents elect anyway.</summary>
+    public int ManagerGraceSeconds { get; init; } = 120;
 }

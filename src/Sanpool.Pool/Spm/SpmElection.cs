@@ -15,11 +15,19 @@ namespace Sanpool.Pool.Spm;
 /// contend while another live host can, and an SPM that has not read every domain for
 /// <see cref="PoolTimeouts.StepDownAfter"/> steps down when another live host reads them all.
 /// A manager can override it: <see cref="Paused"/> stops contending, and its spm start/stop
-/// go straight to the role. Its delays are the pool's <see cref="PoolTimeouts"/>, on the
+/// go straight to the role; a host a manager runs gets its priority from
+/// <see cref="ManagerContact.Priority"/> (-1 while the manager calls, its own after the
+/// manager's grace), which the election asks at every look. Its delays are the pool's <see cref="PoolTimeouts"/>, on the
 /// host's clock (<see cref="PoolHostOptions.Time"/>).
 /// </summary>
-public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int priority, ILogger logger)
+public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, Func<int> priorityNow, ILogger logger)
 {
+    /// <summary>An election with a fixed priority (-1: never contends).</summary>
+    public SpmElection(SpmRole role, DomainMonitor monitor, int priority, ILogger logger)
+        : this(role, monitor, () => priority, logger)
+    {
+    }
+
     private readonly Random _jitter = new();
     private readonly PoolTimeouts _timeouts = role.Host.Options.Timeouts;
     private readonly TimeProvider _time = role.Host.Options.Time;
@@ -35,16 +43,18 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
         {
             try
             {
+                int priority = priorityNow();
                 if (role.State == SpmState.Spm)
                 {
                     await StepDownIfOthersSeeMoreAsync(stop).ConfigureAwait(false);
                 }
-                else if (MayContend() && NoLiveSpm(monitor.Pool))
+                else if (MayContend(priority) && NoLiveSpm(monitor.Pool))
                 {
-                    await Task.Delay(Delay(), _time, stop).ConfigureAwait(false);
-                    if (MayContend() && NoLiveSpm(await role.Host.ReadPoolAsync(stop).ConfigureAwait(false)))
+                    await Task.Delay(Delay(priority), _time, stop).ConfigureAwait(false);
+                    priority = priorityNow();
+                    if (MayContend(priority) && NoLiveSpm(await role.Host.ReadPoolAsync(stop).ConfigureAwait(false)))
                     {
-                        await ContendAsync(stop).ConfigureAwait(false);
+                        await ContendAsync(priority, stop).ConfigureAwait(false);
                     }
                 }
             }
@@ -56,7 +66,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
     }
 
     /// <summary>Free, not paused, willing, holding its host id, and not blind to a domain that another live host sees.</summary>
-    private bool MayContend() =>
+    private bool MayContend(int priority) =>
         priority >= 0 && !Paused && role.State == SpmState.Free && role.Host.Lockspace.IsValid && monitor.HasChecked
         && (monitor.SeesAll || monitor.OthersSeeingAll.Count == 0);
 
@@ -77,7 +87,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
             .ConfigureAwait(false);
     }
 
-    private async Task ContendAsync(CancellationToken stop)
+    private async Task ContendAsync(int priority, CancellationToken stop)
     {
         try
         {
@@ -92,7 +102,7 @@ public sealed partial class SpmElection(SpmRole role, DomainMonitor monitor, int
         }
     }
 
-    private TimeSpan Delay() => PoolTimeouts.ElectionDelay(priority, _failures, _jitter.NextDouble());
+    private TimeSpan Delay(int priority) => PoolTimeouts.ElectionDelay(priority, _failures, _jitter.NextDouble());
 
     [LoggerMessage(EventId = 730, Level = LogLevel.Information, Message = "pool {Pool}: host {HostId} contends for SPM (priority {Priority})")]
     private static partial void LogContending(ILogger logger, Guid pool, int hostId, int priority);

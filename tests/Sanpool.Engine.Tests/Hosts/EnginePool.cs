@@ -30,7 +30,7 @@ internal sealed class EnginePool : IAsyncDisposable
     /// <summary>A scratch directory removed with the pool.</summary>
     public string Directory => _dir.Path;
 
-    public static async Task<EnginePool> CreateAsync(ITestOutputHelper output, int hosts = 3, int domains = 2)
+    public static async Task<EnginePool> CreateAsync(ITestOutputHelper output, int hosts = 3, int domains = 2, Func<LocalPoolOptions, LocalPoolOptions>? tune = null)
     {
         Requires.LoopDevices();
         Requires.Tool("lvm", "lvm2");
@@ -47,7 +47,7 @@ internal sealed class EnginePool : IAsyncDisposable
                 IoTimeout = 1,
                 WatchdogFireTimeout = 8,
             };
-            var pool = await LocalPool.CreateAsync(options, logs.Factory.CreateLogger("local-pool"), CancellationToken.None);
+            var pool = await LocalPool.CreateAsync(tune?.Invoke(options) ?? options, logs.Factory.CreateLogger("local-pool"), CancellationToken.None);
             return new EnginePool(dir, logs, output, pool);
         }
         catch

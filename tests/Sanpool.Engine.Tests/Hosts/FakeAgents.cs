@@ -4,6 +4,7 @@ using Sanpool.Api.Client;
 using Sanpool.Api.Host;
 using Sanpool.Api.Pools;
 using Sanpool.Api.Spm;
+using Sanpool.Api.Tasks;
 using Sanpool.Core;
 using Sanpool.Engine.Hosts;
 
@@ -47,6 +48,10 @@ internal sealed class FakeAgents : IAgentCaller
             PoolInfoRequest => Pool.Info(),
             DomainInfoRequest d => Pool.DomainInfo(d.Domain),
             DomainVolumesRequest d => Pool.Volumes(d.Domain),
+            SpmStatusRequest => agent.SpmReply(Pool),
+            SpmStartRequest start => agent.Start(Pool, start),
+            SpmStopRequest => agent.Stop(Pool),
+            TaskListRequest => agent.Tasks,
             _ => throw new NotSupportedException(verb.Name),
         };
         return Task.FromResult((TReply)reply);
@@ -69,6 +74,50 @@ internal sealed class FakeAgent(string address, int hostId, string name)
     /// <summary>SPM, Contend or Free.</summary>
     public string? Spm { get; set; }
 
+    /// <summary>Whether it says the engine decides its SPM (<c>"election": false</c>).</summary>
+    public bool Managed { get; set; } = true;
+
+    /// <summary>Tasks task.list shows.</summary>
+    public List<TaskInfo> Tasks { get; } = [];
+
+    /// <summary>What spm.start throws instead of starting, if set.</summary>
+    public SanpoolException? StartError { get; set; }
+
+    /// <summary>The spm.start requests this host got.</summary>
+    public List<SpmStartRequest> Starts { get; } = [];
+
+    public SpmStatusReply SpmReply(FakePool pool) => new(Spm ?? "Free", pool.SpmId, pool.Lver);
+
+    public SpmStatusReply Start(FakePool pool, SpmStartRequest request)
+    {
+        Starts.Add(request);
+        if (StartError is { } error)
+        {
+            throw error;
+        }
+
+        pool.SpmId = HostId;
+        pool.Lver++;
+        Spm = "SPM";
+        return SpmReply(pool);
+    }
+
+    public SpmStatusReply Stop(FakePool pool)
+    {
+        if (Tasks.Any(t => t.State == TaskState.Running))
+        {
+            throw new SanpoolException(new ErrorCode(-710, "TASK_RUNNING"), "a task runs", true);
+        }
+
+        if (Spm == "SPM")
+        {
+            pool.SpmId = -1;
+            Spm = "Free";
+        }
+
+        return SpmReply(pool);
+    }
+
     /// <summary>Domains this host cannot read.</summary>
     public HashSet<Guid> Blind { get; } = [];
 
@@ -79,7 +128,8 @@ internal sealed class FakeAgent(string address, int hostId, string name)
         Pool = pool.Id,
         Master = pool.Domains[0],
         Connected = Connected,
-        Spm = Spm is null ? null : new SpmStatusReply(Spm, pool.SpmId, 1),
+        Managed = Managed,
+        Spm = Spm is null ? null : new SpmStatusReply(Spm, pool.SpmId, pool.Lver),
         SeesAll = Blind.Count == 0,
         Domains = [.. pool.Domains.Select(d => new DomainSeen
         {
@@ -101,6 +151,8 @@ internal sealed class FakePool
 
     public int SpmId { get; set; } = 1;
 
+    public long Lver { get; set; } = 1;
+
     public Guid Disk { get; } = Guid.NewGuid();
 
     public Guid BaseVolume { get; } = Guid.NewGuid();
@@ -116,7 +168,7 @@ internal sealed class FakePool
         MasterVersion = 1,
         Domains = Domains.ToDictionary(d => d, _ => "Active"),
         SpmId = SpmId,
-        SpmLver = 1,
+        SpmLver = Lver,
     };
 
     public DomainInfoReply DomainInfo(Guid domain) => new()

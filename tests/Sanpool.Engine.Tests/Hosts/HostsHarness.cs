@@ -15,7 +15,10 @@ namespace Sanpool.Engine.Tests.Hosts;
 /// <summary>
 /// The engine on the test server with a SQLite database in a temporary directory and fake agents
 /// (<see cref="FakeAgents"/>); the host monitor does not run by itself: a test runs its rounds
-/// (<see cref="PollAsync"/>) on a clock it moves (<see cref="Clock"/>).
+/// (<see cref="PollAsync"/>) on a clock it moves (<see cref="Clock"/>). With realTime, the
+/// engine runs as it does in production instead: the system clock, its monitor polling every
+/// second by itself; and with a directory given, on the database a previous harness left there
+/// (an engine restarted).
 /// </summary>
 internal sealed class HostsHarness : IAsyncDisposable
 {
@@ -23,10 +26,12 @@ internal sealed class HostsHarness : IAsyncDisposable
     private static readonly Lazy<string> AdminHash = new(() => PasswordHasher.Hash(AdminPassword));
 
     private readonly TempDir _dir;
+    private readonly bool _ownsDir;
 
-    private HostsHarness(TempDir dir, EngineDatabase db, FixedClock clock, FakeAgents agents, WebApplication app)
+    private HostsHarness(TempDir dir, bool ownsDir, EngineDatabase db, FixedClock clock, FakeAgents agents, WebApplication app)
     {
         _dir = dir;
+        _ownsDir = ownsDir;
         Db = db;
         Clock = clock;
         Agents = agents;
@@ -48,28 +53,32 @@ internal sealed class HostsHarness : IAsyncDisposable
     public HostMonitor Monitor => App.Services.GetRequiredService<HostMonitor>();
 
     /// <param name="realAgents">Call real agents (<see cref="AgentCaller"/>) instead of the fakes.</param>
-    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false)
+    /// <param name="realTime">The system clock and the monitor polling by itself every second.</param>
+    /// <param name="dir">The engine's directory (not removed with this harness): an engine started again on it.</param>
+    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false, bool realTime = false, TempDir? dir = null)
     {
-        var dir = new TempDir("engine-hosts");
+        bool ownsDir = dir is null;
+        dir ??= new TempDir("engine-hosts");
         var clock = new FixedClock(Sample.T0);
-        var db = EngineDatabase.OpenSqlite(dir.File("engine.db"), new EngineDatabaseOptions { Clock = clock });
+        TimeProvider time = realTime ? TimeProvider.System : clock;
+        var db = EngineDatabase.OpenSqlite(dir.File("engine.db"), new EngineDatabaseOptions { Clock = time });
         await db.MigrateAsync(CancellationToken.None);
         var users = new InMemoryUserDirectory();
         await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", AdminHash.Value, EngineRole.Admin, Sample.T0), CancellationToken.None);
         var agents = new FakeAgents(new FakePool());
         var config = EngineConfigLoader.Validate(
-            new EngineConfig { DataDir = dir.Path, HostPollSeconds = 5, NonOperationalAfterSeconds = nonOperationalAfterSeconds }, "test");
+            new EngineConfig { DataDir = dir.Path, HostPollSeconds = realTime ? 1 : 5, NonOperationalAfterSeconds = nonOperationalAfterSeconds }, "test");
         var app = EngineApp.Build(config, new EngineAppOptions
         {
             Users = users,
             Database = db,
-            TimeProvider = clock,
-            RunHostMonitor = false,
+            TimeProvider = time,
+            RunHostMonitor = realTime,
             ConfigureServices = services => services.AddSingleton<IAgentCaller>(realAgents ? new AgentCaller() : agents),
             ConfigureWebHost = web => web.UseTestServer(),
         });
         await app.StartAsync();
-        return new HostsHarness(dir, db, clock, agents, app);
+        return new HostsHarness(dir, ownsDir, db, clock, agents, app);
     }
 
     public Task PollAsync() => Monitor.PollOnceAsync(CancellationToken.None);
@@ -95,6 +104,9 @@ internal sealed class HostsHarness : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         await Db.DisposeAsync();
-        _dir.Dispose();
+        if (_ownsDir)
+        {
+            _dir.Dispose();
+        }
     }
 }

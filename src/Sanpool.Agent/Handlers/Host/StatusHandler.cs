@@ -9,6 +9,11 @@ internal sealed class StatusHandler(AgentParts parts) : IVerbHandler<StatusReque
     public async Task<StatusReply> HandleAsync(StatusRequest request, CancellationToken cancellationToken)
     {
         var config = parts.Config;
+        if (request.Manager == true)
+        {
+            parts.Manager.Touch();
+        }
+
         var connection = parts.Connection;
         var host = connection.Host;
         var reply = new StatusReply
@@ -18,6 +23,7 @@ internal sealed class StatusHandler(AgentParts parts) : IVerbHandler<StatusReque
             Pool = config.Pool,
             Master = host?.Options.Master ?? config.Master,
             Connected = host is not null,
+            Managed = parts.Manager.Managed,
         };
         if (connection.Spm is { } spm && host is not null)
         {

@@ -37,6 +37,6 @@ public sealed record HostDto(
             s.StoragePoolId is { } pool ? new RefDto(pool, $"{api}/datacenters/{pool}") : null,
             host.Dynamic.LastSeen,
             href,
-            [new LinkDto("deactivate", href + "/deactivate"), new LinkDto("activate", href + "/activate")]);
+            [new LinkDto("deactivate", href + "/deactivate"), new LinkDto("activate", href + "/activate"), new LinkDto("selectasspm", href + "/selectasspm")]);
     }
 }
