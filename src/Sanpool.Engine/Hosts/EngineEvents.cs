@@ -22,6 +22,16 @@ internal static class EngineEvents
                 StoragePoolName: pool?.Name),
             cancellationToken);
 
+    /// <summary>An event of a job on a domain of <paramref name="pool"/>, with the job's id, owner and correlation id.</summary>
+    public static Task<long> JobAsync(
+        EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, Job job, StoragePool pool, Guid domainId, CancellationToken cancellationToken) =>
+        db.AuditLog.AppendAsync(
+            new AuditLog(
+                0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message,
+                UserId: job.OwnerId, StorageDomainId: domainId, StoragePoolId: pool.Id, StoragePoolName: pool.Name,
+                CorrelationId: job.CorrelationId, JobId: job.JobId),
+            cancellationToken);
+
     public static Task<long> PoolAsync(EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, StoragePool pool, CancellationToken cancellationToken) =>
         db.AuditLog.AppendAsync(
             new AuditLog(0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message, StoragePoolId: pool.Id, StoragePoolName: pool.Name),

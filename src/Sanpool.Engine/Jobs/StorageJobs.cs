@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Sanpool.Api;
-using Sanpool.Api.Client;
 using Sanpool.Api.Images;
 using Sanpool.Api.Pools;
 using Sanpool.Api.Tasks;
@@ -86,7 +85,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
             throw;
         }
 
-        await RecordTaskAsync(step, task, pool, ImageCreateVerb, CancellationToken.None).ConfigureAwait(false);
+        await RecordTaskAsync(step.StepId, task, pool, ImageCreateVerb, CancellationToken.None).ConfigureAwait(false);
         Launch(job.JobId, () => FinishCreateAsync(job, step.StepId, pool, link, spec.DomainId, diskId, volumeId, spec.Alias, task.Id, _stopping.Token));
         return (job, diskId);
     }
@@ -200,7 +199,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
             {
                 var submitted = await agents.CallAsync(
                     route, AgentVerbs.VolumeDelete, new VolumeDeleteRequest(domainId, diskId, leaf, Wait: true, Forward: true), timings.SubmitTimeout, stop).ConfigureAwait(false);
-                await RecordTaskAsync(new StepRef(stepId), submitted.Task, pool, VolumeDeleteVerb, CancellationToken.None).ConfigureAwait(false);
+                await RecordTaskAsync(stepId, submitted.Task, pool, VolumeDeleteVerb, CancellationToken.None).ConfigureAwait(false);
                 task = await WaitForTaskAsync(pool, route, stepId, submitted.Task.Id, VolumeDeleteVerb, diskId, stop).ConfigureAwait(false);
             }
             catch (SanpoolException e) when (!stop.IsCancellationRequested)
@@ -240,7 +239,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
             }
 
             taskId = found.Id;
-            await RecordTaskAsync(new StepRef(stepId), found, pool, found.Verb, CancellationToken.None).ConfigureAwait(false);
+            await RecordTaskAsync(stepId, found, pool, found.Verb, CancellationToken.None).ConfigureAwait(false);
         }
 
         int? lastProgress = null;
@@ -296,18 +295,15 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
         await hosts.DomainOfDiskAsync(diskId, cancellationToken).ConfigureAwait(false);
 
 
-    private async Task RecordTaskAsync(StepRef step, TaskInfo task, StoragePool pool, string verb, CancellationToken cancellationToken)
+    private async Task RecordTaskAsync(Guid stepId, TaskInfo task, StoragePool pool, string verb, CancellationToken cancellationToken)
     {
-        await db.Jobs.SetStepExternalIdAsync(step.StepId, task.Id, ExternalSystemType.VDSM, cancellationToken).ConfigureAwait(false);
+        await db.Jobs.SetStepExternalIdAsync(stepId, task.Id, ExternalSystemType.VDSM, cancellationToken).ConfigureAwait(false);
         if (await db.Jobs.GetAsyncTaskAsync(task.Id, cancellationToken).ConfigureAwait(false) is null)
         {
             await db.Jobs.AddAsyncTaskAsync(
-                new AsyncTask(task.Id, verb, AsyncTaskStatus.Running, task.Id, step.StepId, step.StepId, pool.Id, db.Clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                new AsyncTask(task.Id, verb, AsyncTaskStatus.Running, task.Id, stepId, stepId, pool.Id, db.Clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private Task RecordTaskAsync(Step step, TaskInfo task, StoragePool pool, string verb, CancellationToken cancellationToken) =>
-        RecordTaskAsync(new StepRef(step.StepId), task, pool, verb, cancellationToken);
 
     /// <summary>Ends the job (and its steps), forgets its tasks, and says so in an event.</summary>
     private async Task EndAsync(Job job, StoragePool pool, Guid domainId, bool succeeded, EngineEventType type, string message)
@@ -326,12 +322,7 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
     }
 
     private Task<long> EventAsync(EngineEventType type, AuditLogSeverity severity, string message, Job job, StoragePool pool, Guid domainId) =>
-        db.AuditLog.AppendAsync(
-            new AuditLog(
-                0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message,
-                UserId: job.OwnerId, StorageDomainId: domainId, StoragePoolId: pool.Id, StoragePoolName: pool.Name,
-                CorrelationId: job.CorrelationId, JobId: job.JobId),
-            CancellationToken.None);
+        EngineEvents.JobAsync(db, type, severity, message, job, pool, domainId, CancellationToken.None);
 
     /// <summary>Runs a job's background part; a failure is logged and leaves the job STARTED for the next recovery.</summary>
     private void Launch(Guid jobId, Func<Task> work)
@@ -398,8 +389,6 @@ public sealed partial class StorageJobs(EngineDatabase db, IAgentCaller agents, 
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
-
-    private sealed record StepRef(Guid StepId);
 
     private sealed record StorageChain(IReadOnlyList<Guid> Volumes, IReadOnlyList<Guid> Illegal);
 }

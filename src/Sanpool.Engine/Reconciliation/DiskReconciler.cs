@@ -48,12 +48,10 @@ public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolA
         var job = new Job(Guid.NewGuid(), ReconcileAction, $"Reconciling Disk {diskId} with storage domain {domain}", JobExecutionStatus.STARTED, ownerId, true, now, null, now, correlationId, false, true);
         var step = new Step(Guid.NewGuid(), null, job.JobId, StepType.FINALIZING, $"Applying {applied.Count} fix(es) to the database", 1, JobExecutionStatus.STARTED, 0, now, null, correlationId, null, null);
         await db.DiskJobs.ReplaceChainAsync(job, step, diskId, chain, domain, cancellationToken).ConfigureAwait(false);
-        await db.AuditLog.AppendAsync(
-            new AuditLog(
-                0, db.Clock.GetUtcNow(), (int)EngineEventType.DISK_RECONCILED, nameof(EngineEventType.DISK_RECONCILED), AuditLogSeverity.WARNING,
-                $"Disk {diskId} reconciled with storage domain {domain}: " + string.Join("; ", applied.Select(d => $"{d.Kind}: {d.Fix}")),
-                UserId: ownerId, StorageDomainId: domain, StoragePoolId: pool.Id, StoragePoolName: pool.Name, CorrelationId: correlationId, JobId: job.JobId),
-            CancellationToken.None).ConfigureAwait(false);
+        await EngineEvents.JobAsync(
+            db, EngineEventType.DISK_RECONCILED, AuditLogSeverity.WARNING,
+            $"Disk {diskId} reconciled with storage domain {domain}: " + string.Join("; ", applied.Select(d => $"{d.Kind}: {d.Fix}")),
+            job, pool, domain, CancellationToken.None).ConfigureAwait(false);
         var rows = await db.Images.ListByDiskAsync(diskId, CancellationToken.None).ConfigureAwait(false);
         return (await db.Jobs.GetJobAsync(job.JobId, CancellationToken.None).ConfigureAwait(false), applied, DiskChainComparison.Compare(diskId, rows, false, storage));
     }

@@ -176,15 +176,7 @@ public sealed class DiskJobStore
                     }
                 }
 
-                var now = s.Now;
-                await s.ExecuteAsync(
-                    "UPDATE step SET status = @finished, progress = 100, end_time = @now WHERE job_id = @JobId",
-                    new { job.JobId, finished = nameof(JobExecutionStatus.FINISHED), now },
-                    cancellationToken).ConfigureAwait(false);
-                await s.ExecuteAsync(
-                    "UPDATE job SET status = @finished, end_time = @now, last_update_time = @now WHERE job_id = @JobId",
-                    new { job.JobId, finished = nameof(JobExecutionStatus.FINISHED), now },
-                    cancellationToken).ConfigureAwait(false);
+                await JobStore.EndJobAsync(s, job.JobId, JobExecutionStatus.FINISHED, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
     }

@@ -120,27 +120,27 @@ public sealed class JobStore
     /// with it, with the same status. CONFLICT if it has ended already.
     /// </summary>
     public Task EndJobAsync(Guid jobId, JobExecutionStatus status, CancellationToken cancellationToken) =>
-        _db.TransactAsync(
-            async s =>
-            {
-                var now = s.Now;
-                string ended = Ended(status).ToString();
-                int rows = await s.ExecuteAsync(
-                    "UPDATE job SET status = @ended, end_time = @now, last_update_time = @now WHERE job_id = @jobId AND status = @started",
-                    new { jobId, ended, now, started = Started },
-                    cancellationToken).ConfigureAwait(false);
-                if (rows == 0)
-                {
-                    var job = await GetJobAsync(s, jobId, cancellationToken).ConfigureAwait(false) ?? throw StoreChecks.NotFound($"job {jobId}");
-                    throw StoreChecks.Conflict($"job {jobId} has ended already ({job.Status})");
-                }
+        _db.TransactAsync(s => EndJobAsync(s, jobId, status, cancellationToken), cancellationToken);
 
-                await s.ExecuteAsync(
-                    "UPDATE step SET status = @ended, end_time = @now WHERE job_id = @jobId AND status = @started",
-                    new { jobId, ended, now, started = Started },
-                    cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken);
+    internal static async Task EndJobAsync(DbSession s, Guid jobId, JobExecutionStatus status, CancellationToken cancellationToken)
+    {
+        var now = s.Now;
+        string ended = Ended(status).ToString();
+        int rows = await s.ExecuteAsync(
+            "UPDATE job SET status = @ended, end_time = @now, last_update_time = @now WHERE job_id = @jobId AND status = @started",
+            new { jobId, ended, now, started = Started },
+            cancellationToken).ConfigureAwait(false);
+        if (rows == 0)
+        {
+            var job = await GetJobAsync(s, jobId, cancellationToken).ConfigureAwait(false) ?? throw StoreChecks.NotFound($"job {jobId}");
+            throw StoreChecks.Conflict($"job {jobId} has ended already ({job.Status})");
+        }
+
+        await s.ExecuteAsync(
+            "UPDATE step SET status = @ended, end_time = @now WHERE job_id = @jobId AND status = @started",
+            new { jobId, ended, now, started = Started },
+            cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<Job?> GetJobAsync(Guid jobId, CancellationToken cancellationToken) =>
         _db.ReadAsync(s => GetJobAsync(s, jobId, cancellationToken), cancellationToken);
