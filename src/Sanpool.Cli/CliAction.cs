@@ -6,7 +6,8 @@ namespace Sanpool.Cli;
 /// <summary>
 /// Runs a command's body with the CLI's error contract: a SanpoolException becomes one line on
 /// stderr, "sanpool: NAME (code): message", and exit code 1; a <see cref="UsageException"/>
-/// exits 2 with a pointer to the verb's help, as a parse error does; Ctrl-C exits 130.
+/// exits 2 with a pointer to the verb's help, as a parse error does; Ctrl-C exits 130. The line
+/// goes to the invocation's error writer (stderr unless a caller in this process gives another).
 /// </summary>
 public static class CliAction
 {
@@ -17,23 +18,24 @@ public static class CliAction
     {
         command.SetAction(async (parse, ct) =>
         {
+            var error = parse.InvocationConfiguration.Error;
             try
             {
                 return await body(parse, ct).ConfigureAwait(false);
             }
             catch (UsageException e)
             {
-                await Console.Error.WriteLineAsync($"sanpool: {e.OneLine.TrimEnd('.')}. {HelpHint(parse)}").ConfigureAwait(false);
+                await error.WriteLineAsync($"sanpool: {e.OneLine.TrimEnd('.')}. {HelpHint(parse)}").ConfigureAwait(false);
                 return Usage;
             }
             catch (SanpoolException e)
             {
-                await Console.Error.WriteLineAsync($"sanpool: {e.OneLine}").ConfigureAwait(false);
+                await error.WriteLineAsync($"sanpool: {e.OneLine}").ConfigureAwait(false);
                 return Failure;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync("sanpool: interrupted").ConfigureAwait(false);
+                await error.WriteLineAsync("sanpool: interrupted").ConfigureAwait(false);
                 return 130;
             }
         });

@@ -1,13 +1,19 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Sanpool.Cli.EngineApi;
 using Sanpool.Engine;
 
 namespace Sanpool.Cli.Commands;
 
-/// <summary><c>sanpool engine run --config FILE</c>: the manager (sanpool-engine) in the foreground.</summary>
+/// <summary>
+/// <c>sanpool engine run --config FILE</c>: the manager (sanpool-engine) in the foreground; and
+/// the verbs that talk to a running one over its REST API, each with <c>--engine URL</c>:
+/// <c>hosts</c>, <c>datacenters</c>, <c>domains</c>, <c>disks</c>, <c>jobs</c>, <c>events</c>.
+/// </summary>
 public static class EngineCommands
 {
-    public static Command Create()
+    /// <param name="configure">Changes every client verb's connection settings (tests: an in-process engine's transport).</param>
+    public static Command Create(Func<EngineClientSettings, EngineClientSettings>? configure = null)
     {
         var config = new Option<string>("--config") { Description = "The engine's config (JSON; see 'sanpool engine run --help' and engine.example.json).", Required = true };
         var run = new Command("run",
@@ -28,6 +34,23 @@ public static class EngineCommands
             await EngineApp.RunAsync(cfg, new EngineAppOptions { LoggerFactory = logs }, Console.Out, ct);
             return 0;
         });
-        return new Command("engine", "The manager (sanpool-engine): the inventory database, the hosts' agents, SPM selection, storage jobs and the REST API.") { run };
+        var engine = new Command(
+            "engine",
+            "The manager (sanpool-engine): the inventory database, the hosts' agents, SPM selection, storage jobs and the REST API. " +
+            "'run' runs it; the other verbs talk to a running engine: give --engine URL (or $SANPOOL_ENGINE) and a login, --user NAME with " +
+            "--password-file FILE ($SANPOOL_ENGINE_USER, $SANPOOL_ENGINE_PASSWORD) or --token ($SANPOOL_ENGINE_TOKEN). For example: " +
+            "'sanpool engine hosts list --engine https://127.0.0.1:8443 --user admin --password-file pw', " +
+            "'sanpool engine disks create --domain SD --size 10G --alias data1 --wait', 'sanpool engine events --follow'. " +
+            "Lists and shows print tables, or the engine's JSON with --json; an error is one line with the engine's code, exit 1.")
+        {
+            run,
+        };
+        engine.Subcommands.Add(EngineHostCommands.Create(configure));
+        engine.Subcommands.Add(EngineInventoryCommands.DataCenters(configure));
+        engine.Subcommands.Add(EngineInventoryCommands.Domains(configure));
+        engine.Subcommands.Add(EngineDiskCommands.Create(configure));
+        engine.Subcommands.Add(EngineJobCommands.Create(configure));
+        engine.Subcommands.Add(EngineEventCommands.Create(configure));
+        return engine;
     }
 }

@@ -7,11 +7,23 @@ namespace Sanpool.Cli.Commands;
 internal sealed class Progress
 {
     private readonly string _what;
-    private readonly bool _tty = !Console.IsErrorRedirected;
+    private readonly TextWriter _error;
+    private readonly bool _tty;
     private int _lastTenth = -1;
     private int _lastPercent = -1;
 
-    public Progress(string what) => _what = what;
+    public Progress(string what)
+        : this(what, Console.Error, !Console.IsErrorRedirected)
+    {
+    }
+
+    /// <param name="error">Where the bar goes; <paramref name="tty"/> says whether it is a terminal (a bar redrawn in place) or not (a line per tenth).</param>
+    public Progress(string what, TextWriter error, bool tty)
+    {
+        _what = what;
+        _error = error;
+        _tty = tty;
+    }
 
     public void Report(double percent)
     {
@@ -22,13 +34,13 @@ internal sealed class Progress
             {
                 _lastPercent = p;
                 int filled = p / 5;
-                Console.Error.Write($"\r{_what} [{new string('#', filled)}{new string('.', 20 - filled)}] {p,3}%");
+                _error.Write($"\r{_what} [{new string('#', filled)}{new string('.', 20 - filled)}] {p,3}%");
             }
         }
         else if (p / 10 > _lastTenth)
         {
             _lastTenth = p / 10;
-            Console.Error.WriteLine($"{_what}: {p}%");
+            _error.WriteLine($"{_what}: {p}%");
         }
     }
 
@@ -37,7 +49,7 @@ internal sealed class Progress
     {
         if (_tty && _lastPercent >= 0)
         {
-            Console.Error.WriteLine();
+            _error.WriteLine();
             _lastPercent = -1;
         }
     }
@@ -47,7 +59,7 @@ internal sealed class Progress
         Report(100);
         if (_tty)
         {
-            Console.Error.WriteLine();
+            _error.WriteLine();
         }
     }
 }

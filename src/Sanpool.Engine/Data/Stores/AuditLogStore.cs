@@ -50,20 +50,30 @@ public sealed class AuditLogStore
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>One page of the events with an id above <paramref name="afterId"/>, in id order.</summary>
-    public async Task<IReadOnlyList<AuditLog>> ListSinceAsync(long afterId, Page page, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<AuditLog>> ListSinceAsync(long afterId, Page page, CancellationToken cancellationToken) =>
+        ListSinceAsync(afterId, null, page, cancellationToken);
+
+    /// <summary>One page of the events with an id above <paramref name="afterId"/> and of job <paramref name="jobId"/> (any if null), in id order.</summary>
+    public async Task<IReadOnlyList<AuditLog>> ListSinceAsync(long afterId, Guid? jobId, Page page, CancellationToken cancellationToken) =>
         await _db.ReadAsync(
             s => s.QueryAsync(
-                $"SELECT {Columns} FROM audit_log WHERE audit_log_id > @afterId ORDER BY audit_log_id LIMIT @Limit OFFSET @Offset",
-                new { afterId, page.Limit, page.Offset },
+                $"SELECT {Columns} FROM audit_log WHERE {SinceFilter(jobId)} ORDER BY audit_log_id LIMIT @Limit OFFSET @Offset",
+                new { afterId, jobId, page.Limit, page.Offset },
                 Read,
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>How many events have an id above <paramref name="afterId"/>.</summary>
-    public Task<long> CountSinceAsync(long afterId, CancellationToken cancellationToken) =>
+    public Task<long> CountSinceAsync(long afterId, CancellationToken cancellationToken) => CountSinceAsync(afterId, null, cancellationToken);
+
+    /// <summary>How many events have an id above <paramref name="afterId"/> and belong to job <paramref name="jobId"/> (any if null).</summary>
+    public Task<long> CountSinceAsync(long afterId, Guid? jobId, CancellationToken cancellationToken) =>
         _db.ReadAsync(
-            async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE audit_log_id > @afterId", new { afterId }, cancellationToken).ConfigureAwait(false),
+            async s => await s.ScalarAsync<long>($"SELECT COUNT(*) FROM audit_log WHERE {SinceFilter(jobId)}", new { afterId, jobId }, cancellationToken).ConfigureAwait(false),
             cancellationToken);
+
+    // Two fixed texts rather than "@jobId IS NULL OR ...": PostgreSQL cannot type a parameter that is only ever compared with NULL.
+    private static string SinceFilter(Guid? jobId) => jobId is null ? "audit_log_id > @afterId" : "audit_log_id > @afterId AND job_id = @jobId";
 
     internal static AuditLog Read(Row r) => new(
         r.Int64Value("audit_log_id"),
