@@ -353,7 +353,7 @@ public sealed class EngineClient : IAsyncDisposable
             string why = _trust?.LastFailure ?? e.InnerException?.Message ?? e.Message;
             string what = _trust?.SavedPath is { } saved && File.Exists(saved)
                 ? $"; if the engine was set up anew, remove {saved} to trust its new CA"
-                : "; give its CA with --ca-file FILE (the engine's data_dir/pki/ca.pem)";
+                : _settings.CaFile is { } file ? $"; is {file} the engine's CA (its data_dir/pki/ca.pem)?" : "; give its CA with --ca-file FILE (the engine's data_dir/pki/ca.pem)";
             return new SanpoolException(EngineClientErrors.Certificate, $"the engine at {Target} is not trusted: {why}{what}", false, e);
         }
 
