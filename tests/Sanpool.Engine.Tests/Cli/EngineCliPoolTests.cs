@@ -7,7 +7,8 @@ namespace Sanpool.Engine.Tests.Cli;
 /// <summary>
 /// The engine's CLI on real agents over a block pool (root, loop devices, lvm): hosts added by
 /// their sockets, a disk created and removed with --wait, each a real job followed to its end
-/// with its progress, and a disk the storage cannot hold refused in one line, exit 1.
+/// with its progress, and a disk the storage cannot hold ends its job FAILED: one line, VG_FULL
+/// as the SPM said it, exit 1.
 /// </summary>
 public sealed class EngineCliPoolTests(ITestOutputHelper output)
 {
@@ -55,7 +56,9 @@ public sealed class EngineCliPoolTests(ITestOutputHelper output)
         var tooLarge = await cli.RunAsync("disks", "create", "--domain", domain, "--size", "64G", "--format", "raw", "--alias", "too-large", "--wait");
         output.WriteLine(tooLarge.ToString());
         Assert.Equal(1, tooLarge.ExitCode);
-        Assert.Single(EngineCliTests.Lines(tooLarge.Error), l => l.StartsWith("sanpool: ", StringComparison.Ordinal));
+        string failed = Assert.Single(EngineCliTests.Lines(tooLarge.Error), l => l.StartsWith("sanpool: ", StringComparison.Ordinal));
+        Assert.StartsWith("sanpool: ENGINE_JOB_FAILED (-1104): job ", failed, StringComparison.Ordinal);
+        Assert.Contains("(Adding Disk too-large) ended FAILED: Add-Disk operation of too-large failed: VG_FULL (-643)", failed, StringComparison.Ordinal);
         Assert.Equal("", tooLarge.Output);
 
         var removed = await cli.RunAsync("disks", "remove", diskId, "--wait");
