@@ -45,6 +45,7 @@ public static class EngineCommands
         {
             run,
         };
+        engine.Subcommands.Add(Login(configure));
         engine.Subcommands.Add(EngineHostCommands.Create(configure));
         engine.Subcommands.Add(EngineInventoryCommands.DataCenters(configure));
         engine.Subcommands.Add(EngineInventoryCommands.Domains(configure));
@@ -52,5 +53,24 @@ public static class EngineCommands
         engine.Subcommands.Add(EngineJobCommands.Create(configure));
         engine.Subcommands.Add(EngineEventCommands.Create(configure));
         return engine;
+    }
+
+    /// <summary><c>sanpool engine login</c>: a bearer token for scripts, printed on stdout.</summary>
+    private static Command Login(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var name = new Option<string>("--name") { Description = "A label for the token, 1-64 printable characters (default sanpool-cli).", HelpName = "NAME", DefaultValueFactory = _ => EngineClient.TokenName };
+        var cmd = new Command(
+            "login",
+            "Trade --user and its password for a bearer token and print it (then: export SANPOOL_ENGINE_TOKEN=...). " +
+            "It lasts the engine's token_lifetime_seconds (12 h by default); other verbs take it with --token.")
+        { name };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            var token = await client.IssueTokenAsync(p.GetValue(name)!, ct).ConfigureAwait(false);
+            await EngineVerbs.Out(p).WriteLineAsync(token.AccessToken).ConfigureAwait(false);
+            await EngineVerbs.Error(p).WriteLineAsync(
+                $"sanpool: a token for {client.Target}, valid {TimeSpan.FromSeconds(token.ExpiresIn).TotalHours:0.#} h; give it with --token or ${EngineOptions.TokenVariable}").ConfigureAwait(false);
+            return 0;
+        });
     }
 }

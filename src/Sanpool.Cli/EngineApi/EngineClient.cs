@@ -169,6 +169,18 @@ public sealed class EngineClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A new token for <see cref="EngineClientSettings.User"/>, labelled <paramref name="name"/>,
+    /// that outlives this client (it is not revoked at dispose): what <c>sanpool engine login</c> hands to scripts.
+    /// </summary>
+    public async Task<TokenResponse> IssueTokenAsync(string name, CancellationToken cancellationToken)
+    {
+        var body = new TokenRequest(_settings.User ?? throw new UsageException("give --user NAME (and its password) to get a token"), _settings.Password ?? "", Name: name);
+        var answer = await ExchangeAsync(HttpMethod.Post, "api/sso/token", body, null, cancellationToken).ConfigureAwait(false)
+            ?? throw new SanpoolException(EngineClientErrors.Protocol, $"the engine at {Target} answered the token request with no body");
+        return As<TokenResponse>(answer);
+    }
+
     /// <summary>Revokes the token this client logged in for (not one it was given).</summary>
     public async ValueTask DisposeAsync()
     {

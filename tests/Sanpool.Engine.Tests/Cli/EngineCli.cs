@@ -15,12 +15,15 @@ internal sealed class EngineCli(WebApplication? app, string user = "admin", stri
 {
     public const string TestUrl = "http://engine.test";
 
+    /// <summary>Every request the verbs sent to the test server, "METHOD /path?query", in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
+
     /// <summary>Runs <c>sanpool engine ARGS</c> with --engine and the login added (unless the arguments give their own).</summary>
     public Task<CliRun> RunAsync(params string[] args) => RunAsync(args, CancellationToken.None);
 
     public async Task<CliRun> RunAsync(string[] args, CancellationToken cancellationToken, CliWriter? output = null, CliWriter? error = null)
     {
-        var root = new RootCommand { EngineCommands.Create(app is null ? null : s => s with { Handler = app.GetTestServer().CreateHandler() }) };
+        var root = new RootCommand { EngineCommands.Create(app is null ? null : s => s with { Handler = new Recorder(Requests, app.GetTestServer().CreateHandler()) }) };
         var line = new List<string> { "engine" };
         line.AddRange(args);
         if (!args.Contains("--engine"))
@@ -43,6 +46,16 @@ internal sealed class EngineCli(WebApplication? app, string user = "admin", stri
 
         int code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null }, cancellationToken);
         return new CliRun(code, output.Text, error.Text);
+    }
+}
+
+/// <summary>Notes each request on its way to the test server.</summary>
+internal sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> requests, HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        requests.Enqueue($"{request.Method} {request.RequestUri!.PathAndQuery}");
+        return base.SendAsync(request, cancellationToken);
     }
 }
 

@@ -198,6 +198,29 @@ public sealed class EngineCliTests
         Assert.Contains("SPM_START_FAILED  after: host3 could not start as SPM", Lines(ended.Output)[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_user_s_login_lasts_one_command_while_the_token_of_engine_login_lasts_for_later_ones()
+    {
+        await using var engine = await HostsHarness.StartAsync();
+        var cli = new EngineCli(engine.App, password: HostsHarness.AdminPassword);
+
+        Assert.Equal(0, (await cli.RunAsync("jobs", "list")).ExitCode);
+        Assert.Equal(["POST /api/sso/token", "GET /api/jobs", "DELETE /api/tokens/current"], cli.Requests);
+
+        var login = await cli.RunAsync("login", "--name", "nightly");
+        Assert.True(login.ExitCode == 0, login.ToString());
+        string token = login.Output.Trim();
+        Assert.Contains("give it with --token or $SANPOOL_ENGINE_TOKEN", login.Error, StringComparison.Ordinal);
+        Assert.Equal("POST /api/sso/token", cli.Requests.Last());
+
+        cli.Requests.Clear();
+        var withToken = await cli.RunAsync("datacenters", "list", "--token", token);
+        Assert.True(withToken.ExitCode == 0, withToken.ToString());
+        Assert.Equal(["GET /api/datacenters"], cli.Requests);
+        Assert.Equal(0, (await cli.RunAsync("datacenters", "list", "--token", token)).ExitCode);
+        (await cli.RunAsync("login", "--token", token)).AssertOneErrorLine("INVALID_ARGUMENT", exitCode: 2);
+    }
+
     internal static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     internal static string[] Words(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
