@@ -8,7 +8,11 @@ namespace Sanpool.Cli.Commands;
 /// <summary>
 /// <c>sanpool engine run --config FILE</c>: the manager (sanpool-engine) in the foreground; and
 /// the verbs that talk to a running one over its REST API, each with <c>--engine URL</c>:
-/// <c>hosts</c>, <c>datacenters</c>, <c>domains</c>, <c>disks</c>, <c>jobs</c>, <c>events</c>.
+/// <c>login</c>, <c>hosts</c>, <c>datacenters</c>, <c>domains</c>, <c>disks</c>, <c>jobs</c>, <c>events</c>.
+/// A new collection of the API (vms) is: its <see cref="EngineResources{T}"/> on <see cref="EngineClient"/>,
+/// an <see cref="EngineView{T}"/> with its table in <see cref="EngineText"/>, a group here with
+/// <see cref="EngineVerbs.List{T}"/> and <see cref="EngineVerbs.Show{T}"/>, and its actions, each
+/// answered 202 with a job that <see cref="EngineJobFollower"/> follows for --wait.
 /// </summary>
 public static class EngineCommands
 {

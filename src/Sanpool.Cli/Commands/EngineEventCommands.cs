@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Sanpool.Cli.EngineApi;
+using Sanpool.Core;
 using Sanpool.Engine.Model;
 using Sanpool.Engine.Web.Dtos;
 
@@ -10,7 +11,8 @@ namespace Sanpool.Cli.Commands;
 /// <summary>
 /// <c>sanpool engine events [--follow]</c>: the engine's events (<c>audit_log</c>), one line each,
 /// oldest first. Event ids only grow, so following is asking <c>GET /api/events?from=LAST</c>
-/// again every interval; it stops at Ctrl-C or SIGTERM, exit 0.
+/// again every interval; it stops at Ctrl-C or SIGTERM, exit 0. An engine that stops answering
+/// for a while (a restart) is waited for, not given up on.
 /// </summary>
 internal static class EngineEventCommands
 {
@@ -54,12 +56,26 @@ internal static class EngineEventCommands
 
             await EngineVerbs.Error(p).WriteLineAsync($"sanpool: following the events of {client.Target} after id {after} (Ctrl-C to stop)").ConfigureAwait(false);
             var every = TimeSpan.FromSeconds(p.GetValue(interval));
+            bool failing = false;
             try
             {
                 while (true)
                 {
                     await Task.Delay(every, ct).ConfigureAwait(false);
-                    after = await PrintAfterAsync(client, after, jobFilter, printer, ct).ConfigureAwait(false);
+                    try
+                    {
+                        after = await PrintAfterAsync(client, after, jobFilter, printer, ct).ConfigureAwait(false);
+                        failing = false;
+                    }
+                    catch (SanpoolException e) when (e.IsTransient)
+                    {
+                        // An engine restarting is a gap to wait out, said once: events are kept, and reading goes on from the last id seen.
+                        if (!failing)
+                        {
+                            failing = true;
+                            await EngineVerbs.Error(p).WriteLineAsync($"sanpool: events: {e.OneLine}; trying again every {every.TotalSeconds:0.#} s").ConfigureAwait(false);
+                        }
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -87,7 +87,12 @@ internal sealed class EngineOptions
             throw new UsageException("give --token or --user, not both");
         }
 
-        if (user is not null && p.GetValue(Token) is null)
+        if (p.GetValue(Token) is not null)
+        {
+            // --token given on the command line wins over a user from the environment.
+            user = null;
+        }
+        else if (user is not null)
         {
             token = null;
             password = PasswordOf(p) ?? throw new UsageException($"--user {user} needs a password: --password-file FILE, --password or ${PasswordVariable}");
