@@ -21,7 +21,7 @@ internal static class EngineEventCommands
     public static Command Create(Func<EngineClientSettings, EngineClientSettings>? configure)
     {
         var follow = new Option<bool>("--follow", "-f") { Description = "After the events so far, print new ones as they happen, until Ctrl-C or SIGTERM." };
-        var last = new Option<int>("--last") { Description = "Start with the last N events (default 20; 0 with --follow: only new ones).", HelpName = "N", DefaultValueFactory = _ => 20 };
+        var last = new Option<int>("--last") { Description = "Start with the last N events (0 with --follow: only new ones).", HelpName = "N", DefaultValueFactory = _ => 20 };
         var from = new Option<long?>("--from") { Description = "Start after the event with this id instead (0: from the first).", HelpName = "ID" };
         var job = new Option<string?>("--job") { Description = "Only the events of this job (its UUID).", HelpName = "JOB" };
         var severity = new Option<string?>("--severity")
@@ -30,7 +30,7 @@ internal static class EngineEventCommands
             HelpName = "LEVEL",
         };
         severity.AcceptOnlyFromAmong("normal", "warning", "error", "alert");
-        var interval = new Option<double>("--interval") { Description = "With --follow: seconds between two polls (default 1).", HelpName = "SECONDS", DefaultValueFactory = _ => 1 };
+        var interval = new Option<double>("--interval") { Description = "With --follow: seconds between two polls.", HelpName = "SECONDS", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the events' JSON: an array, or with --follow one object per line." };
         var cmd = new Command(
             "events",

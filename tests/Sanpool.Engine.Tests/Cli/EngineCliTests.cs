@@ -162,6 +162,9 @@ public sealed class EngineCliTests
         Assert.Equal(1, (int)(await HostApiTests.GetAsync(engine, $"/api/events?job={job.JobId}"))["total"]!);
         using var bad = await engine.Admin.GetAsync(new Uri("/api/events?job=nope", UriKind.Relative));
         await Web.Problem.AssertAsync(bad, HttpStatusCode.BadRequest, "INVALID_ID");
+        var document = JsonNode.Parse(await engine.Admin.GetStringAsync(new Uri(global::Sanpool.Engine.Web.EngineOpenApi.DocumentPath, UriKind.Relative)))!;
+        var parameters = document["paths"]!["/api/events"]!["get"]!["parameters"]!.AsArray().Select(q => (string)q!["name"]!);
+        Assert.Superset(new HashSet<string> { "from", "job", "max", "page" }, parameters.ToHashSet());
     }
 
     [Fact]
