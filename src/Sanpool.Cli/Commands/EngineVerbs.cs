@@ -4,9 +4,6 @@ using Sanpool.Cli.EngineApi;
 
 namespace Sanpool.Cli.Commands;
 
-/// <summary>How one collection of the engine shows: its resources in the client, and its table. A new collection (vms) is one of these and two lines in <see cref="EngineCommands"/>.</summary>
-internal sealed record EngineView<T>(Func<EngineClient, EngineResources<T>> Of, Func<IReadOnlyList<T>, string> Table);
-
 /// <summary>
 /// What every <c>sanpool engine</c> client verb shares: its options, a client for its body
 /// (disposed after it, revoking a token it logged in for), output to the invocation's writer,
