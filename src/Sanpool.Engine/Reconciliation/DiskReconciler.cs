@@ -3,6 +3,7 @@ using Sanpool.Api.Pools;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
 using Sanpool.Engine.Hosts;
+using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Reconciliation;
@@ -45,13 +46,13 @@ public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolA
             .Select((id, i) => PoolImport.ToImage(diskId, storage.Volumes.Single(v => v.Id == id), i, chainIds.Count, now))
             .Select(image => existing.TryGetValue(image.ImageGuid, out var row) ? image with { CreationDate = row.CreationDate, VmSnapshotId = row.VmSnapshotId } : image)
             .ToList();
-        var job = new Job(Guid.NewGuid(), ReconcileAction, $"Reconciling Disk {diskId} with storage domain {domain}", JobExecutionStatus.STARTED, ownerId, true, now, null, now, correlationId, false, true);
-        var step = new Step(Guid.NewGuid(), null, job.JobId, StepType.FINALIZING, $"Applying {applied.Count} fix(es) to the database", 1, JobExecutionStatus.STARTED, 0, now, null, correlationId, null, null);
+        var job = JobRunner.NewJob(ReconcileAction, $"Reconciling Disk {diskId} with storage domain {domain}", correlationId, ownerId, now);
+        var step = JobRunner.NewStep(job, StepType.FINALIZING, $"Applying {applied.Count} fix(es) to the database", 1, now);
         await db.DiskJobs.ReplaceChainAsync(job, step, diskId, chain, domain, cancellationToken).ConfigureAwait(false);
         await EngineEvents.JobAsync(
             db, EngineEventType.DISK_RECONCILED, AuditLogSeverity.WARNING,
             $"Disk {diskId} reconciled with storage domain {domain}: " + string.Join("; ", applied.Select(d => $"{d.Kind}: {d.Fix}")),
-            job, pool, domain, CancellationToken.None).ConfigureAwait(false);
+            job, pool, domain, null, CancellationToken.None).ConfigureAwait(false);
         var rows = await db.Images.ListByDiskAsync(diskId, CancellationToken.None).ConfigureAwait(false);
         return (await db.Jobs.GetJobAsync(job.JobId, CancellationToken.None).ConfigureAwait(false), applied, DiskChainComparison.Compare(diskId, rows, false, storage));
     }

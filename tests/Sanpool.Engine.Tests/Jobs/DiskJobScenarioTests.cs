@@ -183,11 +183,12 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         await RunOnSpmAsync(pool, "volume.delete", new() { ["domain"] = domain.ToString(), ["image"] = removeDisk.ToString(), ["volume"] = chain[^1].ToString() });
 
         // The next engine start.
-        var restarted = new StorageJobs(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<StorageJobs>.Instance);
-        await using (restarted)
+        var runner = new JobRunner(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<JobRunner>.Instance);
+        await using (runner)
         {
+            var restarted = new StorageJobs(runner, NullLogger<StorageJobs>.Instance);
             Assert.Equal(3, await restarted.RecoverAsync(None));
-            await restarted.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            await runner.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(2));
         }
 
         Assert.Equal(JobExecutionStatus.FAILED, (await db.Jobs.GetJobAsync(neverJob, None))!.Status);
@@ -208,7 +209,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>The pool running with an SPM, every agent checked, and an engine that knows its hosts, all Up.</summary>
-    private static async Task<HostsHarness> StartAsync(LocalPool pool)
+    internal static async Task<HostsHarness> StartAsync(LocalPool pool)
     {
         pool.StartAll();
         await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
@@ -245,7 +246,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         await Problem.AssertAsync(response, status, error);
     }
 
-    private static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId)
+    internal static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         JsonNode job;
@@ -265,10 +266,10 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return job;
     }
 
-    private static async Task<IReadOnlyList<AuditLog>> EventsOfAsync(HostsHarness engine, Guid jobId) =>
+    internal static async Task<IReadOnlyList<AuditLog>> EventsOfAsync(HostsHarness engine, Guid jobId) =>
         [.. (await engine.Db.AuditLog.ListSinceAsync(0, 1000, None)).Where(e => e.JobId == jobId).OrderBy(e => e.AuditLogId)];
 
-    private static async Task<IReadOnlyList<Guid>> ChainOnStorageAsync(LocalPool pool, Guid domain, Guid image)
+    internal static async Task<IReadOnlyList<Guid>> ChainOnStorageAsync(LocalPool pool, Guid domain, Guid image)
     {
         using var client = pool.Client(pool.Running.First());
         var volumes = await client.CallAsync(AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), None);
@@ -276,7 +277,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs a structural verb on the SPM; waits for its task to finish unless <paramref name="wait"/> is false.</summary>
-    private static async Task RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
+    internal static async Task RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
     {
         int spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(30), null, None);
         string task = (string)(await pool.InvokeAsync(spm, verb, args, None))["task"]!["id"]!;
@@ -308,9 +309,9 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return (job.JobId, disk.DiskId);
     }
 
-    private static Job NewJob(string action, string description, EngineDatabase db) =>
+    internal static Job NewJob(string action, string description, EngineDatabase db) =>
         new(Guid.NewGuid(), action, description, JobExecutionStatus.STARTED, null, true, db.Clock.GetUtcNow(), null, db.Clock.GetUtcNow(), "recovery-test", false, true);
 
-    private static Step NewStep(Job job, EngineDatabase db) =>
+    internal static Step NewStep(Job job, EngineDatabase db) =>
         new(Guid.NewGuid(), null, job.JobId, StepType.EXECUTING, job.Description, 1, JobExecutionStatus.STARTED, 0, db.Clock.GetUtcNow(), null, job.CorrelationId, null, null);
 }
