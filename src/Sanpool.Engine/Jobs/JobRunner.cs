@@ -43,42 +43,92 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
         (await agents.CallAsync(link, verb, request, timings.SubmitTimeout, cancellationToken).ConfigureAwait(false)).Task;
 
     /// <summary>
-    /// Submits a structural verb and waits for its task, recording it on the step. A refusal
-    /// (the agent's or no host answering) comes back as a Failed task with the reason, so the
-    /// caller settles from the storage either way.
+    /// Submits a structural verb and waits for its task, recording it on the step. While the pool
+    /// has no SPM to take it (the SPM died, and the next one waits out host_dead) the submit is
+    /// tried again, up to <see cref="JobTimings.SubmitRetryFor"/>; when a call broke after it was
+    /// sent, the task it may have made is looked for (by verb and image, made since the first
+    /// try) before trying again, so a task is never made twice. A refusal comes back as a Failed
+    /// task with the reason, so the caller settles from the storage either way.
     /// </summary>
     public async Task<TaskInfo> RunTaskAsync<TRequest>(
         StoragePool pool, Guid domainId, Guid stepId, AgentVerb<TRequest, TaskSubmitted> verb, TRequest request, Guid image, CancellationToken stop)
         where TRequest : notnull
     {
-        try
+        ArgumentNullException.ThrowIfNull(verb);
+        var started = db.Clock.GetUtcNow();
+        var giveUp = DateTime.UtcNow + timings.SubmitRetryFor;
+        while (true)
         {
-            var link = (await hosts.RouteAsync(domainId, stop).ConfigureAwait(false)).Link;
-            var submitted = await SubmitAsync(link, verb, request, stop).ConfigureAwait(false);
-            await RecordTaskAsync(stepId, submitted, pool, verb.Name, CancellationToken.None).ConfigureAwait(false);
-            return await WaitForTaskAsync(pool, link, stepId, submitted.Id, verb.Name, image, stop).ConfigureAwait(false)
-                ?? new TaskInfo { Id = submitted.Id, Verb = verb.Name, State = TaskState.Failed, Error = "the task is gone" };
-        }
-        catch (SanpoolException e) when (!stop.IsCancellationRequested)
-        {
-            return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = e.OneLine };
+            // The SPM as the database knows it first, then every other Up host: each forwards the
+            // verb to the SPM it sees, so a stale record of which host is SPM costs one refusal.
+            var links = new List<AgentLink>();
+            SanpoolException? last = null;
+            try
+            {
+                var route = (await hosts.RouteAsync(domainId, stop).ConfigureAwait(false)).Link;
+                links.Add(route);
+                links.AddRange((await hosts.UpHostsAsync(pool.Id, stop).ConfigureAwait(false)).Where(l => l != route));
+            }
+            catch (SanpoolException e) when (!stop.IsCancellationRequested && e.IsTransient)
+            {
+                last = e;
+            }
+            catch (SanpoolException e) when (!stop.IsCancellationRequested)
+            {
+                return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = e.OneLine };
+            }
+
+            foreach (var link in links)
+            {
+                try
+                {
+                    var submitted = await SubmitAsync(link, verb, request, stop).ConfigureAwait(false);
+                    await RecordTaskAsync(stepId, submitted, pool, verb.Name, CancellationToken.None).ConfigureAwait(false);
+                    return await WaitForTaskAsync(pool, link, stepId, submitted.Id, verb.Name, image, stop).ConfigureAwait(false)
+                        ?? new TaskInfo { Id = submitted.Id, Verb = verb.Name, State = TaskState.Failed, Error = "the task is gone" };
+                }
+                catch (SanpoolException e) when (!stop.IsCancellationRequested && PoolAgents.IsUnanswered(e))
+                {
+                    last = e;
+                    if (PoolAgents.MayHaveRun(e)
+                        && await WaitForTaskAsync(pool, null, stepId, null, verb.Name, image, stop, notBefore: started.AddSeconds(-30)).ConfigureAwait(false) is { } made)
+                    {
+                        return made;
+                    }
+                }
+                catch (SanpoolException e) when (!stop.IsCancellationRequested)
+                {
+                    return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = e.OneLine };
+                }
+            }
+
+            if (DateTime.UtcNow >= giveUp)
+            {
+                return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = last?.OneLine ?? "no host took the task" };
+            }
+
+            JobsLog.SubmitRetried(logger, verb.Name, image, last?.OneLine ?? "no host is Up");
+            await Task.Delay(timings.RetryInterval, stop).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// Waits until the task ends, polling any Up host of the pool, and returns its last state;
     /// null if there is no such task (the engine died before submitting it, or it was cleared).
-    /// Without an id, the task is looked for among the pool's tasks by its verb and image.
+    /// Without an id, the task is looked for among the pool's tasks by its verb and image (and,
+    /// with <paramref name="notBefore"/>, made since then).
     /// </summary>
-    public async Task<TaskInfo?> WaitForTaskAsync(StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, string verb, Guid image, CancellationToken stop)
+    public async Task<TaskInfo?> WaitForTaskAsync(
+        StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, string verb, Guid image, CancellationToken stop, DateTimeOffset? notBefore = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (taskId is null)
         {
             var tasks = await CallAnyAsync(pool, link, (l, ct) => agents.CallAsync(l, AgentVerbs.TaskList, new TaskListRequest(), timings.CallTimeout, ct), stop).ConfigureAwait(false);
-            // The newest task of the job's verb on the image, running or done: its end is what the job waits for.
+            // The newest task of the job's verb on the image (made since notBefore), running or done: its end is what the job waits for.
+            long since = notBefore?.ToUnixTimeSeconds() ?? long.MinValue;
             var found = tasks
-                .Where(t => t.Verb == verb && t.Args.TryGetValue("image", out var i) && Guid.TryParse(i, out var g) && g == image)
+                .Where(t => t.Verb == verb && t.Created >= since && t.Args.TryGetValue("image", out var i) && Guid.TryParse(i, out var g) && g == image)
                 .MaxBy(t => (t.Created, !t.IsDone));
             if (found is null)
             {

@@ -183,19 +183,8 @@ public sealed class StorageJobs(JobRunner runner, ILogger<StorageJobs> logger)
             }
 
             var leaf = chain.Volumes[^1];
-            var route = link ?? (await RouteAsync(domainId, stop).ConfigureAwait(false)).Link;
-            TaskInfo? task;
-            try
-            {
-                var submitted = await runner.SubmitAsync(route, AgentVerbs.VolumeDelete, new VolumeDeleteRequest(domainId, diskId, leaf, Wait: true, Forward: true), stop).ConfigureAwait(false);
-                await runner.RecordTaskAsync(stepId, submitted, pool, VolumeDeleteVerb, CancellationToken.None).ConfigureAwait(false);
-                task = await runner.WaitForTaskAsync(pool, route, stepId, submitted.Id, VolumeDeleteVerb, diskId, stop).ConfigureAwait(false);
-            }
-            catch (SanpoolException e) when (!stop.IsCancellationRequested)
-            {
-                task = new TaskInfo { Id = Guid.Empty, Verb = VolumeDeleteVerb, State = TaskState.Failed, Error = e.OneLine };
-            }
-
+            var task = await runner.RunTaskAsync(
+                pool, domainId, stepId, AgentVerbs.VolumeDelete, new VolumeDeleteRequest(domainId, diskId, leaf, Wait: true, Forward: true), diskId, stop).ConfigureAwait(false);
             if (task is { State: TaskState.Failed or TaskState.Recovered })
             {
                 var left = await runner.StorageChainAsync(pool, domainId, diskId, stop).ConfigureAwait(false);

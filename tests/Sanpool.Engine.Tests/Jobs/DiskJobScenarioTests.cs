@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Api;
 using Sanpool.Api.Pools;
@@ -209,12 +210,12 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>The pool running with an SPM, every agent checked, and an engine that knows its hosts, all Up.</summary>
-    internal static async Task<HostsHarness> StartAsync(LocalPool pool)
+    internal static async Task<HostsHarness> StartAsync(LocalPool pool, ILoggerFactory? logs = null)
     {
         pool.StartAll();
         await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
         await HostsScenarioTests.WaitCheckedAsync(pool);
-        var engine = await HostsHarness.StartAsync(realAgents: true);
+        var engine = await HostsHarness.StartAsync(realAgents: true, logs: logs);
         try
         {
             foreach (int host in pool.HostIds)
@@ -256,9 +257,9 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return Guid.Parse((string)accepted["disk"]!["id"]!);
     }
 
-    internal static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId)
+    internal static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
         JsonNode job;
         do
         {
