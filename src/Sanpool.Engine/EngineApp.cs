@@ -72,6 +72,7 @@ public static class EngineApp
         api.MapHosts();
         api.MapStorageDomains();
         api.MapDisks();
+        api.MapVms();
         api.MapJobs();
         api.MapEvents();
         options.MapEndpoints?.Invoke(api);
@@ -138,8 +139,12 @@ public static class EngineApp
             services.AddSingleton<HostMonitor>();
             services.AddSingleton(options.JobTimings);
             services.AddSingleton<PoolAgents>();
+            services.AddSingleton<JobRunner>();
             services.AddSingleton<StorageJobs>();
+            services.AddSingleton<VmJobs>();
             services.AddSingleton<DiskReconciler>();
+            services.AddSingleton<ReconciliationLoop>();
+            services.AddHostedService(provider => provider.GetRequiredService<ReconciliationLoop>());
             services.AddHostedService<JobRecovery>();
             if (options.RunHostMonitor)
             {

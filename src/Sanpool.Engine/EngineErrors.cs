@@ -83,4 +83,23 @@ public static class EngineErrors
     public static readonly ErrorCode NoHostUp = new(-1044, "NO_HOST_UP");
 
     public static readonly ErrorCode JobNotFound = new(-1045, "JOB_NOT_FOUND");
+
+    public static readonly ErrorCode VmNotFound = new(-1030, "VM_NOT_FOUND");
+
+    /// <summary>400: a VM request the engine does not take (name, memory, disks).</summary>
+    public static readonly ErrorCode InvalidVm = new(-1031, "INVALID_VM");
+
+    /// <summary>409: the VM runs (the message names its host): until live snapshots exist, its volumes are not changed under it.</summary>
+    public static readonly ErrorCode VmIsRunning = new(-1032, "VM_IS_RUNNING");
+
+    public static readonly ErrorCode SnapshotNotFound = new(-1033, "SNAPSHOT_NOT_FOUND");
+
+    /// <summary>409: a job works on the VM or its snapshots (the message names it).</summary>
+    public static readonly ErrorCode VmLocked = new(-1034, "VM_LOCKED");
+
+    /// <summary>409: the disk is attached to another VM.</summary>
+    public static readonly ErrorCode DiskInUse = new(-1035, "DISK_IN_USE");
+
+    /// <summary>409: another VM has that name.</summary>
+    public static readonly ErrorCode VmNameExists = new(-1036, "VM_NAME_EXISTS");
 }

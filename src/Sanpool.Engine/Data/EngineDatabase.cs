@@ -50,6 +50,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         Snapshots = new SnapshotStore(this);
         Jobs = new JobStore(this);
         DiskJobs = new DiskJobStore(this);
+        VmJobs = new VmJobStore(this);
         AuditLog = new AuditLogStore(this);
         Users = new UserStore(this);
     }
@@ -82,6 +83,9 @@ public sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>The transactions that begin and end the disk jobs.</summary>
     public DiskJobStore DiskJobs { get; }
+
+    /// <summary>The transactions of the VM jobs: a VM defined with its disks, snapshots taken and removed.</summary>
+    public VmJobStore VmJobs { get; }
 
     public AuditLogStore AuditLog { get; }
 

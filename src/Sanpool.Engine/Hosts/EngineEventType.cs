@@ -29,4 +29,13 @@ public enum EngineEventType
 
     /// <summary>A disk's rows were made to agree with the storage (the fixes are in the message).</summary>
     DISK_RECONCILED = 1210,
+    DOMAIN_NEEDS_ADMIN = 1211,
+
+    USER_ADD_VM = 1220,
+    USER_CREATE_SNAPSHOT = 1221,
+    USER_CREATE_SNAPSHOT_FINISHED_SUCCESS = 1222,
+    USER_CREATE_SNAPSHOT_FINISHED_FAILURE = 1223,
+    USER_REMOVE_SNAPSHOT = 1224,
+    USER_REMOVE_SNAPSHOT_FINISHED_SUCCESS = 1225,
+    USER_REMOVE_SNAPSHOT_FINISHED_FAILURE = 1226,
 }

@@ -22,13 +22,16 @@ internal static class EngineEvents
                 StoragePoolName: pool?.Name),
             cancellationToken);
 
-    /// <summary>An event of a job on a domain of <paramref name="pool"/>, with the job's id, owner and correlation id.</summary>
+    /// <summary>
+    /// An event of a job in <paramref name="pool"/> (on a domain of it, or a VM, or both), with
+    /// the job's id, owner and correlation id.
+    /// </summary>
     public static Task<long> JobAsync(
-        EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, Job job, StoragePool pool, Guid domainId, CancellationToken cancellationToken) =>
+        EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, Job job, StoragePool pool, Guid? domainId, VmStatic? vm, CancellationToken cancellationToken) =>
         db.AuditLog.AppendAsync(
             new AuditLog(
                 0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message,
-                UserId: job.OwnerId, StorageDomainId: domainId, StoragePoolId: pool.Id, StoragePoolName: pool.Name,
+                UserId: job.OwnerId, VmId: vm?.VmGuid, VmName: vm?.VmName, StorageDomainId: domainId, StoragePoolId: pool.Id, StoragePoolName: pool.Name,
                 CorrelationId: job.CorrelationId, JobId: job.JobId),
             cancellationToken);
 

@@ -55,7 +55,14 @@ public sealed class PoolAgents(EngineDatabase db, ILogger<PoolAgents> logger)
 
     /// <summary>An agent that did not answer, or answered that it cannot serve the pool now: ask another.</summary>
     public static bool IsUnanswered(SanpoolException e) =>
-        e.Code == AgentErrors.Unreachable || e.Code == AgentErrors.Timeout || e.IsTransient || e.Code.Name is "NOT_CONNECTED" or "NOT_SPM" or "SPM_UNKNOWN";
+        e.Code == AgentErrors.Unreachable || e.Code == AgentErrors.Timeout || e.Code == AgentErrors.Protocol || e.IsTransient
+        || e.Code.Name is "NOT_CONNECTED" or "NOT_SPM" or "SPM_UNKNOWN";
+
+    /// <summary>
+    /// Whether a call may have been carried out though no answer came: the connection broke or
+    /// timed out after the request was sent. A structural verb failing so may have made its task.
+    /// </summary>
+    public static bool MayHaveRun(SanpoolException e) => e.Code == AgentErrors.Timeout || e.Code == AgentErrors.Protocol;
 
     /// <summary>The pool of an Active domain and an Up host of it to carry the action (the SPM if it is Up).</summary>
     public async Task<(StoragePool Pool, AgentLink Link)> RouteAsync(Guid domainId, CancellationToken cancellationToken)

@@ -25,4 +25,10 @@ public sealed record JobTimings
 
     /// <summary>After a look at every host failed: before the next round.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a job keeps submitting its task while the pool has no SPM to take it: longer
+    /// than host_dead at sanlock's defaults (140 s) plus the next SPM's start.
+    /// </summary>
+    public TimeSpan SubmitRetryFor { get; init; } = TimeSpan.FromMinutes(4);
 }

@@ -11,6 +11,9 @@ internal static partial class JobsLog
     [LoggerMessage(EventId = 10701, Level = LogLevel.Warning, Message = "recovering job {Job} ({Description}) on disk {Disk}, left STARTED by the last engine")]
     public static partial void Recovering(ILogger logger, Guid job, string description, Guid disk);
 
+    [LoggerMessage(EventId = 10704, Level = LogLevel.Warning, Message = "{Verb} on image {Image} not taken by an SPM yet, trying again: {Error}")]
+    public static partial void SubmitRetried(ILogger logger, string verb, Guid image, string error);
+
     [LoggerMessage(EventId = 10703, Level = LogLevel.Error, Message = "job {Job} stopped before its end and stays STARTED until the next engine start recovers it: {Error}")]
     public static partial void Stuck(ILogger logger, Guid job, string error);
 }

@@ -64,6 +64,7 @@ public static class EngineProblems
         [EngineErrors.SpmNotAllowed.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.SpmTasksRunning.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.DiskIllegal.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.VmIsRunning.Value] = StatusCodes.Status409Conflict,
 
         // A host's agent the engine had to ask did not answer: the engine is a gateway to it.
         [AgentErrors.Unreachable.Value] = StatusCodes.Status502BadGateway,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -55,7 +56,7 @@ internal sealed class HostsHarness : IAsyncDisposable
     /// <param name="realAgents">Call real agents (<see cref="AgentCaller"/>) instead of the fakes.</param>
     /// <param name="realTime">The system clock and the monitor polling by itself every second.</param>
     /// <param name="dir">The engine's directory (not removed with this harness): an engine started again on it.</param>
-    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false, bool realTime = false, TempDir? dir = null)
+    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false, bool realTime = false, TempDir? dir = null, ILoggerFactory? logs = null)
     {
         bool ownsDir = dir is null;
         dir ??= new TempDir("engine-hosts");
@@ -72,6 +73,7 @@ internal sealed class HostsHarness : IAsyncDisposable
         {
             Users = users,
             Database = db,
+            LoggerFactory = logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
             TimeProvider = time,
             RunHostMonitor = realTime,
             ConfigureServices = services => services.AddSingleton<IAgentCaller>(realAgents ? new AgentCaller() : agents),

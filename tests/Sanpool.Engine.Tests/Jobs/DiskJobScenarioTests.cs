@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sanpool.Api;
 using Sanpool.Api.Pools;
@@ -183,11 +184,12 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         await RunOnSpmAsync(pool, "volume.delete", new() { ["domain"] = domain.ToString(), ["image"] = removeDisk.ToString(), ["volume"] = chain[^1].ToString() });
 
         // The next engine start.
-        var restarted = new StorageJobs(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<StorageJobs>.Instance);
-        await using (restarted)
+        var runner = new JobRunner(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<JobRunner>.Instance);
+        await using (runner)
         {
+            var restarted = new StorageJobs(runner, NullLogger<StorageJobs>.Instance);
             Assert.Equal(3, await restarted.RecoverAsync(None));
-            await restarted.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            await runner.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(2));
         }
 
         Assert.Equal(JobExecutionStatus.FAILED, (await db.Jobs.GetJobAsync(neverJob, None))!.Status);
@@ -208,12 +210,12 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>The pool running with an SPM, every agent checked, and an engine that knows its hosts, all Up.</summary>
-    private static async Task<HostsHarness> StartAsync(LocalPool pool)
+    internal static async Task<HostsHarness> StartAsync(LocalPool pool, ILoggerFactory? logs = null)
     {
         pool.StartAll();
         await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
         await HostsScenarioTests.WaitCheckedAsync(pool);
-        var engine = await HostsHarness.StartAsync(realAgents: true);
+        var engine = await HostsHarness.StartAsync(realAgents: true, logs: logs);
         try
         {
             foreach (int host in pool.HostIds)
@@ -245,9 +247,19 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         await Problem.AssertAsync(response, status, error);
     }
 
-    private static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId)
+    /// <summary>A 1 GiB cow disk made through the API, its job waited for.</summary>
+    internal static async Task<Guid> CreateDiskAsync(HostsHarness engine, Guid domain, string alias)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        using var created = await engine.Admin.PostAsJsonAsync("/api/disks", new { alias, provisioned_size = GiB, format = "cow", storage_domain = new { id = domain } });
+        var accepted = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        Assert.True(created.StatusCode == HttpStatusCode.Accepted, accepted.ToJsonString());
+        Assert.Equal("finished", (string)(await WaitJobAsync(engine, (string)accepted["job"]!["id"]!))["status"]!);
+        return Guid.Parse((string)accepted["disk"]!["id"]!);
+    }
+
+    internal static async Task<JsonNode> WaitJobAsync(HostsHarness engine, string jobId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
         JsonNode job;
         do
         {
@@ -265,10 +277,10 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return job;
     }
 
-    private static async Task<IReadOnlyList<AuditLog>> EventsOfAsync(HostsHarness engine, Guid jobId) =>
+    internal static async Task<IReadOnlyList<AuditLog>> EventsOfAsync(HostsHarness engine, Guid jobId) =>
         [.. (await engine.Db.AuditLog.ListSinceAsync(0, 1000, None)).Where(e => e.JobId == jobId).OrderBy(e => e.AuditLogId)];
 
-    private static async Task<IReadOnlyList<Guid>> ChainOnStorageAsync(LocalPool pool, Guid domain, Guid image)
+    internal static async Task<IReadOnlyList<Guid>> ChainOnStorageAsync(LocalPool pool, Guid domain, Guid image)
     {
         using var client = pool.Client(pool.Running.First());
         var volumes = await client.CallAsync(AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), None);
@@ -276,7 +288,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs a structural verb on the SPM; waits for its task to finish unless <paramref name="wait"/> is false.</summary>
-    private static async Task RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
+    internal static async Task RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
     {
         int spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(30), null, None);
         string task = (string)(await pool.InvokeAsync(spm, verb, args, None))["task"]!["id"]!;
@@ -308,9 +320,9 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return (job.JobId, disk.DiskId);
     }
 
-    private static Job NewJob(string action, string description, EngineDatabase db) =>
+    internal static Job NewJob(string action, string description, EngineDatabase db) =>
         new(Guid.NewGuid(), action, description, JobExecutionStatus.STARTED, null, true, db.Clock.GetUtcNow(), null, db.Clock.GetUtcNow(), "recovery-test", false, true);
 
-    private static Step NewStep(Job job, EngineDatabase db) =>
+    internal static Step NewStep(Job job, EngineDatabase db) =>
         new(Guid.NewGuid(), null, job.JobId, StepType.EXECUTING, job.Description, 1, JobExecutionStatus.STARTED, 0, db.Clock.GetUtcNow(), null, job.CorrelationId, null, null);
 }

@@ -59,27 +59,36 @@ public sealed class DiskJobStore
                     throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
                 }
 
-                int locked = await s.ExecuteAsync(
-                    "UPDATE images SET imagestatus = @locked WHERE image_group_id = @diskId AND imagestatus = @ok",
-                    new { diskId, locked = ImageStatus.LOCKED, ok = ImageStatus.OK },
-                    cancellationToken).ConfigureAwait(false);
-                if (locked != chain.Count)
-                {
-                    // Some volume is LOCKED or ILLEGAL: undo nothing by hand, the transaction rolls back.
-                    var holder = await JobStore.RunningJobOfAsync(s, diskId, cancellationToken).ConfigureAwait(false);
-                    throw chain.Any(i => i.ImageStatus == ImageStatus.LOCKED) || holder is not null
-                        ? new SanpoolException(EngineErrors.DiskLocked, holder is null
-                            ? $"disk {diskId} is locked, by no running job (reconciliation unlocks it)"
-                            : $"disk {diskId} is locked by job {holder.JobId} ({holder.Description}), started {holder.StartTime:u}")
-                        : new SanpoolException(EngineErrors.DiskIllegal, $"disk {diskId} has an ILLEGAL volume: reconcile it first");
-                }
-
+                await LockDiskAsync(s, diskId, chain, cancellationToken).ConfigureAwait(false);
                 await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
                 await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
                 await JobStore.InsertSubjectsAsync(s, [new(job.JobId, diskId, "Disk")], cancellationToken).ConfigureAwait(false);
                 return chain;
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets every volume of the disk (<paramref name="chain"/>, as read in this transaction)
+    /// LOCKED, if all are OK; else throws, and the caller's transaction rolls back.
+    /// </summary>
+    /// <exception cref="SanpoolException">DISK_LOCKED naming the job that holds it; DISK_ILLEGAL.</exception>
+    internal static async Task LockDiskAsync(DbSession s, Guid diskId, IReadOnlyList<Image> chain, CancellationToken cancellationToken)
+    {
+        int locked = await s.ExecuteAsync(
+            "UPDATE images SET imagestatus = @locked WHERE image_group_id = @diskId AND imagestatus = @ok",
+            new { diskId, locked = ImageStatus.LOCKED, ok = ImageStatus.OK },
+            cancellationToken).ConfigureAwait(false);
+        if (locked != chain.Count)
+        {
+            // Some volume is LOCKED or ILLEGAL: undo nothing by hand, the transaction rolls back.
+            var holder = await JobStore.RunningJobOfAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+            throw chain.Any(i => i.ImageStatus == ImageStatus.LOCKED) || holder is not null
+                ? new SanpoolException(EngineErrors.DiskLocked, holder is null
+                    ? $"disk {diskId} is locked, by no running job (reconciliation unlocks it)"
+                    : $"disk {diskId} is locked by job {holder.JobId} ({holder.Description}), started {holder.StartTime:u}")
+                : new SanpoolException(EngineErrors.DiskIllegal, $"disk {diskId} has an ILLEGAL volume: reconcile it first");
+        }
     }
 
     /// <summary>

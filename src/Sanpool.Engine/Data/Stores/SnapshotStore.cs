@@ -83,49 +83,50 @@ public sealed class SnapshotStore
             throw CommonErrors.Invalid("a snapshot needs a description");
         }
 
-        return _db.TransactAsync(
-            async s =>
-            {
-                var active = await GetActiveAsync(s, vmId, lockRow: true, cancellationToken).ConfigureAwait(false)
-                    ?? throw StoreChecks.NotFound($"VM {vmId} (or its ACTIVE snapshot)");
-                await RefuseLockedSnapshotAsync(s, vmId, cancellationToken).ConfigureAwait(false);
-                var disks = await VmStore.ListDisksAsync(s, vmId, cancellationToken).ConfigureAwait(false);
-                var diskIds = disks.Select(d => d.DiskId).ToHashSet();
-                if (!diskIds.SetEquals(newLeafPerDisk.Keys))
-                {
-                    throw CommonErrors.Invalid(
-                        $"a snapshot of VM {vmId} takes all its disks ({string.Join(", ", diskIds.Order())}) and only them; " +
-                        $"got {string.Join(", ", newLeafPerDisk.Keys.Order())}");
-                }
+        return _db.TransactAsync(s => BeginVmSnapshotAsync(s, vmId, description, newLeafPerDisk, cancellationToken), cancellationToken);
+    }
 
-                var oldLeaves = new List<Image>();
-                foreach (var disk in disks)
-                {
-                    oldLeaves.Add(await LeafToSnapshotAsync(s, disk.DiskId, active.SnapshotId, cancellationToken).ConfigureAwait(false));
-                }
+    internal static async Task<VmSnapshotStarted> BeginVmSnapshotAsync(
+        DbSession s, Guid vmId, string description, IReadOnlyDictionary<Guid, Guid> newLeafPerDisk, CancellationToken cancellationToken)
+    {
+        var active = await GetActiveAsync(s, vmId, lockRow: true, cancellationToken).ConfigureAwait(false)
+            ?? throw StoreChecks.NotFound($"VM {vmId} (or its ACTIVE snapshot)");
+        await RefuseLockedSnapshotAsync(s, vmId, cancellationToken).ConfigureAwait(false);
+        var disks = await VmStore.ListDisksAsync(s, vmId, cancellationToken).ConfigureAwait(false);
+        var diskIds = disks.Select(d => d.DiskId).ToHashSet();
+        if (!diskIds.SetEquals(newLeafPerDisk.Keys))
+        {
+            throw CommonErrors.Invalid(
+                $"a snapshot of VM {vmId} takes all its disks ({string.Join(", ", diskIds.Order())}) and only them; " +
+                $"got {string.Join(", ", newLeafPerDisk.Keys.Order())}");
+        }
 
-                Guid newActiveId = Guid.NewGuid();
-                var now = s.Now;
-                await s.ExecuteAsync(
-                    "UPDATE snapshots SET snapshot_id = @newActiveId WHERE snapshot_id = @oldId",
-                    new { newActiveId, oldId = active.SnapshotId },
-                    cancellationToken).ConfigureAwait(false);
-                await InsertAsync(
-                    s,
-                    new Snapshot(active.SnapshotId, vmId, SnapshotType.REGULAR, SnapshotStatus.LOCKED, description, now, null),
-                    cancellationToken).ConfigureAwait(false);
+        var oldLeaves = new List<Image>();
+        foreach (var disk in disks)
+        {
+            oldLeaves.Add(await LeafToSnapshotAsync(s, disk.DiskId, active.SnapshotId, cancellationToken).ConfigureAwait(false));
+        }
 
-                var leaves = new List<VmSnapshotLeaf>();
-                foreach (var old in oldLeaves)
-                {
-                    Guid newLeaf = newLeafPerDisk[old.ImageGroupId];
-                    await AddLeafAsync(s, old, newLeaf, newActiveId, now, cancellationToken).ConfigureAwait(false);
-                    leaves.Add(new VmSnapshotLeaf(old.ImageGroupId, old.ImageGuid, newLeaf));
-                }
+        Guid newActiveId = Guid.NewGuid();
+        var now = s.Now;
+        await s.ExecuteAsync(
+            "UPDATE snapshots SET snapshot_id = @newActiveId WHERE snapshot_id = @oldId",
+            new { newActiveId, oldId = active.SnapshotId },
+            cancellationToken).ConfigureAwait(false);
+        await InsertAsync(
+            s,
+            new Snapshot(active.SnapshotId, vmId, SnapshotType.REGULAR, SnapshotStatus.LOCKED, description, now, null),
+            cancellationToken).ConfigureAwait(false);
 
-                return new VmSnapshotStarted(vmId, active.SnapshotId, newActiveId, leaves);
-            },
-            cancellationToken);
+        var leaves = new List<VmSnapshotLeaf>();
+        foreach (var old in oldLeaves)
+        {
+            Guid newLeaf = newLeafPerDisk[old.ImageGroupId];
+            await AddLeafAsync(s, old, newLeaf, newActiveId, now, cancellationToken).ConfigureAwait(false);
+            leaves.Add(new VmSnapshotLeaf(old.ImageGroupId, old.ImageGuid, newLeaf));
+        }
+
+        return new VmSnapshotStarted(vmId, active.SnapshotId, newActiveId, leaves);
     }
 
     /// <summary>

@@ -19,23 +19,23 @@ public sealed class VmStore
     public Task InsertAsync(VmStatic vm, Guid activeSnapshotId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        return _db.TransactAsync(
-            async s =>
-            {
-                await s.ExecuteAsync(
-                    $"INSERT INTO vm_static ({StaticColumns}) VALUES (@VmGuid, @VmName, @entityType, @VmtGuid, @MemSizeMb, @Description, @CreationDate, @UpdateDate)",
-                    new { vm.VmGuid, vm.VmName, entityType = vm.EntityType.ToString(), vm.VmtGuid, vm.MemSizeMb, vm.Description, vm.CreationDate, vm.UpdateDate },
-                    cancellationToken).ConfigureAwait(false);
-                await s.ExecuteAsync(
-                    "INSERT INTO vm_dynamic (vm_guid, status, run_on_vds, pause_reason) VALUES (@VmGuid, @status, NULL, NULL)",
-                    new { vm.VmGuid, status = VmStatus.Down },
-                    cancellationToken).ConfigureAwait(false);
-                await SnapshotStore.InsertAsync(
-                    s,
-                    new Snapshot(activeSnapshotId, vm.VmGuid, SnapshotType.ACTIVE, SnapshotStatus.OK, Snapshot.ActiveDescription, vm.CreationDate, null),
-                    cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken);
+        return _db.TransactAsync(s => InsertAsync(s, vm, activeSnapshotId, cancellationToken), cancellationToken);
+    }
+
+    internal static async Task InsertAsync(DbSession s, VmStatic vm, Guid activeSnapshotId, CancellationToken cancellationToken)
+    {
+        await s.ExecuteAsync(
+            $"INSERT INTO vm_static ({StaticColumns}) VALUES (@VmGuid, @VmName, @entityType, @VmtGuid, @MemSizeMb, @Description, @CreationDate, @UpdateDate)",
+            new { vm.VmGuid, vm.VmName, entityType = vm.EntityType.ToString(), vm.VmtGuid, vm.MemSizeMb, vm.Description, vm.CreationDate, vm.UpdateDate },
+            cancellationToken).ConfigureAwait(false);
+        await s.ExecuteAsync(
+            "INSERT INTO vm_dynamic (vm_guid, status, run_on_vds, pause_reason) VALUES (@VmGuid, @status, NULL, NULL)",
+            new { vm.VmGuid, status = VmStatus.Down },
+            cancellationToken).ConfigureAwait(false);
+        await SnapshotStore.InsertAsync(
+            s,
+            new Snapshot(activeSnapshotId, vm.VmGuid, SnapshotType.ACTIVE, SnapshotStatus.OK, Snapshot.ActiveDescription, vm.CreationDate, null),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Updates name, memory and description; _update_date becomes now.</summary>
@@ -67,6 +67,9 @@ public sealed class VmStore
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
+    public Task<long> CountAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+
     public Task<VmDynamic?> GetDynamicAsync(Guid vmId, CancellationToken cancellationToken) =>
         _db.ReadAsync(
             s => s.QuerySingleOrDefaultAsync(
@@ -94,21 +97,21 @@ public sealed class VmStore
     public Task AttachDiskAsync(DiskVmElement element, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(element);
-        return _db.TransactAsync(
-            async s =>
-            {
-                await s.ExecuteAsync(
-                    "INSERT INTO disk_vm_element (disk_id, vm_id, is_boot, disk_interface) VALUES (@DiskId, @VmId, @IsBoot, @diskInterface)",
-                    new { element.DiskId, element.VmId, element.IsBoot, diskInterface = element.DiskInterface.ToString() },
-                    cancellationToken).ConfigureAwait(false);
-                await s.ExecuteAsync(
-                    "UPDATE images SET vm_snapshot_id = " +
-                    "(SELECT snapshot_id FROM snapshots WHERE vm_id = @VmId AND snapshot_type = @activeType) " +
-                    "WHERE image_group_id = @DiskId AND active = @active AND vm_snapshot_id IS NULL",
-                    new { element.VmId, element.DiskId, activeType = nameof(SnapshotType.ACTIVE), active = true },
-                    cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken);
+        return _db.TransactAsync(s => AttachDiskAsync(s, element, cancellationToken), cancellationToken);
+    }
+
+    internal static async Task AttachDiskAsync(DbSession s, DiskVmElement element, CancellationToken cancellationToken)
+    {
+        await s.ExecuteAsync(
+            "INSERT INTO disk_vm_element (disk_id, vm_id, is_boot, disk_interface) VALUES (@DiskId, @VmId, @IsBoot, @diskInterface)",
+            new { element.DiskId, element.VmId, element.IsBoot, diskInterface = element.DiskInterface.ToString() },
+            cancellationToken).ConfigureAwait(false);
+        await s.ExecuteAsync(
+            "UPDATE images SET vm_snapshot_id = " +
+            "(SELECT snapshot_id FROM snapshots WHERE vm_id = @VmId AND snapshot_type = @activeType) " +
+            "WHERE image_group_id = @DiskId AND active = @active AND vm_snapshot_id IS NULL",
+            new { element.VmId, element.DiskId, activeType = nameof(SnapshotType.ACTIVE), active = true },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The VM's disks, boot disk first, then by disk id.</summary>
