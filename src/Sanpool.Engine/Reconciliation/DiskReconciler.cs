@@ -57,13 +57,21 @@ public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolA
     /// is returned as waiting for an admin.
     /// </summary>
     /// <exception cref="SanpoolException">STORAGE_DOMAIN_NOT_FOUND; NO_HOST_UP.</exception>
-    public async Task<DomainReconcileResult> ReconcileDomainAsync(Guid domainId, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
+    /// <param name="automatic">A round nobody asked for: a disk none of whose volumes the storage has is
+    /// left for an admin rather than removed (a host that reads the domain wrongly must not empty the inventory).</param>
+    public async Task<DomainReconcileResult> ReconcileDomainAsync(Guid domainId, string correlationId, Guid? ownerId, CancellationToken cancellationToken, bool automatic = false)
     {
         var (report, storage, pool, reports) = await ReadDomainCoreAsync(domainId, cancellationToken).ConfigureAwait(false);
         var fixes = new List<DiskFix>();
         var waiting = new List<ChainDifference>();
         foreach (var disk in reports.Where(r => !r.Agrees))
         {
+            if (automatic && disk.Volumes.All(v => v.Metadata is null && v.LvTags is null))
+            {
+                waiting.AddRange(disk.Differences);
+                continue;
+            }
+
             try
             {
                 var (job, applied) = await ApplySafeAsync(disk, storage, domainId, pool, correlationId, ownerId, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,8 @@ namespace Sanpool.Engine.Reconciliation;
 /// Seed 003, automated: every <see cref="EngineConfig.ReconcileIntervalSeconds"/> each Active
 /// domain is compared with the database from one read of its storage
 /// (<see cref="DiskReconciler.ReconcileDomainAsync"/>). Fixes that cannot lose data are applied as
-/// jobs with their events; what waits for an admin is reported as one DOMAIN_NEEDS_ADMIN event
+/// jobs with their events, except that a round never removes a disk whose every volume is
+/// missing (that waits for an admin); what waits for an admin is reported as one DOMAIN_NEEDS_ADMIN event
 /// per domain, again only when it changes (no event storm from a difference that stays).
 /// <para>
 /// Shared state: <see cref="_lastWaiting"/> (per domain, the last reported summary) is touched
@@ -47,7 +48,7 @@ public sealed partial class ReconciliationLoop(EngineDatabase db, DiskReconciler
         {
             try
             {
-                var result = await reconciler.ReconcileDomainAsync(domain.Id, correlationId, null, cancellationToken).ConfigureAwait(false);
+                var result = await reconciler.ReconcileDomainAsync(domain.Id, correlationId, null, cancellationToken, automatic: true).ConfigureAwait(false);
                 fixedDisks += result.Fixed.Count;
                 await ReportWaitingAsync(domain, result, cancellationToken).ConfigureAwait(false);
                 Rounded(logger, domain.Id, domain.StorageName, result.Before.Disks, result.Fixed.Count, result.Waiting.Count, result.Before.UnknownImages.Count);

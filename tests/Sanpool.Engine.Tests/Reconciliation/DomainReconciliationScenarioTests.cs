@@ -61,11 +61,20 @@ public sealed class DomainReconciliationScenarioTests(ITestOutputHelper output)
         Assert.Equal(["size_differs"], kinds[edited]);
         Assert.Equal([stranger.ToString()], drifted["unknown_images"]!.AsArray().Select(i => (string)i!));
 
-        // A round: the three safe fixes as jobs, the stranger reported once for an admin.
+        // A disk only the database has (its rows kept, its volume gone): a round leaves it to an admin.
+        var db = engine.Db;
+        Guid ghost = Guid.NewGuid(), ghostVolume = Guid.NewGuid();
+        await db.Disks.InsertAsync(
+            new BaseDisk(ghost, "ghost", null, false, false, DiskContentType.DATA),
+            [new Image(ghostVolume, db.Clock.GetUtcNow(), GiB, Guid.Empty, Guid.Empty, ImageStatus.OK, null, null, VolumeType.Sparse, VolumeFormat.COW, ghost, true, VolumeClassification.Volume, 1)],
+            domain, None);
+
+        // A round: the three safe fixes as jobs, the stranger and the ghost reported once for an admin.
         var loop = engine.App.Services.GetRequiredService<ReconciliationLoop>();
         Assert.Equal(3, await loop.RoundAsync(None));
         var after = await HostApiTests.GetAsync(engine, $"/api/storagedomains/{domain}/chains");
-        Assert.Empty(after["disagreeing"]!.AsArray());
+        Assert.Equal([ghost.ToString()], after["disagreeing"]!.AsArray().Select(r => (string)r!["disk"]!));
+        Assert.NotNull(await db.Disks.GetAsync(ghost, None));
         Assert.Equal([stranger.ToString()], after["unknown_images"]!.AsArray().Select(i => (string)i!));
         foreach (var disk in new[] { snapshotted, shortened, edited, sound })
         {
@@ -79,15 +88,17 @@ public sealed class DomainReconciliationScenarioTests(ITestOutputHelper output)
         var events = await engine.Db.AuditLog.ListSinceAsync(0, 1000, None);
         var needsAdmin = Assert.Single(events, e => e.LogTypeName == nameof(EngineEventType.DOMAIN_NEEDS_ADMIN));
         Assert.Contains(stranger.ToString(), needsAdmin.Message, StringComparison.Ordinal);
+        Assert.Contains(ghostVolume.ToString(), needsAdmin.Message, StringComparison.Ordinal);
         Assert.Equal(3 + 1, events.Count(e => e.LogTypeName == nameof(EngineEventType.DISK_RECONCILED)));
         Assert.Empty(await engine.Db.Jobs.ListStartedJobsAsync(None));
 
-        // On demand, through the API: nothing left that is safe to fix.
+        // On demand, through the API, an admin's call: the ghost's rows go, as the storage says.
         using var response = await engine.Admin.PostAsync($"/api/storagedomains/{domain}/reconcile", null);
         var result = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.True(response.StatusCode == HttpStatusCode.OK, result.ToJsonString());
-        Assert.Empty(result["fixed"]!.AsArray());
+        Assert.Equal([ghost.ToString()], result["fixed"]!.AsArray().Select(f => (string)f!["disk"]!));
         Assert.Empty(result["waiting"]!.AsArray());
+        Assert.Null(await db.Disks.GetAsync(ghost, None));
         Assert.Equal([stranger.ToString()], result["before"]!["unknown_images"]!.AsArray().Select(i => (string)i!));
     }
 }

@@ -138,7 +138,8 @@ public sealed class DiskJobStore
     /// another job works on the disk; else the disk's rows become <paramref name="chain"/> (base
     /// first, all on <paramref name="domainId"/>): rows of volumes not in it go, rows in it take
     /// its parent, size, status, format and leaf, keeping their creation date and snapshot, and
-    /// new ones are added. The job ends FINISHED in the same transaction.
+    /// new ones are added; with an empty chain the disk's row goes too. The job ends FINISHED in the
+    /// same transaction.
     /// </summary>
     public Task ReplaceChainAsync(Job job, Step step, Guid diskId, IReadOnlyList<Image> chain, Guid domainId, CancellationToken cancellationToken)
     {
@@ -160,6 +161,14 @@ public sealed class DiskJobStore
                 foreach (var gone in rows.Keys.Where(id => chain.All(c => c.ImageGuid != id)))
                 {
                     await ImageStore.DeleteAsync(s, gone, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (chain.Count == 0)
+                {
+                    // The storage has none of the disk: the disk itself goes, as a settle does.
+                    await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @diskId", new { diskId }, cancellationToken).ConfigureAwait(false);
+                    await JobStore.EndJobAsync(s, job.JobId, JobExecutionStatus.FINISHED, cancellationToken).ConfigureAwait(false);
+                    return;
                 }
 
                 // No row active first: one active volume per disk is a unique index.
