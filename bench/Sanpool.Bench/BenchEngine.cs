@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Sanpool.Engine;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
 using Sanpool.Engine.Security;
 
@@ -36,14 +37,14 @@ internal sealed class BenchEngine : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Migrates <paramref name="db"/> (which the engine then owns) and starts the engine on it.</summary>
-    public static async Task<BenchEngine> StartAsync(EngineDatabase db, string dataDir, CancellationToken stop)
+    public static async Task<BenchEngine> StartAsync(EngineDatabase db, string dataDir, JobTimings timings, CancellationToken stop)
     {
         await db.MigrateAsync(stop);
         var users = new InMemoryUserDirectory();
         await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", PasswordHasher.Hash(AdminPassword), EngineRole.Admin, DateTimeOffset.UtcNow), stop);
         var config = EngineConfigLoader.Validate(
             new EngineConfig { DataDir = dataDir, Listen = "http://127.0.0.1:0", InsecureHttp = true, HostPollSeconds = 1 }, "bench");
-        var app = EngineApp.Build(config, new EngineAppOptions { Users = users, Database = db });
+        var app = EngineApp.Build(config, new EngineAppOptions { Users = users, Database = db, JobTimings = timings });
         await app.StartAsync(stop);
         var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromMinutes(5) };
         using (var token = await http.PostAsJsonAsync("/api/sso/token", new { username = "admin", password = AdminPassword }, stop))

@@ -14,20 +14,24 @@ namespace Sanpool.Bench;
 /// one-disk chain and the agent's image alike), rounds alternating: engine, agent, engine, ...
 /// after one warm-up round each.
 /// </summary>
-internal sealed class EngineJobBench(LocalPool pool, BenchEngine engine, int rounds, CancellationToken stop)
+internal sealed class EngineJobBench(LocalPool pool, BenchEngine engine, int rounds, string variant, CancellationToken stop)
 {
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
 
     private const long GiB = 1L << 30;
 
+    private string Timings => variant == "fixed"
+        ? "task polled every 250 ms (before)"
+        : "task polled every 25 ms for 2 s, then every 250 ms (now)";
+
     /// <summary>POST to finished; POST to 202 alone; the agent's submit to finished.</summary>
     public async Task<IReadOnlyList<LatencyStats>> RunAsync(Guid domain)
     {
         Console.Error.WriteLine("engine job: a disk and a VM through the engine, an image through the SPM's agent ...");
-        var created = await engine.PostAsync("/api/disks", new { alias = "bench-vm-disk", provisioned_size = GiB, format = "cow", storage_domain = new { id = domain } },
+        var created = await engine.PostAsync("/api/disks", new { alias = $"bench-vm-disk-{variant}", provisioned_size = GiB, format = "cow", storage_domain = new { id = domain } },
             HttpStatusCode.Accepted, stop);
         await engine.WaitJobAsync((string)created["job"]!["id"]!, Poll, stop);
-        var vm = await engine.PostAsync("/api/vms", new { name = "BenchVM", memory_mb = 512, disks = new[] { new { id = (string)created["disk"]!["id"]! } } },
+        var vm = await engine.PostAsync("/api/vms", new { name = $"BenchVM-{variant}", memory_mb = 512, disks = new[] { new { id = (string)created["disk"]!["id"]! } } },
             HttpStatusCode.Created, stop);
         string vmId = (string)vm["id"]!;
 
@@ -69,8 +73,8 @@ internal sealed class EngineJobBench(LocalPool pool, BenchEngine engine, int rou
 
         return
         [
-            LatencyStats.From($"engine: POST /api/vms/{{id}}/snapshots, then GET /api/jobs/{{id}} every {Poll.TotalMilliseconds:0} ms until finished", finished),
-            LatencyStats.From("engine: the POST alone (202 with the job)", accepted),
+            LatencyStats.From($"engine, {Timings}: POST /api/vms/{{id}}/snapshots, then GET /api/jobs/{{id}} every {Poll.TotalMilliseconds:0} ms until finished", finished),
+            LatencyStats.From($"engine, {Timings}: the POST alone (202 with the job)", accepted),
             LatencyStats.From($"agent alone: `snapshot.create` to the SPM's socket, then `task.status` every {Poll.TotalMilliseconds:0} ms until finished", agent),
         ];
     }

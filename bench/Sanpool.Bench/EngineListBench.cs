@@ -41,11 +41,11 @@ internal sealed class EngineListBench(LocalPool pool, BenchEngine engine, int ro
 
     private static readonly string ChainSql = $"SELECT {ImageStore.Columns} FROM images WHERE image_group_id = @diskId ORDER BY sequence_number, image_guid";
 
-    /// <summary>The rows: engine list, direct list, engine chain, direct chain, direct chain + domain.volumes.</summary>
+    /// <summary>The rows: engine list, direct list, the old one-disk-at-a-time queries, engine chain, direct chain, direct chain + domain.volumes.</summary>
     public async Task<IReadOnlyList<LatencyStats>> RunAsync(string database, IReadOnlyList<Guid> disks, Guid domain)
     {
         Console.Error.WriteLine($"engine lists on {database}: {rounds} rounds of GET /api/disks?max={PageMax} and of its SELECT ...");
-        var (list, listDirect) = (new List<TimeSpan>(), new List<TimeSpan>());
+        var (list, listDirect, listBefore) = (new List<TimeSpan>(), new List<TimeSpan>(), new List<TimeSpan>());
         int listed = 0;
         for (int i = 0; i <= rounds; i++)
         {
@@ -53,10 +53,12 @@ internal sealed class EngineListBench(LocalPool pool, BenchEngine engine, int ro
             var api = await Timing.TimeAsync(async () => listed = (await engine.GetAsync($"/api/disks?max={PageMax}", stop))["items"]!.AsArray().Count);
             int rows = 0;
             var direct = await Timing.TimeAsync(async () => rows = await PageDirectAsync());
+            var before = await Timing.TimeAsync(PageOneDiskAtATimeAsync);
             if (i > 0)
             {
                 list.Add(api);
                 listDirect.Add(direct);
+                listBefore.Add(before);
             }
 
             if (i == 0)
@@ -88,10 +90,30 @@ internal sealed class EngineListBench(LocalPool pool, BenchEngine engine, int ro
         [
             LatencyStats.From($"{database}: engine `GET /api/disks?max={PageMax}` ({listed} disks)", list),
             LatencyStats.From($"{database}: its SELECT direct (one join of the page's disks, volumes, domains, sizes + COUNT(*))", listDirect),
+            LatencyStats.From($"{database}: the queries the endpoint made before, direct (the page, COUNT(*), then per disk its chain and per volume its domains and figures)", listBefore),
             LatencyStats.From($"{database}: engine `GET /api/disks/{{id}}/chain` (5 volumes)", chain),
             LatencyStats.From($"{database}: its SELECT direct (the disk's rows)", chainDirect),
             LatencyStats.From($"{database}: its SELECT + one `domain.volumes` on host {host}'s agent", chainStorage),
         ];
+    }
+
+    /// <summary>
+    /// What GET /api/disks did before it read a page's chains in one query, through the same
+    /// stores, no HTTP: the page, the count, and per disk its chain, then per volume its domains
+    /// and its figures (1 + 2 x 5 queries a disk here).
+    /// </summary>
+    private async Task PageOneDiskAtATimeAsync()
+    {
+        var disks = await engine.Db.Disks.ListAsync(new Page(PageMax, 0), stop);
+        _ = await engine.Db.Disks.CountAsync(stop);
+        foreach (var disk in disks)
+        {
+            foreach (var image in await engine.Db.Images.ListByDiskAsync(disk.DiskId, stop))
+            {
+                _ = await engine.Db.Images.ListDomainsAsync(image.ImageGuid, stop);
+                _ = await engine.Db.Images.GetDynamicAsync(image.ImageGuid, stop);
+            }
+        }
     }
 
     /// <summary>The page's SELECT and the COUNT(*), through the engine's own session and row mapping; returns the rows read.</summary>

@@ -41,7 +41,7 @@ internal static class EngineReport
         {
             Line($"## Reads on {l.Database}: {l.Disks} disks, {l.Volumes} volumes in the database");
             Line($"");
-            Line($"{options.Disks} disks of {EngineSuite.VolumesPerDisk} volumes written through the engine's store in {l.Fill.TotalSeconds:0.0} s (the rest: the pool's own disks). {options.EngineRounds} rounds each after one warm-up, engine and anchor alternating. Anchor: the row below each engine row.");
+            Line($"{options.Disks} disks of {EngineSuite.VolumesPerDisk} volumes written through the engine's store in {l.Fill.TotalSeconds:0.0} s (the rest: the pool's own disks). {options.EngineRounds} rounds each after one warm-up, engine and anchor alternating. Anchor: the next row marked anchor.");
             Line($"");
             Rows(l.Rows);
         }

@@ -4,6 +4,7 @@ using Sanpool.Api;
 using Sanpool.Api.Host;
 using Sanpool.Core.Tools;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Jobs;
 using Sanpool.Harness.LocalPools;
 using Sanpool.Storage.Domains;
 
@@ -23,8 +24,9 @@ namespace Sanpool.Bench;
 /// straight into the database, on SQLite and on PostgreSQL, against their SELECTs (<see cref="EngineListBench"/>);</item>
 /// <item>failover: kill -9 of the SPM's agent to the engine's next SPM serving, against host_dead (<see cref="EngineFailoverBench"/>).</item>
 /// </list>
-/// The first three parts run on an engine on SQLite; the PostgreSQL reads and the failover on a
-/// second engine, on a throwaway PostgreSQL server (<see cref="BenchPostgres"/>), which adopts
+/// The reconciliation and the job part (with the job timings it had before: <see cref="FixedPoll"/>)
+/// run on an engine on SQLite; the job part again and the SQLite reads on that engine started
+/// again with today's timings; the PostgreSQL reads and the failover on a third engine, on a throwaway PostgreSQL server (<see cref="BenchPostgres"/>), which adopts
 /// the pool as it finds it. Ctrl-C stops after the step under way; disposing stops the engine,
 /// the server, the agents and detaches the loop devices. Needs root, lvm2, qemu-utils and
 /// PostgreSQL. Prints Markdown and writes it to bench/results/engine.md.
@@ -46,8 +48,11 @@ internal static class EngineSuite
     /// <summary>The host id the library writes the reconciled domain's volumes as, before the agents start: none of the pool's.</summary>
     private const int BenchHostId = 100;
 
+    /// <summary>The engine's job timings before the bench: no quick looks at a young task.</summary>
+    private static readonly JobTimings FixedPoll = new() { QuickPollFor = TimeSpan.Zero };
+
     /// <summary>The reconciliation's sweeps are long (a domain.volumes per disk): at most this many.</summary>
-    private const int ReconcileRounds = 3;
+    private const int ReconcileRounds = 2;
 
     private static string LogRoot => Path.Combine("/tmp", $"sanpool-bench-logs-{Environment.ProcessId}", "engine");
 
@@ -74,19 +79,31 @@ internal static class EngineSuite
 
             pool.StartAll();
             await WaitConnectedAsync(pool, stop);
-            await using (var engine = await StartEngineAsync(pool, EngineDatabase.OpenSqlite(Path.Combine(work, "sqlite", "engine.db")), Path.Combine(work, "sqlite"), stop))
+            string sqlite = Path.Combine(work, "sqlite", "engine.db");
+            if (reconcile || parts.Contains("jobs"))
             {
+                // The engine as it was before the bench: every look at a job's task PollInterval apart.
+                await using var before = await StartEngineAsync(pool, EngineDatabase.OpenSqlite(sqlite), Path.Combine(work, "sqlite"), FixedPoll, stop);
                 if (reconcile)
                 {
-                    var (rows, disks, agreeing, volumes) = await new EngineReconcileBench(pool, engine, Math.Min(ReconcileRounds, options.EngineRounds), stop).RunAsync(pool.Domains[1]);
+                    var (rows, disks, agreeing, volumes) = await new EngineReconcileBench(pool, before, Math.Min(ReconcileRounds, options.EngineRounds), stop).RunAsync(pool.Domains[1]);
                     results.Reconcile = [new EngineRow(rows[0], rows[1]), new EngineRow(rows[1], null)];
                     results.Domain = (volumes, disks, agreeing, build);
                 }
 
                 if (parts.Contains("jobs"))
                 {
-                    var rows = await new EngineJobBench(pool, engine, options.EngineRounds, stop).RunAsync(pool.Domains[1]);
+                    var rows = await new EngineJobBench(pool, before, options.EngineRounds, "fixed", stop).RunAsync(pool.Master);
                     results.Jobs = [new EngineRow(rows[0], rows[2]), new EngineRow(rows[1], rows[2]), new EngineRow(rows[2], null)];
+                }
+            }
+
+            await using (var engine = await StartEngineAsync(pool, EngineDatabase.OpenSqlite(sqlite), Path.Combine(work, "sqlite"), new JobTimings(), stop))
+            {
+                if (parts.Contains("jobs"))
+                {
+                    var rows = await new EngineJobBench(pool, engine, options.EngineRounds, "quick", stop).RunAsync(pool.Master);
+                    results.Jobs = [.. results.Jobs ?? [], new EngineRow(rows[0], rows[2]), new EngineRow(rows[1], rows[2]), new EngineRow(rows[2], null)];
                 }
 
                 if (parts.Contains("lists"))
@@ -104,7 +121,7 @@ internal static class EngineSuite
             if (parts.Contains("lists"))
             {
                 await using var postgres = await BenchPostgres.StartAsync(Path.Combine(work, "postgres"), stop);
-                await using var engine = await StartEngineAsync(pool, EngineDatabase.OpenPostgres(postgres.ConnectionString), Path.Combine(work, "pg-engine"), stop);
+                await using var engine = await StartEngineAsync(pool, EngineDatabase.OpenPostgres(postgres.ConnectionString), Path.Combine(work, "pg-engine"), new JobTimings(), stop);
                 results.Lists.Add(await ListsAsync(options, pool, engine, $"PostgreSQL {postgres.Version}", stop));
                 if (parts.Contains("failover"))
                 {
@@ -135,7 +152,10 @@ internal static class EngineSuite
             stop);
         var rows = await new EngineListBench(pool, engine, options.EngineRounds, stop).RunAsync(database, disks, pool.Master);
         return new EngineListResults(database, (int)totalDisks, (int)totalVolumes, fill,
-            [new EngineRow(rows[0], rows[1]), new EngineRow(rows[1], null), new EngineRow(rows[2], rows[3]), new EngineRow(rows[3], null), new EngineRow(rows[2], rows[4]), new EngineRow(rows[4], null)]);
+            [
+                new EngineRow(rows[0], rows[1]), new EngineRow(rows[2], rows[1]), new EngineRow(rows[1], null),
+                new EngineRow(rows[3], rows[4]), new EngineRow(rows[4], null), new EngineRow(rows[3], rows[5]), new EngineRow(rows[5], null),
+            ]);
     }
 
     private static async Task<LocalPool> CreatePoolAsync(BenchOptions options, string cli, string dir, CancellationToken stop)
@@ -158,15 +178,19 @@ internal static class EngineSuite
     }
 
     /// <summary>Starts an engine on <paramref name="db"/>, adds every host, and waits until it shows them Up and one SPM.</summary>
-    private static async Task<BenchEngine> StartEngineAsync(LocalPool pool, EngineDatabase db, string dataDir, CancellationToken stop)
+    private static async Task<BenchEngine> StartEngineAsync(LocalPool pool, EngineDatabase db, string dataDir, JobTimings timings, CancellationToken stop)
     {
         Directory.CreateDirectory(dataDir);
-        var engine = await BenchEngine.StartAsync(db, dataDir, stop);
+        var engine = await BenchEngine.StartAsync(db, dataDir, timings, stop);
         try
         {
-            foreach (int host in pool.HostIds)
+            // An engine started again on its database knows the hosts already.
+            if ((await engine.GetAsync("/api/hosts?max=100", stop))["items"]!.AsArray().Count == 0)
             {
-                await engine.AddHostAsync(pool.SocketOf(host), 5, stop);
+                foreach (int host in pool.HostIds)
+                {
+                    await engine.AddHostAsync(pool.SocketOf(host), 5, stop);
+                }
             }
 
             var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -198,7 +222,16 @@ internal static class EngineSuite
             using var client = pool.Client(host);
             while (true)
             {
-                var status = await client.CallAsync(AgentVerbs.Status, new StatusRequest(), stop);
+                StatusReply? status = null;
+                try
+                {
+                    status = await client.CallAsync(AgentVerbs.Status, new StatusRequest(), stop);
+                }
+                catch (Exception e) when (e is Core.SanpoolException or HttpRequestException or IOException)
+                {
+                    // Not listening yet.
+                }
+
                 if (status is { Connected: true, SeesAll: true })
                 {
                     break;
@@ -225,8 +258,7 @@ internal static class EngineSuite
             $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} CPUs; {Environment.OSVersion}; {lvm.Trim()}; load at the start: {load}. " +
             $"One pool: {Hosts} hosts (one `sanpool agent run` process each, their own election off, SPM priority 5 for all) on this machine, 2 block domains " +
             $"(VDSM v5 layout, 128 MiB extents, 512-byte sectors, io_timeout {Io} s, host_dead {(8 * Io) + WatchdogFireTimeout} s) on loop devices over sparse files. " +
-            $"The engine in the bench's process on Kestrel (plain HTTP on 127.0.0.1, a bearer token), its host monitor polling every 1 s, job polls every " +
-            $"{new Sanpool.Engine.Jobs.JobTimings().PollInterval.TotalMilliseconds:0} ms; clients through HttpClient over loopback TCP. " +
+            $"The engine in the bench's process on Kestrel (plain HTTP on 127.0.0.1, a bearer token), its host monitor polling every 1 s; clients through HttpClient over loopback TCP. " +
             $"{options.EngineRounds} rounds per measure after one warm-up.");
     }
 
