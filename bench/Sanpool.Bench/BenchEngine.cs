@@ -15,7 +15,7 @@ namespace Sanpool.Bench;
 /// <summary>
 /// sanpool-engine in this process as it runs in production but for TLS: <see cref="EngineApp"/>
 /// on a real Kestrel listener (plain HTTP on 127.0.0.1, a free port), its host monitor polling
-/// every second on the system clock, real agents through their unix sockets, on a database the
+/// every second on the system clock (its periodic reconciliation off: the bench times its own), real agents through their unix sockets, on a database the
 /// bench opened (SQLite or PostgreSQL). Clients go through <see cref="Http"/>, an HttpClient
 /// over loopback TCP with a bearer token (a Basic login would hash the password each request).
 /// </summary>
@@ -43,7 +43,7 @@ internal sealed class BenchEngine : IAsyncDisposable
         var users = new InMemoryUserDirectory();
         await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", PasswordHasher.Hash(AdminPassword), EngineRole.Admin, DateTimeOffset.UtcNow), stop);
         var config = EngineConfigLoader.Validate(
-            new EngineConfig { DataDir = dataDir, Listen = "http://127.0.0.1:0", InsecureHttp = true, HostPollSeconds = 1 }, "bench");
+            new EngineConfig { DataDir = dataDir, Listen = "http://127.0.0.1:0", InsecureHttp = true, HostPollSeconds = 1, ReconcileIntervalSeconds = 0 }, "bench");
         var app = EngineApp.Build(config, new EngineAppOptions { Users = users, Database = db, JobTimings = timings });
         await app.StartAsync(stop);
         var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromMinutes(5) };

@@ -22,8 +22,6 @@ internal sealed record EngineResults
     /// <summary>The reconciled domain: its volumes, the engine's disks on it, how many of their chains agreed, and how long building it took.</summary>
     public (int Volumes, int Disks, int Agreeing, TimeSpan Build)? Domain { get; set; }
 
-    public string ReconcileHow { get; set; } = "";
-
     public List<EngineFailoverResult> Failovers { get; } = [];
 
     public string FailoverDatabase { get; set; } = "";

@@ -51,9 +51,6 @@ internal static class EngineSuite
     /// <summary>The engine's job timings before the bench: no quick looks at a young task.</summary>
     private static readonly JobTimings FixedPoll = new() { QuickPollFor = TimeSpan.Zero };
 
-    /// <summary>The reconciliation's sweeps are long (a domain.volumes per disk): at most this many.</summary>
-    private const int ReconcileRounds = 2;
-
     private static string LogRoot => Path.Combine("/tmp", $"sanpool-bench-logs-{Environment.ProcessId}", "engine");
 
     public static Task RunAsync(BenchOptions options, string root, string work) =>
@@ -86,9 +83,9 @@ internal static class EngineSuite
                 await using var before = await StartEngineAsync(pool, EngineDatabase.OpenSqlite(sqlite), Path.Combine(work, "sqlite"), FixedPoll, stop);
                 if (reconcile)
                 {
-                    var (rows, disks, agreeing, volumes) = await new EngineReconcileBench(pool, before, Math.Min(ReconcileRounds, options.EngineRounds), stop).RunAsync(pool.Domains[1]);
-                    results.Reconcile = [new EngineRow(rows[0], rows[1]), new EngineRow(rows[1], null)];
-                    results.Domain = (volumes, disks, agreeing, build);
+                    var (rows, disks, disagreeing, volumes) = await new EngineReconcileBench(pool, before, options.EngineRounds, stop).RunAsync(pool.Domains[1]);
+                    results.Reconcile = [new EngineRow(rows[0], rows[3]), new EngineRow(rows[1], rows[3]), new EngineRow(rows[2], rows[3]), new EngineRow(rows[3], null)];
+                    results.Domain = (volumes, disks, disks - disagreeing, build);
                 }
 
                 if (parts.Contains("jobs"))

@@ -143,6 +143,8 @@ public static class EngineApp
             services.AddSingleton<StorageJobs>();
             services.AddSingleton<VmJobs>();
             services.AddSingleton<DiskReconciler>();
+            services.AddSingleton<ReconciliationLoop>();
+            services.AddHostedService(provider => provider.GetRequiredService<ReconciliationLoop>());
             services.AddHostedService<JobRecovery>();
             if (options.RunHostMonitor)
             {

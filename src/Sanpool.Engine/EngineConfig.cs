@@ -17,6 +17,7 @@ namespace Sanpool.Engine;
 ///   "host_poll_seconds": 5,                 how often each host's agent is asked for its status
 ///   "non_operational_after_seconds": 120,   a host that cannot read a domain of its pool this long is NonOperational
 ///   "spm_start_timeout_seconds": 300,       how long one spm.start may take (the SDM lease can hold it up to host_dead)
+///   "reconcile_interval_seconds": 600,      how often every active domain is compared with the database (0: never by itself)
 ///   "max_body_bytes": 1048576,              larger request bodies are refused (413)
 ///   "token_lifetime_seconds": 43200         how long a bearer token from /api/sso/token lives
 /// }
@@ -48,6 +49,9 @@ public sealed record EngineConfig
 
     /// <summary>How long the engine waits for one <c>spm.start</c> (<see cref="Hosts.SpmTimeouts"/>).</summary>
     public int SpmStartTimeoutSeconds { get; init; } = 300;
+
+    /// <summary>How often <see cref="Reconciliation.ReconciliationLoop"/> reconciles every active domain; 0 turns it off.</summary>
+    public int ReconcileIntervalSeconds { get; init; } = 600;
 
     public long MaxBodyBytes { get; init; } = 1024 * 1024;
 

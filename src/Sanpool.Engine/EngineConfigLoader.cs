@@ -36,6 +36,7 @@ public static class EngineConfigLoader
     [
         "data_dir", "listen", "insecure_http", "database", "database.provider", "database.connection_string",
         "tls", "tls.certificate", "tls.key", "admin_password", "host_poll_seconds", "non_operational_after_seconds", "spm_start_timeout_seconds",
+        "reconcile_interval_seconds",
         "max_body_bytes", "token_lifetime_seconds",
     ];
 
@@ -111,6 +112,7 @@ public static class EngineConfigLoader
             c.NonOperationalAfterSeconds <= c.HostPollSeconds || c.NonOperationalAfterSeconds > MaxNonOperationalSeconds
                 ? $"non_operational_after_seconds: {c.NonOperationalAfterSeconds} is not more than host_poll_seconds ({c.HostPollSeconds}) and at most {MaxNonOperationalSeconds}" :
             c.SpmStartTimeoutSeconds is < 10 or > 3600 ? $"spm_start_timeout_seconds: {c.SpmStartTimeoutSeconds} is not 10-3600" :
+            c.ReconcileIntervalSeconds is < 0 or > 7 * 86_400 ? $"reconcile_interval_seconds: {c.ReconcileIntervalSeconds} is not 0 (off) or 1-{7 * 86_400}" :
             c.MaxBodyBytes is < MinBodyBytes or > MaxBodyBytes ? $"max_body_bytes: {c.MaxBodyBytes} is not {MinBodyBytes}-{MaxBodyBytes}" :
             c.TokenLifetimeSeconds is < 60 or > 30 * 86_400 ? $"token_lifetime_seconds: {c.TokenLifetimeSeconds} is not 60-{30 * 86_400}" :
             null;

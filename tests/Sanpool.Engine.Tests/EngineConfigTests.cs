@@ -32,6 +32,7 @@ public sealed class EngineConfigTests
     [InlineData("""{ "data_dir": "/d", "database": { "provider": "sqlite", "file": "x" } }""", "database.file")]
     [InlineData("""{ "data_dir": "/d", "host_poll_seconds": "often" }""", "host_poll_seconds")]
     [InlineData("""{ "data_dir": "/d", "host_poll_seconds": 0 }""", "host_poll_seconds")]
+    [InlineData("""{ "data_dir": "/d", "reconcile_interval_seconds": -1 }""", "reconcile_interval_seconds")]
     [InlineData("""{ "data_dir": "/d", "non_operational_after_seconds": 3 }""", "non_operational_after_seconds")]
     [InlineData("""{ "data_dir": "/d", "max_body_bytes": 10 }""", "max_body_bytes")]
     [InlineData("""{ "data_dir": "/d", "listen": "http://127.0.0.1:8080" }""", "listen")]

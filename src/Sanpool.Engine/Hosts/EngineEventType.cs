@@ -29,6 +29,7 @@ public enum EngineEventType
 
     /// <summary>A disk's rows were made to agree with the storage (the fixes are in the message).</summary>
     DISK_RECONCILED = 1210,
+    DOMAIN_NEEDS_ADMIN = 1211,
 
     USER_ADD_VM = 1220,
     USER_CREATE_SNAPSHOT = 1221,

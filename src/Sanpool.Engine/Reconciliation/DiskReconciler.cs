@@ -32,11 +32,67 @@ public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolA
         Guid diskId, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
     {
         var (report, storage, domain, pool) = await ReadCoreAsync(diskId, cancellationToken).ConfigureAwait(false);
+        var (job, applied) = await ApplySafeAsync(report, storage, domain, pool, correlationId, ownerId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return (null, [], report);
+        }
+
+        var rows = await db.Images.ListByDiskAsync(diskId, CancellationToken.None).ConfigureAwait(false);
+        return (job, applied, DiskChainComparison.Compare(diskId, rows, false, storage));
+    }
+
+    /// <summary>
+    /// Every disk of a domain compared with one <c>domain.volumes</c> read (what VDSM's
+    /// <c>dump-volume-chains</c> is): the disks that disagree, with their differences, and the
+    /// images on storage that no disk row names.
+    /// </summary>
+    /// <exception cref="SanpoolException">STORAGE_DOMAIN_NOT_FOUND; NO_HOST_UP.</exception>
+    public async Task<DomainChainsReport> ReadDomainAsync(Guid domainId, CancellationToken cancellationToken) =>
+        (await ReadDomainCoreAsync(domainId, cancellationToken).ConfigureAwait(false)).Report;
+
+    /// <summary>
+    /// Reconciles every disk of a domain from one read: each disk with fixes that cannot lose data
+    /// gets them as its own job (a disk another job holds is left for the next round); the rest
+    /// is returned as waiting for an admin.
+    /// </summary>
+    /// <exception cref="SanpoolException">STORAGE_DOMAIN_NOT_FOUND; NO_HOST_UP.</exception>
+    public async Task<DomainReconcileResult> ReconcileDomainAsync(Guid domainId, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
+    {
+        var (report, storage, pool, reports) = await ReadDomainCoreAsync(domainId, cancellationToken).ConfigureAwait(false);
+        var fixes = new List<DiskFix>();
+        var waiting = new List<ChainDifference>();
+        foreach (var disk in reports.Where(r => !r.Agrees))
+        {
+            try
+            {
+                var (job, applied) = await ApplySafeAsync(disk, storage, domainId, pool, correlationId, ownerId, cancellationToken).ConfigureAwait(false);
+                if (job is not null)
+                {
+                    fixes.Add(new DiskFix(disk.Disk, job.JobId, applied));
+                }
+
+                waiting.AddRange(disk.Differences.Where(d => job is null || !d.Safe));
+            }
+            catch (SanpoolException e) when (e.Code == EngineErrors.DiskLocked)
+            {
+                // A job started on the disk since the read: it settles the rows itself.
+            }
+        }
+
+        return new DomainReconcileResult(report, fixes, waiting);
+    }
+
+    /// <summary>The safe fixes of one disk's report as one job, unless none applies or the storage's own truth is in doubt.</summary>
+    private async Task<(Job? Job, IReadOnlyList<ChainDifference> Applied)> ApplySafeAsync(
+        DiskChainReport report, DomainVolumesReply storage, Guid domain, StoragePool pool, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
+    {
+        Guid diskId = report.Disk;
         var applied = report.Differences.Where(d => d.Safe).ToList();
         bool doubtful = report.Differences.Any(d => d.Kind == ChainDifferenceKind.BrokenOnStorage || (d.Kind == ChainDifferenceKind.ParentDiffers && !d.Safe));
         if (applied.Count == 0 || doubtful)
         {
-            return (null, [], report);
+            return (null, []);
         }
 
         var now = db.Clock.GetUtcNow();
@@ -53,8 +109,27 @@ public sealed class DiskReconciler(EngineDatabase db, IAgentCaller agents, PoolA
             db, EngineEventType.DISK_RECONCILED, AuditLogSeverity.WARNING,
             $"Disk {diskId} reconciled with storage domain {domain}: " + string.Join("; ", applied.Select(d => $"{d.Kind}: {d.Fix}")),
             job, pool, domain, null, CancellationToken.None).ConfigureAwait(false);
-        var rows = await db.Images.ListByDiskAsync(diskId, CancellationToken.None).ConfigureAwait(false);
-        return (await db.Jobs.GetJobAsync(job.JobId, CancellationToken.None).ConfigureAwait(false), applied, DiskChainComparison.Compare(diskId, rows, false, storage));
+        return (await db.Jobs.GetJobAsync(job.JobId, CancellationToken.None).ConfigureAwait(false), applied);
+    }
+
+    private async Task<(DomainChainsReport Report, DomainVolumesReply Storage, StoragePool Pool, IReadOnlyList<DiskChainReport> Disks)> ReadDomainCoreAsync(
+        Guid domainId, CancellationToken cancellationToken)
+    {
+        var pool = await hosts.PoolOfAsync(domainId, cancellationToken).ConfigureAwait(false);
+        var storage = await hosts.CallAnyAsync(
+            pool, null, (link, ct) => agents.CallAsync(link, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domainId), ReadTimeout, ct), null, cancellationToken).ConfigureAwait(false);
+        var rows = (await db.Images.ListByDomainAsync(domainId, cancellationToken).ConfigureAwait(false)).ToLookup(r => r.ImageGroupId);
+        var busy = await db.Jobs.ListBusyEntitiesAsync(cancellationToken).ConfigureAwait(false);
+        var reports = rows.Select(disk => DiskChainComparison.Compare(disk.Key, [.. disk], busy.Contains(disk.Key), storage)).ToList();
+        var unknown = storage.Chains.Select(c => c.Image)
+            .Concat(storage.Volumes.Select(v => v.Image))
+            .Where(image => !rows.Contains(image))
+            .Distinct()
+            .Order()
+            .ToList();
+        var report = new DomainChainsReport(
+            domainId, reports.Count, rows.Sum(g => g.Count()), storage.Volumes.Count, [.. reports.Where(r => !r.Agrees)], unknown);
+        return (report, storage, pool, reports);
     }
 
     private async Task<(DiskChainReport Report, DomainVolumesReply Storage, Guid Domain, StoragePool Pool)> ReadCoreAsync(Guid diskId, CancellationToken cancellationToken)

@@ -6,16 +6,20 @@ using Microsoft.AspNetCore.Routing;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
 using Sanpool.Engine.Model;
+using Sanpool.Engine.Reconciliation;
+using Sanpool.Engine.Security;
 using Sanpool.Engine.Web.Dtos;
 
 namespace Sanpool.Engine.Web;
 
 /// <summary>
-/// Storage domains, read-only for now:
+/// Storage domains:
 /// <code>
-/// GET /api/storagedomains              paged, by name
-/// GET /api/storagedomains/{id}
-/// GET /api/storagedomains/{id}/disks   the disks with a volume on it, paged
+/// GET  /api/storagedomains                paged, by name
+/// GET  /api/storagedomains/{id}
+/// GET  /api/storagedomains/{id}/disks     the disks with a volume on it, paged
+/// GET  /api/storagedomains/{id}/chains    every disk compared with the storage, from one read
+/// POST /api/storagedomains/{id}/reconcile every disk's safe fixes, each as a job
 /// </code>
 /// </summary>
 public static class StorageDomainEndpoints
@@ -28,6 +32,16 @@ public static class StorageDomainEndpoints
             .WithName("GetStorageDomain").WithSummary("One storage domain: type, status in its data center, sizes").WithTags("storagedomains");
         api.MapGet("/storagedomains/{id}/disks", ListDisksAsync).RequiresLogin().ProducesProblems(StatusCodes.Status404NotFound)
             .WithName("ListStorageDomainDisks").WithSummary("The disks with a volume on a storage domain, by alias").WithTags("storagedomains");
+        api.MapGet("/storagedomains/{id}/chains", ChainsAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
+            .WithName("GetStorageDomainChains")
+            .WithSummary("Every disk of the domain compared with its storage from one read (seed 003 for a whole domain): the disks that disagree, and images no disk names")
+            .WithTags("storagedomains");
+        api.MapPost("/storagedomains/{id}/reconcile", ReconcileAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
+            .WithName("ReconcileStorageDomain")
+            .WithSummary("Apply every disk's fixes that cannot lose data, each disk as its own job; the rest is listed as waiting for an admin")
+            .WithTags("storagedomains");
         return api;
     }
 
@@ -59,6 +73,20 @@ public static class StorageDomainEndpoints
         var disks = await db.Disks.ListOnDomainAsync(domain.Id, ApiPaths.PageOf(request), cancellationToken).ConfigureAwait(false);
         long total = await db.Disks.CountOnDomainAsync(domain.Id, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(Paging.Answer(http, request, await DiskEndpoints.ToDtosAsync(db, disks, ApiPaths.Api(http), cancellationToken).ConfigureAwait(false), total));
+    }
+
+    private static async Task<Ok<DomainChainsReport>> ChainsAsync(string id, [FromServices] EngineDatabase db, [FromServices] DiskReconciler reconciler, CancellationToken cancellationToken)
+    {
+        var domain = await FindAsync(db, id, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await reconciler.ReadDomainAsync(domain.Id, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<Ok<DomainReconcileResult>> ReconcileAsync(
+        string id, HttpContext http, [FromServices] EngineDatabase db, [FromServices] DiskReconciler reconciler, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken)
+    {
+        var domain = await FindAsync(db, id, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await reconciler.ReconcileDomainAsync(domain.Id, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<StorageDomainStatic> FindAsync(EngineDatabase db, string id, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ public sealed class VmSnapshotScenarioTests(ITestOutputHelper output)
         var pool = test.Pool;
         await using var engine = await DiskJobScenarioTests.StartAsync(pool);
         var domain = pool.Domains[1];
-        Guid diskId = await CreateDiskAsync(engine, domain, "TestVM_Disk1");
+        Guid diskId = await DiskJobScenarioTests.CreateDiskAsync(engine, domain, "TestVM_Disk1");
 
         // Bad definitions: one clear error each, nothing written.
         await RefusedAsync(engine, "/api/vms", new { name = "bad name!", disks = new[] { new { id = diskId } } }, HttpStatusCode.BadRequest, "INVALID_VM");
@@ -146,9 +146,9 @@ public sealed class VmSnapshotScenarioTests(ITestOutputHelper output)
         await using var engine = await DiskJobScenarioTests.StartAsync(pool);
         var domain = pool.Domains[1];
         var db = engine.Db;
-        Guid disk1 = await CreateDiskAsync(engine, domain, "disk1");
-        Guid disk2 = await CreateDiskAsync(engine, domain, "disk2");
-        Guid single = await CreateDiskAsync(engine, domain, "single");
+        Guid disk1 = await DiskJobScenarioTests.CreateDiskAsync(engine, domain, "disk1");
+        Guid disk2 = await DiskJobScenarioTests.CreateDiskAsync(engine, domain, "disk2");
+        Guid single = await DiskJobScenarioTests.CreateDiskAsync(engine, domain, "single");
         var twoDisks = await DefineAsync(engine, "TwoDisks", disk1, disk2);
         var oneDisk = await DefineAsync(engine, "OneDisk", single);
         var rowsBefore = await db.Images.ListByDiskAsync(disk1, None);
@@ -185,15 +185,6 @@ public sealed class VmSnapshotScenarioTests(ITestOutputHelper output)
         Assert.Empty(await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None));
         Assert.Empty(await db.Jobs.ListStartedJobsAsync(None));
         Assert.All(await Seed003.RunAsync(db, None), r => Assert.Equal((SnapshotStatus.OK, ImageStatus.OK), (r.Status, r.ImageStatus)));
-    }
-
-    private static async Task<Guid> CreateDiskAsync(HostsHarness engine, Guid domain, string alias)
-    {
-        using var created = await engine.Admin.PostAsJsonAsync("/api/disks", new { alias, provisioned_size = GiB, format = "cow", storage_domain = new { id = domain } });
-        var accepted = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
-        Assert.True(created.StatusCode == HttpStatusCode.Accepted, accepted.ToJsonString());
-        Assert.Equal("finished", (string)(await DiskJobScenarioTests.WaitJobAsync(engine, (string)accepted["job"]!["id"]!))["status"]!);
-        return Guid.Parse((string)accepted["disk"]!["id"]!);
     }
 
     private static async Task<Guid> DefineAsync(HostsHarness engine, string name, params Guid[] disks)

@@ -116,6 +116,18 @@ public sealed class ImageStore
         return chains;
     }
 
+    /// <summary>Every volume with a copy on <paramref name="storageDomainId"/>, by disk then sequence: one query for a whole domain.</summary>
+    public async Task<IReadOnlyList<Image>> ListByDomainAsync(Guid storageDomainId, CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {PrefixedColumns} FROM images i " +
+                "JOIN image_storage_domain_map m ON m.image_id = i.image_guid WHERE m.storage_domain_id = @storageDomainId " +
+                "ORDER BY i.image_group_id, i.sequence_number, i.image_guid",
+                new { storageDomainId },
+                Read,
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
     /// <summary>Removes one volume's row with its domain map and figures.</summary>
     internal static Task<int> DeleteAsync(DbSession s, Guid imageGuid, CancellationToken cancellationToken) =>
         s.ExecuteAsync("DELETE FROM images WHERE image_guid = @imageGuid", new { imageGuid }, cancellationToken);

@@ -239,6 +239,16 @@ public sealed class JobStore
         }
     }
 
+    /// <summary>Every entity a STARTED job works on.</summary>
+    public async Task<IReadOnlySet<Guid>> ListBusyEntitiesAsync(CancellationToken cancellationToken) =>
+        (await _db.ReadAsync(
+            s => s.QueryAsync(
+                "SELECT DISTINCT e.entity_id FROM job_subject_entity e JOIN job j ON j.job_id = e.job_id WHERE j.status = @started",
+                new { started = Started },
+                r => r.Uuid("entity_id"),
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false)).ToHashSet();
+
     /// <summary>The STARTED job that works on <paramref name="entityId"/>, if one does (the oldest).</summary>
     internal static Task<Job?> RunningJobOfAsync(DbSession s, Guid entityId, CancellationToken cancellationToken) =>
         s.QuerySingleOrDefaultAsync(
