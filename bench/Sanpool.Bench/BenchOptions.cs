@@ -3,15 +3,16 @@ using System.Globalization;
 namespace Sanpool.Bench;
 
 /// <summary>
-/// Command line: <c>[--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox] [--io SECONDS] [--rounds N] [--warmup N]
+/// Command line: <c>[--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox|engine] [--io SECONDS] [--rounds N] [--warmup N]
 /// [--takeover both|sanpool|none] [--out FILE] [--snapshot-rounds N] [--volumes N]
-/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib N] [--thin-steps N] [--thin-measured-out FILE]</c>.
+/// [--list-rounds N] [--storage-out FILE] [--failover IO:REPS,...|none] [--pool-out FILE] [--nbd-rounds N] [--nbd-size-mib N] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib N] [--thin-steps N] [--thin-measured-out FILE] [--engine-rounds N] [--disks N] [--engine-volumes N] [--engine-failovers N] [--engine-parts jobs,lists,reconcile,failover] [--engine-out FILE]</c>.
 /// </summary>
 internal sealed record BenchOptions
 {
     private const string Usage =
-        "usage: [--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
-        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib 4] [--thin-steps 5] [--thin-measured-out FILE]";
+        "usage: [--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox|engine] [--io 1] [--rounds 300] [--warmup 20] [--takeover both|sanpool|none] [--out FILE] " +
+        "[--snapshot-rounds 20] [--volumes 1000] [--list-rounds 5] [--storage-out FILE] [--failover 1:3,2:2,10:1|none] [--pool-out FILE] [--nbd-rounds 3] [--nbd-size-mib 1024] [--nbd-out FILE] [--thin-latencies FILE] [--thin-out FILE] [--thin-disk-gib 4] [--thin-steps 5] [--thin-measured-out FILE] " +
+        "[--engine-rounds 10] [--disks 1000] [--engine-volumes 1000] [--engine-failovers 1] [--engine-parts jobs,lists,reconcile,failover] [--engine-out FILE]";
 
     /// <summary>
     /// Which benchmarks run: leases (against sanlock), storage (against lvm and qemu-img), pool
@@ -86,6 +87,26 @@ internal sealed record BenchOptions
 
     public bool RunsMailbox => Suite is "all" or "mailbox";
 
+    /// <summary>The engine suite: timed rounds per path and measure (each engine round alternates with its anchor's).</summary>
+    public int EngineRounds { get; init; } = 10;
+
+    /// <summary>The engine suite: disks written straight into the engine's database for the list and chain reads, each of <see cref="EngineSuite.VolumesPerDisk"/> volumes.</summary>
+    public int Disks { get; init; } = 1000;
+
+    /// <summary>The engine suite: real volumes on the data domain the reconciliation reads (0: no such domain, the part is skipped).</summary>
+    public int EngineVolumes { get; init; } = 1000;
+
+    /// <summary>The engine suite: kill -9 of the SPM's agent this many times.</summary>
+    public int EngineFailovers { get; init; } = 1;
+
+    /// <summary>The engine suite's parts to run: any of jobs, lists, reconcile, failover.</summary>
+    public IReadOnlySet<string> EngineParts { get; init; } = new HashSet<string>(EngineSuite.Parts);
+
+    /// <summary>Where the engine table is written besides stdout (default: bench/results/engine.md of the checkout).</summary>
+    public string? EngineOut { get; init; }
+
+    public bool RunsEngine => Suite is "all" or "engine";
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -115,15 +136,24 @@ internal sealed record BenchOptions
                 "--thin-disk-gib" => o with { ThinDiskGiB = Int() },
                 "--thin-steps" => o with { ThinSteps = Int() },
                 "--thin-measured-out" => o with { ThinMeasuredOut = Value() },
+                "--engine-rounds" => o with { EngineRounds = Int() },
+                "--disks" => o with { Disks = Int() },
+                "--engine-volumes" => o with { EngineVolumes = Int() },
+                "--engine-failovers" => o with { EngineFailovers = Int() },
+                "--engine-parts" => o with { EngineParts = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)) },
+                "--engine-out" => o with { EngineOut = Value() },
                 _ => throw new ArgumentException($"unknown argument {args[i]}; {Usage}"),
             };
         }
 
-        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin" or "thin-measured" or "mailbox") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
+        if (o.Suite is not ("all" or "leases" or "storage" or "pool" or "nbd" or "thin" or "thin-measured" or "mailbox" or "engine") || o.Io is < 1 or > 255 || o.Rounds < 1 || o.Takeover is not ("both" or "sanpool" or "none")
             || o.SnapshotRounds < 1 || o.Volumes is < 1 or > 1900 || o.ListRounds < 1 || o.NbdRounds < 1 || o.NbdSizeMiB is < 16 or > 65536
-            || o.ThinDiskGiB is < 1 or > 16 || o.ThinSteps is < 0 or > 20)
+            || o.ThinDiskGiB is < 1 or > 16 || o.ThinSteps is < 0 or > 20
+            || o.EngineRounds < 1 || o.Disks is < 1 or > 100_000 || o.EngineVolumes is < 0 or > 1900 || o.EngineFailovers < 0
+            || o.EngineParts.Count == 0 || !o.EngineParts.IsSubsetOf(EngineSuite.Parts))
         {
-            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox, --thin-disk-gib 1..16, --thin-steps 0..20, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
+            throw new ArgumentException($"--suite all|leases|storage|pool|nbd|thin|thin-measured|mailbox|engine, --engine-rounds >= 1, --disks 1..100000, --engine-volumes 0..1900, --engine-failovers >= 0, " +
+                                        $"--engine-parts of {string.Join(',', EngineSuite.Parts)}, --thin-disk-gib 1..16, --thin-steps 0..20, --nbd-rounds >= 1, --nbd-size-mib 16..65536, --io 1..255, --rounds >= 1, --takeover both|sanpool|none, --snapshot-rounds >= 1, " +
                                         $"--volumes 1..1900 (a domain's lease slots), --list-rounds >= 1; {Usage}");
         }
 

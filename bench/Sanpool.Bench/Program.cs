@@ -13,6 +13,9 @@ using Sanpool.Bench;
 //             monitor extends the LV through the real mailbox and lvextend (ThinMeasuredSuite).
 //   mailbox - the storage mailbox's extension round trip for 1, 10 and 100 hosts against bare
 //             lvextend (MailboxSuite).
+//   engine  - sanpool-engine on real agents: a VM snapshot job against the agent's snapshot.create,
+//             its disk list and chain reads on SQLite and PostgreSQL against their SELECTs, a
+//             domain's reconciliation against one domain.volumes, failover against host_dead (EngineSuite).
 // Needs root (loop devices, sanlock, lvm). Each suite prints Markdown and writes it under bench/results/.
 var options = BenchOptions.Parse(args);
 string root = Checkout.Root();
@@ -53,6 +56,11 @@ try
     if (options.RunsMailbox)
     {
         await MailboxSuite.RunAsync(root, Path.Combine(work, "mailbox"));
+    }
+
+    if (options.RunsEngine)
+    {
+        await EngineSuite.RunAsync(options, root, Path.Combine(work, "engine"));
     }
 
     return 0;

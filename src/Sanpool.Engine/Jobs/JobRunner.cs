@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sanpool.Api;
@@ -140,6 +141,7 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
         }
 
         int? lastProgress = null;
+        long waiting = Stopwatch.GetTimestamp();
         while (true)
         {
             TaskInfo task;
@@ -165,7 +167,8 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
                 lastProgress = progress;
             }
 
-            await Task.Delay(timings.PollInterval, stop).ConfigureAwait(false);
+            var interval = Stopwatch.GetElapsedTime(waiting) < timings.QuickPollFor ? timings.QuickPollInterval : timings.PollInterval;
+            await Task.Delay(interval, stop).ConfigureAwait(false);
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Sanpool.Core;
 using Sanpool.Engine.Data;
+using Sanpool.Engine.Data.Stores;
 using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
 using Sanpool.Engine.Reconciliation;
@@ -53,29 +54,36 @@ public static class DiskEndpoints
     }
 
     /// <summary>A disk as the API shows it, from its chain, the volumes' domains and figures.</summary>
-    internal static async Task<DiskDto> ToDtoAsync(EngineDatabase db, BaseDisk disk, string api, CancellationToken cancellationToken)
+    internal static async Task<DiskDto> ToDtoAsync(EngineDatabase db, BaseDisk disk, string api, CancellationToken cancellationToken) =>
+        (await ToDtosAsync(db, [disk], api, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Disks as the API shows them, from one query for all their chains (a page of 1,000 disks
+    /// of five volumes was 11,001 queries one disk at a time: the chain, then each volume's
+    /// domains and figures).
+    /// </summary>
+    internal static async Task<IReadOnlyList<DiskDto>> ToDtosAsync(EngineDatabase db, IReadOnlyList<BaseDisk> disks, string api, CancellationToken cancellationToken)
     {
-        var chain = await db.Images.ListByDiskAsync(disk.DiskId, cancellationToken).ConfigureAwait(false);
-        var leaf = chain.FirstOrDefault(i => i.Active) ?? chain[^1];
-        var domains = new SortedSet<Guid>();
+        var chains = await db.Images.ListChainsAsync([.. disks.Select(d => d.DiskId)], cancellationToken).ConfigureAwait(false);
+        return [.. disks.Select(d => ToDto(d, chains.TryGetValue(d.DiskId, out var chain) ? chain : [], api))];
+    }
+
+    private static DiskDto ToDto(BaseDisk disk, IReadOnlyList<ChainVolume> chain, string api)
+    {
+        var leaf = (chain.FirstOrDefault(v => v.Image.Active) ?? chain[^1]).Image;
+        var domains = new SortedSet<Guid>(chain.SelectMany(v => v.Domains));
         long? total = 0;
         long? leafActual = null;
-        foreach (var image in chain)
+        foreach (var volume in chain)
         {
-            foreach (var map in await db.Images.ListDomainsAsync(image.ImageGuid, cancellationToken).ConfigureAwait(false))
+            total = volume.ActualSize is null ? null : total + volume.ActualSize;
+            if (volume.Image.ImageGuid == leaf.ImageGuid)
             {
-                domains.Add(map.StorageDomainId);
-            }
-
-            long? actual = (await db.Images.GetDynamicAsync(image.ImageGuid, cancellationToken).ConfigureAwait(false))?.ActualSize;
-            total = actual is null ? null : total + actual;
-            if (image.ImageGuid == leaf.ImageGuid)
-            {
-                leafActual = actual;
+                leafActual = volume.ActualSize;
             }
         }
 
-        var status = chain.Any(i => i.ImageStatus == ImageStatus.LOCKED) ? ImageStatus.LOCKED : leaf.ImageStatus;
+        var status = chain.Any(v => v.Image.ImageStatus == ImageStatus.LOCKED) ? ImageStatus.LOCKED : leaf.ImageStatus;
         return new DiskDto(
             disk.DiskId,
             disk.DiskAlias,
@@ -90,17 +98,6 @@ public static class DiskEndpoints
             chain.Count,
             [.. domains.Select(d => new RefDto(d, $"{api}/storagedomains/{d}"))],
             $"{api}/disks/{disk.DiskId}");
-    }
-
-    internal static async Task<IReadOnlyList<DiskDto>> ToDtosAsync(EngineDatabase db, IReadOnlyList<BaseDisk> disks, string api, CancellationToken cancellationToken)
-    {
-        var dtos = new List<DiskDto>(disks.Count);
-        foreach (var disk in disks)
-        {
-            dtos.Add(await ToDtoAsync(db, disk, api, cancellationToken).ConfigureAwait(false));
-        }
-
-        return dtos;
     }
 
     private static async Task<Ok<Page<DiskDto>>> ListAsync(int? max, int? page, HttpContext http, [FromServices] EngineDatabase db, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Dapper;
 using Sanpool.Engine.Model;
 
 namespace Sanpool.Engine.Data.Stores;
@@ -11,6 +12,9 @@ public sealed class ImageStore
     internal const string Columns =
         "image_guid, creation_date, size, it_guid, parentid, imagestatus, lastmodified, vm_snapshot_id, volume_type, volume_format, " +
         "image_group_id, active, volume_classification, sequence_number";
+
+    /// <summary><see cref="Columns"/> of the images table aliased "i", for joins.</summary>
+    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "i." + c));
 
     private const string DynamicColumns =
         "image_id, actual_size, read_rate, write_rate, read_latency_seconds, write_latency_seconds, flush_latency_seconds, _update_date";
@@ -63,11 +67,60 @@ public sealed class ImageStore
             Read,
             cancellationToken);
 
+    /// <summary>
+    /// The chains of many disks (base first, by sequence number), each volume with its domains and
+    /// actual size, in one query: what a page of disks is shown with. Disks without volumes are absent.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyList<ChainVolume>>> ListChainsAsync(IReadOnlyCollection<Guid> diskIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(diskIds);
+        if (diskIds.Count == 0)
+        {
+            return new Dictionary<Guid, IReadOnlyList<ChainVolume>>();
+        }
+
+        // One parameter per disk (a page has at most 1000), each through the Guid type handler.
+        var parameters = new DynamicParameters();
+        var names = new List<string>(diskIds.Count);
+        foreach (var id in diskIds)
+        {
+            names.Add($"@d{names.Count}");
+            parameters.Add(names[^1], id);
+        }
+
+        string ids = string.Join(", ", names);
+        var rows = await _db.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {PrefixedColumns}, m.storage_domain_id, y.actual_size FROM images i " +
+                "LEFT JOIN image_storage_domain_map m ON m.image_id = i.image_guid LEFT JOIN disk_image_dynamic y ON y.image_id = i.image_guid " +
+                $"WHERE i.image_group_id IN ({ids}) ORDER BY i.image_group_id, i.sequence_number, i.image_guid, m.storage_domain_id",
+                parameters,
+                r => (Image: Read(r), Domain: r.UuidOrNull("storage_domain_id"), ActualSize: r.Int64OrNull("actual_size")),
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+        // A volume on two domains comes as two rows, next to each other.
+        var chains = new Dictionary<Guid, IReadOnlyList<ChainVolume>>();
+        foreach (var volume in rows.GroupBy(r => r.Image.ImageGuid))
+        {
+            var first = volume.First();
+            var domains = volume.Where(r => r.Domain is not null).Select(r => r.Domain!.Value).Distinct().ToList();
+            if (!chains.TryGetValue(first.Image.ImageGroupId, out var chain))
+            {
+                chains[first.Image.ImageGroupId] = chain = new List<ChainVolume>();
+            }
+
+            ((List<ChainVolume>)chain).Add(new ChainVolume(first.Image, domains, first.ActualSize));
+        }
+
+        return chains;
+    }
+
     /// <summary>Every volume with a copy on <paramref name="storageDomainId"/>, by disk then sequence: one query for a whole domain.</summary>
     public async Task<IReadOnlyList<Image>> ListByDomainAsync(Guid storageDomainId, CancellationToken cancellationToken) =>
         await _db.ReadAsync(
             s => s.QueryAsync(
-                $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "i." + c))} FROM images i " +
+                $"SELECT {PrefixedColumns} FROM images i " +
                 "JOIN image_storage_domain_map m ON m.image_id = i.image_guid WHERE m.storage_domain_id = @storageDomainId " +
                 "ORDER BY i.image_group_id, i.sequence_number, i.image_guid",
                 new { storageDomainId },
