@@ -86,7 +86,29 @@ public sealed class SpmKillDuringJobsTests(ITestOutputHelper output)
             Assert.Empty(await engine.Db.Images.ListByStatusAsync(ImageStatus.LOCKED, None));
             Assert.Empty(await engine.Db.Jobs.ListStartedJobsAsync(None));
             Assert.All(await Seed003.RunAsync(engine.Db, None), r => Assert.Equal(SnapshotStatus.OK, r.Status));
+            // The killed host back, and the engine told who is SPM now (this harness runs no host monitor).
             pool.Start(spm);
+            await WaitAnsweringAsync(pool);
+            await pool.WaitForSpmAsync(TimeSpan.FromSeconds(90), null, None);
+            await engine.PollAsync();
+        }
+    }
+
+    /// <summary>Until every agent answers (a restarted one listens a moment after it starts) and has checked its domains.</summary>
+    private static async Task WaitAnsweringAsync(LocalPool pool)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await HostsScenarioTests.WaitCheckedAsync(pool);
+                return;
+            }
+            catch (Sanpool.Core.SanpoolException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
         }
     }
 
