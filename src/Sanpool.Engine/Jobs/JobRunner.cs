@@ -76,7 +76,7 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
             }
             catch (SanpoolException e) when (!stop.IsCancellationRequested)
             {
-                return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = e.OneLine };
+                return Refused(verb.Name, e.OneLine);
             }
 
             foreach (var link in links)
@@ -99,19 +99,22 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
                 }
                 catch (SanpoolException e) when (!stop.IsCancellationRequested)
                 {
-                    return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = e.OneLine };
+                    return Refused(verb.Name, e.OneLine);
                 }
             }
 
             if (DateTime.UtcNow >= giveUp)
             {
-                return new TaskInfo { Id = Guid.Empty, Verb = verb.Name, State = TaskState.Failed, Error = last?.OneLine ?? "no host took the task" };
+                return Refused(verb.Name, last?.OneLine ?? "no host took the task");
             }
 
             JobsLog.SubmitRetried(logger, verb.Name, image, last?.OneLine ?? "no host is Up");
             await Task.Delay(timings.RetryInterval, stop).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A task that never ran: the job settles from the storage as for one that failed.</summary>
+    private static TaskInfo Refused(string verb, string error) => new() { Id = Guid.Empty, Verb = verb, State = TaskState.Failed, Error = error };
 
     /// <summary>
     /// Waits until the task ends, polling any Up host of the pool, and returns its last state;

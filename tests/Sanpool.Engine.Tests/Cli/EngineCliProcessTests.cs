@@ -17,7 +17,6 @@ namespace Sanpool.Engine.Tests.Cli;
 public sealed partial class EngineCliProcessTests
 {
     private const string Password = "cli-process-password";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task The_CLI_trusts_the_engine_s_CA_on_first_use_then_verifies_it_and_says_each_failure_in_one_line()
@@ -34,7 +33,7 @@ public sealed partial class EngineCliProcessTests
         try
         {
             engine = SanpoolCli.Start(["engine", "run", "--config", config], lines.Enqueue);
-            string url = await WaitForAsync(lines, ListeningLine(), engine);
+            string url = await Web.EngineProcessTests.WaitForAsync(lines, ListeningLine(), engine);
             var environment = new Dictionary<string, string>
             {
                 ["XDG_CONFIG_HOME"] = dir.File("config"),
@@ -79,7 +78,7 @@ public sealed partial class EngineCliProcessTests
             using var follower = SanpoolCli.Start(
                 ["engine", "events", "--follow", "--engine", url, "--user", "admin", "--password-file", passwordFile, "--ca-file", Path.Combine(dataDir, "pki", "ca.pem")],
                 followed.Enqueue);
-            await WaitForAsync(followed, FollowingLine(), follower);
+            await Web.EngineProcessTests.WaitForAsync(followed, FollowingLine(), follower);
             Assert.Equal(0, Signals.Kill(follower.Id, Signals.SIGTERM));
             using (var waitFollower = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
@@ -129,30 +128,6 @@ public sealed partial class EngineCliProcessTests
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         return ca.ExportCertificatePem();
-    }
-
-    private static async Task<string> WaitForAsync(ConcurrentQueue<string> lines, Regex pattern, Process process)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < StartTimeout)
-        {
-            foreach (string line in lines)
-            {
-                if (pattern.Match(line) is { Success: true } match)
-                {
-                    return match.Groups[1].Value;
-                }
-            }
-
-            if (process.HasExited)
-            {
-                Assert.Fail($"the process exited ({process.ExitCode}):\n{string.Join('\n', lines)}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no line like {pattern} within {StartTimeout}:\n{string.Join('\n', lines)}");
     }
 
     [GeneratedRegex(@"listening on (https://127\.0\.0\.1:\d+)")]

@@ -112,7 +112,8 @@ public sealed partial class EngineProcessTests
     private static async Task BuildCliAsync() =>
         (await SanpoolCli.RunAsync(["engine", "run", "--help"], timeout: TimeSpan.FromMinutes(10))).EnsureSuccess();
 
-    private static async Task<string> WaitForAsync(ConcurrentQueue<string> lines, Regex pattern, Process engine)
+    /// <summary>The first capture of the first output line of <paramref name="engine"/> (any process) that matches, within a minute.</summary>
+    internal static async Task<string> WaitForAsync(ConcurrentQueue<string> lines, Regex pattern, Process engine)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
@@ -127,7 +128,7 @@ public sealed partial class EngineProcessTests
 
             if (engine.HasExited)
             {
-                Assert.Fail($"the engine exited ({engine.ExitCode}):\n{string.Join('\n', lines)}");
+                Assert.Fail($"the process exited ({engine.ExitCode}):\n{string.Join('\n', lines)}");
             }
 
             await Task.Delay(100);
