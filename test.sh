@@ -56,8 +56,26 @@ if [[ $failed -gt 0 ]]; then
     find "$results" -name '*.trx' -print0 \
         | xargs -0 -r grep -ho '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' \
         | grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/  \1/' | sed 's/&quot;/"/g; s/&amp;/\&/g' >&2 || true
-    grep -A12 '^  Failed ' "$results/console.log" | cut -c1-300 | head -120 >&2 || true
+    grep -A30 '^  Failed ' "$results/console.log" | cut -c1-300 | head -200 >&2 || true
 fi
+
+# Where the time went, for the next person who makes the suite faster: each test run's wall
+# time (a trx per test assembly; its Times are its start and finish), then the slowest tests.
+log "time per test run, then the 12 slowest tests:"
+for trx in "$results"/*.trx; do
+    [[ -f $trx ]] || continue
+    name=$(grep -o -m1 'testName="Sanpool\.[A-Za-z]*\.Tests' "$trx" | sed 's/^testName="//' || true)
+    times=$(grep -o -m1 '<Times [^>]*' "$trx" | grep -o '\(start\|finish\)="[^"]*"' | sed 's/^[a-z]*="//; s/"$//' | tr '\n' ' ')
+    read -r start finish <<<"$times"
+    [[ -n ${start:-} && -n ${finish:-} ]] || continue
+    secs=$(( $(date -d "$finish" +%s) - $(date -d "$start" +%s) ))
+    printf '  %-28s %4d s  (%s .. %s)\n' "${name:-?}" "$secs" "${start:11:8}" "${finish:11:8}"
+done
+find "$results" -name '*.trx' -print0 \
+    | xargs -0 -r grep -ho '<UnitTestResult [^>]*' \
+    | sed -n 's/.*testName="\([^"]*\)".* duration="\([0-9]*\):\([0-9]*\):\([0-9]*\)\.[0-9]*".*/\2 \3 \4 \1/p' \
+    | awk '{ s = $1 * 3600 + $2 * 60 + $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "%6d s  %s\n", s, substr($0, 1, 150) }' \
+    | sed 's/&quot;/"/g; s/&amp;/\&/g' | sort -rn | head -12 || true
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

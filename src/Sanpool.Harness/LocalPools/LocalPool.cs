@@ -302,6 +302,41 @@ public sealed partial class LocalPool : IAsyncDisposable
     }
 
     /// <summary>
+    /// The last <paramref name="lines"/> lines of each host's log about the SPM role and its
+    /// leases (API request lines left out): what a timed-out wait shows of why, since CI keeps
+    /// only a test's error message.
+    /// </summary>
+    public string RoleLogTail(IEnumerable<int> hosts, int lines)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (int host in hosts)
+        {
+            string[] all;
+            try
+            {
+                using var stream = new FileStream(LogOf(host), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                all = reader.ReadToEnd().Split('\n');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (string line in all.Where(IsRoleLine).TakeLast(lines))
+            {
+                text.Append("\n  host").Append(host).Append(": ").Append(line.Length > 240 ? line[..240] : line);
+            }
+        }
+
+        return text.ToString();
+
+        static bool IsRoleLine(string line) =>
+            !line.Contains("POST /v1/", StringComparison.Ordinal)
+            && (line.Contains("SPM", StringComparison.Ordinal) || line.Contains("lease", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// Waits until one of <paramref name="among"/> (default: every running host) says it is SPM,
     /// and returns its host id. Throws if two hosts ever say so at once.
     /// </summary>
@@ -326,7 +361,7 @@ public sealed partial class LocalPool : IAsyncDisposable
             if (clock.Elapsed > timeout)
             {
                 throw new TimeoutException($"pool {Pool}: no SPM among hosts {string.Join(", ", candidates ?? [.. Running])} within {timeout.TotalSeconds:0} s; states: " +
-                    string.Join(", ", states.Select(s => $"host{s.Key}={s.Value ?? "no answer"}")));
+                    string.Join(", ", states.Select(s => $"host{s.Key}={s.Value ?? "no answer"}")) + RoleLogTail(states.Keys, 6));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);

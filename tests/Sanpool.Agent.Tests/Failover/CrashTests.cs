@@ -7,7 +7,7 @@ namespace Sanpool.Agent.Tests.Failover;
 
 /// <summary>
 /// kill -9 of the SPM agent from outside, at a moment seen in a copy's progress, on two agents
-/// over two block domains at sanlock's real watchdog margin (host_dead 68 s at io_timeout 1):
+/// over two block domains at sanlock's real watchdog margin (host_dead 76 s at io_timeout 2):
 /// the other host takes the SDM lease no sooner than host_dead and within the lease-expiry
 /// bound, the copy is rolled back, and every domain is sound: domain check clean, no LV the
 /// chains do not list. The crash points themselves run at the short margin

@@ -14,7 +14,7 @@ namespace Sanpool.Agent.Tests.Pools;
 /// Its domains record a short watchdog margin (<see cref="ShortWatchdog"/>): host_dead at
 /// io_timeout 1 is 16 s instead of sanlock's 68 s, so a test that waits for a dead SPM's leases
 /// waits seconds. One test per failure kind (CrashTests, FreezeTests, StorageLossTests) keeps
-/// the real 60 s margin (<see cref="RealWatchdog"/>) and measures takeovers against it.
+/// the real 60 s margin (<see cref="RealWatchdog"/>, at io_timeout 2) and measures takeovers against it.
 /// </para>
 /// </summary>
 internal sealed class TestPool : IAsyncDisposable
@@ -22,8 +22,15 @@ internal sealed class TestPool : IAsyncDisposable
     /// <summary>The shortest margin a domain accepts at io_timeout 1: KillGrace (4 s) + 2 s of fencing + 2 io_timeouts.</summary>
     public const int ShortWatchdog = 8;
 
-    /// <summary>sanlock's watchdog margin, for the tests that measure takeovers at the real bound.</summary>
-    public static LocalPoolOptions RealWatchdog(LocalPoolOptions options) => options with { WatchdogFireTimeout = Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout };
+    /// <summary>
+    /// sanlock's watchdog margin, for the tests that measure takeovers at the real bound, at
+    /// io_timeout 2 (host_dead 76 s). These tests run beside others on a loaded 2-core machine
+    /// for minutes: at io_timeout 1 a surviving host whose renewals stall for 8 s loses its own
+    /// host id and waits host_dead again before it may contend, which once kept a pool without
+    /// an SPM past the test's patience in CI.
+    /// </summary>
+    public static LocalPoolOptions RealWatchdog(LocalPoolOptions options) =>
+        options with { IoTimeout = 2, WatchdogFireTimeout = Sanpool.Leases.LeaseTimeouts.DefaultWatchdogFireTimeout };
 
     private readonly TempDir _dir;
     private readonly TestLog _log;
