@@ -178,7 +178,7 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
     /// <summary>The image's chain on storage (base first), and its volumes the storage calls ILLEGAL.</summary>
     public async Task<StorageChain> StorageChainAsync(StoragePool pool, Guid domainId, Guid image, CancellationToken stop)
     {
-        var volumes = await CallAnyAsync(pool, null, (l, ct) => agents.CallAsync(l, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domainId), timings.CallTimeout, ct), stop).ConfigureAwait(false);
+        var volumes = await CallAnyAsync(pool, null, (l, ct) => agents.CallAsync(l, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domainId, image), timings.CallTimeout, ct), stop).ConfigureAwait(false);
         var chain = volumes.Chains.FirstOrDefault(c => c.Image == image)?.Volumes ?? [];
         var illegal = volumes.Volumes.Where(v => v.Image == image && v.Metadata is { Legality: not "LEGAL" }).Select(v => v.Id).ToList();
         return new StorageChain(chain, illegal);
@@ -235,9 +235,11 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
             {
                 // The engine stops: the job stays STARTED and the next start finishes it.
             }
-            catch (Exception e) when (e is SanpoolException or System.Data.Common.DbException or InvalidOperationException)
+            catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
             {
-                JobsLog.Stuck(logger, jobId, e.Message);
+                // Whatever went wrong, the job stays STARTED with its rows LOCKED, and the next
+                // recovery settles it from the storage; nothing of it reaches the engine's stop.
+                JobsLog.Stuck(logger, jobId, $"{e.GetType().Name}: {e.Message}");
             }
             finally
             {

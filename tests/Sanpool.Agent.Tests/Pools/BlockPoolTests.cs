@@ -69,6 +69,22 @@ public sealed class BlockPoolTests(ITestOutputHelper output)
         Assert.Equal(1073741824L, (long)top["qcow2"]!["size"]!);
         Assert.NotEqual((int)bottom["storage"]!["metadata_slot"]!, (int)top["storage"]!["metadata_slot"]!);
         Assert.Empty((await pool.InvokeAsync(reader, "domain.check", domain, None))["findings"]!.AsArray());
+
+        // A second image; then domain.volumes for one image shows that image alone, as the whole read shows it.
+        string second = Guid.NewGuid().ToString();
+        task = (string)(await pool.InvokeAsync(spm, "image.create", new Dictionary<string, string>(create) { ["image"] = second }, None))["task"]!["id"]!;
+        await WaitFinishedAsync(pool, spm, task);
+        var whole = await pool.InvokeAsync(reader, "domain.volumes", domain, None);
+        Assert.Equal(3, whole["volumes"]!.AsArray().Count);
+        var one = await pool.InvokeAsync(reader, "domain.volumes", new Dictionary<string, string>(domain) { ["image"] = image }, None);
+        Assert.Equal(image, (string)one["chains"]!.AsArray().Single()!["image"]!);
+        Assert.Equal(ids, one["chains"]![0]!["volumes"]!.AsArray().Select(v => (string)v!));
+        Assert.Equal(
+            whole["volumes"]!.AsArray().Where(v => (string)v!["image"]! == image).Select(v => v!.ToJsonString()),
+            one["volumes"]!.AsArray().Select(v => v!.ToJsonString()));
+        var none = await pool.InvokeAsync(reader, "domain.volumes", new Dictionary<string, string>(domain) { ["image"] = Guid.NewGuid().ToString() }, None);
+        Assert.Empty(none["chains"]!.AsArray());
+        Assert.Empty(none["volumes"]!.AsArray());
     }
 
     private static async Task WaitFinishedAsync(Sanpool.Harness.LocalPools.LocalPool pool, int host, string task)

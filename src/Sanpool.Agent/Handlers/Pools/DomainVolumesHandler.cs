@@ -23,8 +23,12 @@ internal sealed class DomainVolumesHandler(PoolConnection connection) : IVerbHan
         // The SPM changes the domain, maybe from another host: read what it holds now, not a cached view.
         store.Refresh();
         var inventory = await DomainInventory.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+        // One image: its volumes, and those its chain reaches in other images (a template's).
+        string? only = request.Image?.ToString();
+        var chains = inventory.Chains.Where(c => only is null || c.Image == only).ToList();
+        var reached = only is null ? null : chains.SelectMany(c => c.Chain).ToHashSet();
         var volumes = new List<VolumeView>(inventory.Volumes.Count);
-        foreach (var volume in inventory.Volumes.OrderBy(v => v.Image).ThenBy(v => v.Id))
+        foreach (var volume in inventory.Volumes.Where(v => reached is null || v.Image == request.Image || reached.Contains(v.Id)).OrderBy(v => v.Image).ThenBy(v => v.Id))
         {
             volumes.Add(await ViewAsync(store, volume, cancellationToken).ConfigureAwait(false));
         }
@@ -33,7 +37,7 @@ internal sealed class DomainVolumesHandler(PoolConnection connection) : IVerbHan
         {
             Domain = request.Domain,
             Volumes = volumes,
-            Chains = [.. inventory.Chains.OrderBy(c => c.Image, StringComparer.Ordinal).Select(c => new ChainView
+            Chains = [.. chains.OrderBy(c => c.Image, StringComparer.Ordinal).Select(c => new ChainView
             {
                 Image = Guid.Parse(c.Image),
                 Volumes = c.Chain,
