@@ -11,7 +11,7 @@ public sealed record VmOptions
     public required string Initrd { get; init; }
 
     /// <summary>The kernel command line; the guest program reads its sanpool.* parameters from it.</summary>
-    public string Append { get; init; } = "console=ttyS0 panic=-1 quiet";
+    public string Append { get; init; } = Sanpool.Api.Vms.VmStartRequest.DefaultAppend;
 
     public int MemoryMiB { get; init; } = 256;
 

@@ -43,7 +43,7 @@ internal sealed class AgentVms(LocalPool pool, ITestOutputHelper output) : IAsyn
     {
         var kit = await VmKit.EnsureAsync();
         string append = string.Create(CultureInfo.InvariantCulture,
-            $"console=ttyS0 panic=-1 quiet sanpool.mode=copy sanpool.mib={mib} sanpool.chunk={chunkMib} sanpool.verify={verifyEvery}");
+            $"console=ttyS0 no_timer_check panic=-1 quiet sanpool.mode=copy sanpool.mib={mib} sanpool.chunk={chunkMib} sanpool.verify={verifyEvery}");
         _started.Add((host, name));
         var status = await pool.InvokeAsync(host, "vm.start", new Dictionary<string, string>
         {

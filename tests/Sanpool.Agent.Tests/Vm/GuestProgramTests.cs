@@ -31,7 +31,7 @@ public sealed class GuestProgramTests : IDisposable
             Name = "verify",
             Kernel = kit.Kernel,
             Initrd = kit.Initrd,
-            Append = "console=ttyS0 panic=-1 quiet sanpool.mode=verify sanpool.chunk=4",
+            Append = "console=ttyS0 no_timer_check panic=-1 quiet sanpool.mode=verify sanpool.chunk=4",
             Drives = [VmDrive.FromFile("copy", copy, "qcow2", thin: true), VmDrive.FromFile("src", source, "raw", thin: false, readOnly: true)],
             RunDirectory = _dir.Path,
         });

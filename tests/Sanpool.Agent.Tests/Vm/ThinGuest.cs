@@ -79,7 +79,7 @@ internal sealed class ThinGuest : IAsyncDisposable
                 Name = name,
                 Kernel = kit.Kernel,
                 Initrd = kit.Initrd,
-                Append = string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 panic=-1 quiet sanpool.mode=copy sanpool.mib={copyMiB} sanpool.chunk={chunkMiB}"),
+                Append = string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 no_timer_check panic=-1 quiet sanpool.mode=copy sanpool.mib={copyMiB} sanpool.chunk={chunkMiB}"),
                 Drives =
                 [
                     VmDrive.FromFile("thin", "json:" + thinTree.ToJsonString(), format: null, thin: true, extraOptions: "cache=none"),

@@ -116,7 +116,7 @@ public sealed class VmDriveTests
             Name = "vm1",
             Kernel = "/k/vmlinuz",
             Initrd = "/k/initrd.gz",
-            Append = "console=ttyS0 sanpool.mode=copy",
+            Append = "console=ttyS0 no_timer_check sanpool.mode=copy",
             Drives = [VmDrive.FromFile("thin", "/dev/loop7", "qcow2", thin: true)],
             RunDirectory = "/run/vms",
             Accelerator = "tcg",
@@ -130,7 +130,7 @@ public sealed class VmDriveTests
         Assert.Contains("-no-shutdown", argv);
         Assert.Contains("-no-reboot", argv);
         Assert.Equal("tcg", argv[argv.ToList().IndexOf("-accel") + 1]);
-        Assert.Equal("console=ttyS0 sanpool.mode=copy", argv[argv.ToList().IndexOf("-append") + 1]);
+        Assert.Equal("console=ttyS0 no_timer_check sanpool.mode=copy", argv[argv.ToList().IndexOf("-append") + 1]);
         Assert.Contains("socket,id=qmp0,path=/run/vms/vm1.qmp,server=on,wait=off", argv);
         Assert.Contains("file,id=serial0,path=/run/vms/vm1.serial", argv);
         Assert.Equal(options.Drives[0].Arguments, argv.Skip(argv.Count - 4));
