@@ -169,6 +169,27 @@ public sealed class ConcurrentTaskTests
     }
 
     [Fact]
+    public async Task The_same_extension_asked_eight_times_at_once_grows_the_LV_once()
+    {
+        await using var pool = await TestPool.CreateAsync("block");
+        var spm = await pool.HostAsync(1);
+        await spm.StartAsync(None);
+        var (_, volume) = await CreateImageAsync(spm, pool.Second, 1L << 30);
+        var log = new Mailbox.CapturingLogger();
+        var extender = new VolumeExtender(spm, log);
+
+        // As a new SPM reads a host's old slot while the host asks again in another one.
+        var sizes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => extender.ExtendAsync(7, pool.Second, volume, 512, None))));
+
+        Assert.All(sizes, size => Assert.Equal(512, size));
+        Assert.Equal(1, log.Count(852));
+        Assert.Equal(7, log.Count(853));
+        var store = await pool.StoreAsync(pool.Second);
+        store.Refresh();
+        Assert.Equal(512L << 20, (await store.ListAsync(None)).Single(v => v.Volume == volume).Size);
+    }
+
+    [Fact]
     public async Task An_extension_waits_for_a_delete_of_its_volume_and_then_does_not_bring_it_back()
     {
         await using var pool = await TestPool.CreateAsync("block");

@@ -26,6 +26,10 @@ namespace Sanpool.Pool.Spm;
 /// takes the image exclusively, so it runs wholly before or wholly after the extension, and
 /// the extension never grows a volume that a task has just removed or replaced. Extensions of
 /// one image share the claim, and a copy (which reads its source shared) does not hold them up.</item>
+/// <item>Two requests for one volume run one after the other (<see cref="_volumeGates"/>): the
+/// same extension can arrive twice at once (a host that asks again in another slot while a new
+/// SPM reads its old slot too), and the second must read the size the first made, not extend
+/// from the same old size again.</item>
 /// <item>A VG without room answers 0 (failure) and remembers the request as waiting; after
 /// the domain gets a new LUN the mailbox hands the failed requests back (RetryFailed), and
 /// the waiting ones are extended then.</item>
@@ -39,6 +43,14 @@ public sealed partial class VolumeExtender
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(Guid Domain, Guid Volume), long> _capacities = new();
     private readonly ConcurrentDictionary<(Guid Domain, Guid Volume), WaitingExtension> _waiting = new();
+
+    /// <summary>
+    /// One gate per volume ever extended in this process, taken around the whole of an
+    /// extension of that volume (the mailbox runs several handlers at once). Never removed: a
+    /// semaphore per volume a host asked about is small, and removing one while a waiter holds
+    /// it would let a third request past.
+    /// </summary>
+    private readonly ConcurrentDictionary<(Guid Domain, Guid Volume), SemaphoreSlim> _volumeGates = new();
 
     public VolumeExtender(SpmRole role, ILogger logger)
     {
@@ -60,6 +72,20 @@ public sealed partial class VolumeExtender
     public async Task<long> ExtendAsync(int hostId, Guid domain, Guid volume, long sizeMiB, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var gate = _volumeGates.GetOrAdd((domain, volume), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ExtendOneAtATimeAsync(hostId, domain, volume, sizeMiB, started, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<long> ExtendOneAtATimeAsync(int hostId, Guid domain, Guid volume, long sizeMiB, long started, CancellationToken cancellationToken)
+    {
         try
         {
             var writer = await _role.WriterAsync(domain, cancellationToken).ConfigureAwait(false);
