@@ -16,6 +16,10 @@ results="$SANPOOL_ROOT/TestResults/test-sh"
 rm -rf "$results"
 mkdir -p "$results"
 
+# Busy and total CPU time so far (jiffies), to say how busy the machine was while testing.
+cpu_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+read -r busy_before total_before < <(cpu_jiffies)
+
 log "testing"
 set +e
 dotnet test Sanpool.slnx -c Release --no-build \
@@ -61,6 +65,8 @@ fi
 
 # Where the time went, for the next person who makes the suite faster: each test run's wall
 # time (a trx per test assembly; its Times are its start and finish), then the slowest tests.
+read -r busy_after total_after < <(cpu_jiffies)
+log "while testing, the CPUs were $(( 100 * (busy_after - busy_before) / (total_after - total_before + 1) ))% busy ($(nproc) cores)"
 log "time per test run, then the 12 slowest tests:"
 for trx in "$results"/*.trx; do
     [[ -f $trx ]] || continue
