@@ -41,6 +41,9 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
 
     private static readonly TimeSpan PoolVerbTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>How long the hosts may take to reconnect through a new master before the job stops waiting for its keys.</summary>
+    private static readonly TimeSpan ReconnectFor = TimeSpan.FromSeconds(90);
+
     /// <summary>Attaches <paramref name="domainId"/> (known to the engine or read through the SPM) to the data center.</summary>
     /// <exception cref="SanpoolException">DATA_CENTER_NOT_FOUND, DATA_CENTER_NO_SPM, STORAGE_DOMAIN_ATTACHED, the agent's refusal of domain.info.</exception>
     public async Task<Job> AttachAsync(Guid poolId, Guid domainId, string correlationId, Guid? ownerId, CancellationToken cancellationToken)
@@ -63,7 +66,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         var (job, step) = NewJob(AttachAction, $"Attaching Storage Domain {domainId} to Data Center {pool.Name}", StepType.EXECUTING, correlationId, ownerId);
         await runner.Db.DomainJobs.BeginAttachAsync(job, step, domainId, pool.Id, cancellationToken).ConfigureAwait(false);
         Started(job, AttachAction, domainId, pool);
-        runner.Launch(job.JobId, stop => FinishAttachAsync(job, pool, spm, domainId, stop));
+        Launch(job, pool, domainId, null, EngineEventType.USER_ATTACH_STORAGE_DOMAIN_TO_POOL_FAILED, stop => FinishAttachAsync(job, pool, spm, domainId, stop));
         return job;
     }
 
@@ -92,7 +95,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             job, step, domainId, pool.Id, StorageDomainStatus.Active, StorageDomainStatus.PreparingForMaintenance, refuseBusy: true, refuseVmDisks: false, cancellationToken)
             .ConfigureAwait(false);
         Started(job, DeactivateAction, domainId, pool);
-        runner.Launch(job.JobId, async _ =>
+        Launch(job, pool, domainId, StorageDomainStatus.Active, EngineEventType.USER_DEACTIVATE_STORAGE_DOMAIN_FAILED, async _ =>
         {
             await SetStatusAsync(pool, domainId, StorageDomainStatus.PreparingForMaintenance, StorageDomainStatus.Maintenance).ConfigureAwait(false);
             await runner.EndAsync(job, pool, domainId, true, EngineEventType.USER_DEACTIVATED_STORAGE_DOMAIN,
@@ -110,7 +113,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             job, step, domainId, pool.Id, StorageDomainStatus.Maintenance, StorageDomainStatus.Activating, refuseBusy: false, refuseVmDisks: false, cancellationToken)
             .ConfigureAwait(false);
         Started(job, ActivateAction, domainId, pool);
-        runner.Launch(job.JobId, stop => FinishActivateAsync(job, pool, domain, stop));
+        Launch(job, pool, domainId, StorageDomainStatus.Maintenance, EngineEventType.USER_ACTIVATE_STORAGE_DOMAIN_FAILED, stop => FinishActivateAsync(job, pool, domain, stop));
         return job;
     }
 
@@ -140,7 +143,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             job, step, domainId, pool.Id, StorageDomainStatus.Maintenance, StorageDomainStatus.Detaching, refuseBusy: true, refuseVmDisks: true, cancellationToken)
             .ConfigureAwait(false);
         Started(job, DetachAction, domainId, pool);
-        runner.Launch(job.JobId, stop => FinishDetachAsync(job, pool, spm, domain, stop));
+        Launch(job, pool, domainId, StorageDomainStatus.Maintenance, EngineEventType.USER_DETACH_STORAGE_DOMAIN_FROM_POOL_FAILED, stop => FinishDetachAsync(job, pool, spm, domain, stop));
         return job;
     }
 
@@ -161,9 +164,37 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             job, step, domainId, pool.Id, StorageDomainStatus.Active, StorageDomainStatus.Locked, refuseBusy: false, refuseVmDisks: false, cancellationToken)
             .ConfigureAwait(false);
         Started(job, MoveMasterAction, domainId, pool);
-        runner.Launch(job.JobId, stop => FinishMoveMasterAsync(job, pool, spm, domain, stop));
+        Launch(job, pool, domainId, StorageDomainStatus.Active, EngineEventType.USER_MOVE_MASTER_STORAGE_DOMAIN_FAILED, stop => FinishMoveMasterAsync(job, pool, spm, domain, stop));
         return job;
     }
+
+    /// <summary>
+    /// Runs the job's background part; if it breaks (the database, a host that answers an error
+    /// it cannot settle from), the domain goes back to <paramref name="restore"/> (no row, for an
+    /// attach) and the job ends FAILED saying why, so no domain stays in a passing status.
+    /// </summary>
+    private void Launch(Job job, StoragePool pool, Guid domainId, StorageDomainStatus? restore, EngineEventType failed, Func<CancellationToken, Task> work) =>
+        runner.Launch(job.JobId, async stop =>
+        {
+            try
+            {
+                await work(stop).ConfigureAwait(false);
+            }
+            catch (SanpoolException e) when (!stop.IsCancellationRequested)
+            {
+                DomainJobsLog.StorageRefused(logger, job.ActionType, domainId, e.OneLine);
+                if (restore is { } status)
+                {
+                    await runner.Db.Pools.SetDomainStatusAsync(domainId, pool.Id, status, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await runner.Db.Pools.DetachDomainAsync(domainId, pool.Id, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await runner.EndAsync(job, pool, domainId, false, failed, $"{job.Description} failed: {e.OneLine}").ConfigureAwait(false);
+            }
+        });
 
     private async Task FinishAttachAsync(Job job, StoragePool pool, AgentLink spm, Guid domainId, CancellationToken stop)
     {
@@ -285,9 +316,20 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             }
 
             await runner.Db.Pools.UpdateDomainAsync(domain with { StorageDomainType = StorageDomainType.Master }, CancellationToken.None).ConfigureAwait(false);
-            var keys = await runner.CallAnyAsync(pool, null, (l, ct) => agents.CallAsync(l, AgentVerbs.PoolInfo, new PoolInfoRequest(), timings.CallTimeout, ct), stop)
-                .ConfigureAwait(false);
-            await UpdateMasterVersionAsync(pool, keys.MasterVersion).ConfigureAwait(false);
+
+            // The role lived on the old master's SDM lease and ended with the move: the new master names no SPM until the election there.
+            if (pool.SpmVdsId is { } oldSpm)
+            {
+                await runner.Db.Hosts.SetSpmStatusAsync(oldSpm, SpmStatus.None, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await runner.Db.Pools.SetSpmAsync(pool.Id, null, CancellationToken.None).ConfigureAwait(false);
+            // Every host reconnects through the new master now (POOL_NOT_FOUND, WRONG_MASTER meanwhile): ask until one reads the keys there.
+            var keys = await ReadKeysAfterMoveAsync(pool, stop).ConfigureAwait(false);
+            if (keys is not null)
+            {
+                await UpdateMasterVersionAsync(pool, keys.MasterVersion).ConfigureAwait(false);
+            }
         }
 
         await SetStatusAsync(pool, domain.Id, StorageDomainStatus.Locked, StorageDomainStatus.Active).ConfigureAwait(false);
@@ -296,6 +338,29 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             moved ? $"Storage Domain {domain.StorageName} is the master of Data Center {pool.Name} now; the SPM is elected again there"
                   : $"Failed to move the master role of Data Center {pool.Name} to Storage Domain {domain.StorageName}: {error ?? "its metadata does not say Master"}")
             .ConfigureAwait(false);
+    }
+
+    /// <summary>The pool keys once a host has reconnected through the new master; null if none has within <see cref="ReconnectFor"/>.</summary>
+    private async Task<PoolInfoReply?> ReadKeysAfterMoveAsync(StoragePool pool, CancellationToken stop)
+    {
+        var giveUp = DateTime.UtcNow + ReconnectFor;
+        while (true)
+        {
+            try
+            {
+                return await runner.Hosts.CallAnyAsync(
+                    pool, null, (l, ct) => agents.CallAsync(l, AgentVerbs.PoolInfo, new PoolInfoRequest(), timings.CallTimeout, ct), null, stop).ConfigureAwait(false);
+            }
+            catch (SanpoolException e) when (!stop.IsCancellationRequested && DateTime.UtcNow < giveUp)
+            {
+                DomainJobsLog.StorageRefused(logger, "pool.info after the master move", pool.Id, e.OneLine);
+                await Task.Delay(timings.RetryInterval, stop).ConfigureAwait(false);
+            }
+            catch (SanpoolException) when (!stop.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>Refuses while an SPM task of the data center runs (on <paramref name="domainId"/> only, if given).</summary>
