@@ -142,16 +142,32 @@ public sealed class DomainActionScenarioTests(ITestOutputHelper output)
         return $"v{keys.MasterVersion} spm={keys.SpmId} " + string.Join(",", keys.Domains.OrderBy(d => d.Key).Select(d => $"{d.Key}:{d.Value}"));
     }
 
-    private static async Task<PoolInfoReply> PoolInfoAsync(LocalPool pool)
-    {
-        using var client = pool.Client(pool.Running.First());
-        return await client.CallAsync(AgentVerbs.PoolInfo, new PoolInfoRequest(), None);
-    }
+    private static Task<PoolInfoReply> PoolInfoAsync(LocalPool pool) =>
+        AskAsync(pool, c => c.CallAsync(AgentVerbs.PoolInfo, new PoolInfoRequest(), None));
 
-    private static async Task<DomainInfoReply> DomainInfoAsync(LocalPool pool, Guid domain)
+    private static Task<DomainInfoReply> DomainInfoAsync(LocalPool pool, Guid domain) =>
+        AskAsync(pool, c => c.CallAsync(AgentVerbs.DomainInfo, new DomainInfoRequest(domain), None));
+
+    /// <summary>Asks the running hosts in turn; after a master move they reconnect (NOT_CONNECTED, POOL_NOT_FOUND, WRONG_MASTER for a few seconds).</summary>
+    private static async Task<T> AskAsync<T>(LocalPool pool, Func<Sanpool.Api.Client.AgentClient, Task<T>> call)
     {
-        using var client = pool.Client(pool.Running.First());
-        return await client.CallAsync(AgentVerbs.DomainInfo, new DomainInfoRequest(domain), None);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            foreach (int host in pool.Running)
+            {
+                try
+                {
+                    using var client = pool.Client(host);
+                    return await call(client);
+                }
+                catch (Sanpool.Core.SanpoolException e) when (DateTime.UtcNow < deadline && e.Code.Name is "NOT_CONNECTED" or "POOL_NOT_FOUND" or "WRONG_MASTER")
+                {
+                }
+            }
+
+            await Task.Delay(500);
+        }
     }
 
     private static async Task<StorageDomainStatus?> StatusInAsync(HostsHarness engine, Guid dc, Guid domain) =>
