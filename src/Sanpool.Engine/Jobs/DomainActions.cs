@@ -95,12 +95,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             job, step, domainId, pool.Id, StorageDomainStatus.Active, StorageDomainStatus.PreparingForMaintenance, refuseBusy: true, refuseVmDisks: false, cancellationToken)
             .ConfigureAwait(false);
         Started(job, DeactivateAction, domainId, pool);
-        Launch(job, pool, domainId, StorageDomainStatus.Active, EngineEventType.USER_DEACTIVATE_STORAGE_DOMAIN_FAILED, async _ =>
-        {
-            await SetStatusAsync(pool, domainId, StorageDomainStatus.PreparingForMaintenance, StorageDomainStatus.Maintenance).ConfigureAwait(false);
-            await runner.EndAsync(job, pool, domainId, true, EngineEventType.USER_DEACTIVATED_STORAGE_DOMAIN,
-                $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was deactivated").ConfigureAwait(false);
-        });
+        Launch(job, pool, domainId, StorageDomainStatus.Active, EngineEventType.USER_DEACTIVATE_STORAGE_DOMAIN_FAILED, _ => FinishDeactivateAsync(job, pool, domain));
         return job;
     }
 
@@ -169,6 +164,71 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
     }
 
     /// <summary>
+    /// Takes every domain job the last engine left STARTED to its end from what the storage says
+    /// now (the pool verbs are synchronous on the SPM, so none is still running there): the pool
+    /// keys say whether an attach or a detach happened, the domain's metadata whether a master
+    /// move did; a maintenance ends in Maintenance, an activation is tried again. Returns how many
+    /// it took up; each finishes in the background.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        int taken = 0;
+        foreach (var job in await runner.Db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (runner.IsRunning(job.JobId) || job.ActionType is not (AttachAction or DetachAction or DeactivateAction or ActivateAction or MoveMasterAction))
+            {
+                continue;
+            }
+
+            var subject = (await runner.Db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.EntityType == "Storage");
+            var maps = subject is null ? [] : await runner.Db.Pools.ListAttachmentsAsync(subject.EntityId, cancellationToken).ConfigureAwait(false);
+            var map = maps.Count > 0 ? maps[0] : null;
+            var pool = map is null ? null : await runner.Db.Pools.GetPoolAsync(map.StoragePoolId, cancellationToken).ConfigureAwait(false);
+            var domain = subject is null ? null : await runner.Db.Pools.GetDomainAsync(subject.EntityId, cancellationToken).ConfigureAwait(false);
+            if (pool is null || domain is null)
+            {
+                // The domain's row in the data center is gone already: only a detach gets that far.
+                await runner.Db.Jobs.EndJobAsync(job.JobId, job.ActionType == DetachAction ? JobExecutionStatus.FINISHED : JobExecutionStatus.FAILED, cancellationToken)
+                    .ConfigureAwait(false);
+                continue;
+            }
+
+            DomainJobsLog.Recovering(logger, job.JobId, job.Description, domain.Id);
+            taken++;
+            var (restore, failed) = job.ActionType switch
+            {
+                AttachAction => ((StorageDomainStatus?)null, EngineEventType.USER_ATTACH_STORAGE_DOMAIN_TO_POOL_FAILED),
+                DetachAction => (StorageDomainStatus.Maintenance, EngineEventType.USER_DETACH_STORAGE_DOMAIN_FROM_POOL_FAILED),
+                DeactivateAction => (StorageDomainStatus.Active, EngineEventType.USER_DEACTIVATE_STORAGE_DOMAIN_FAILED),
+                ActivateAction => (StorageDomainStatus.Maintenance, EngineEventType.USER_ACTIVATE_STORAGE_DOMAIN_FAILED),
+                _ => (StorageDomainStatus.Active, EngineEventType.USER_MOVE_MASTER_STORAGE_DOMAIN_FAILED),
+            };
+            Launch(job, pool, domain.Id, restore, failed, async stop =>
+            {
+                var links = await runner.Hosts.UpHostsAsync(pool.Id, stop).ConfigureAwait(false);
+                var link = links.Count > 0 ? links[0] : throw new SanpoolException(EngineErrors.NoHostUp, $"no host of data center {pool.Name} is Up", isTransient: true);
+                await (job.ActionType switch
+                {
+                    AttachAction => FinishAttachAsync(job, pool, link, domain.Id, stop, attach: false),
+                    DetachAction => FinishDetachAsync(job, pool, link, domain, stop, detach: false),
+                    ActivateAction => FinishActivateAsync(job, pool, domain, stop),
+                    MoveMasterAction => FinishMoveMasterAsync(job, pool, link, domain, stop, move: false),
+                    _ => FinishDeactivateAsync(job, pool, domain),
+                }).ConfigureAwait(false);
+            });
+        }
+
+        return taken;
+    }
+
+    private async Task FinishDeactivateAsync(Job job, StoragePool pool, StorageDomainStatic domain)
+    {
+        await SetStatusAsync(pool, domain.Id, StorageDomainStatus.PreparingForMaintenance, StorageDomainStatus.Maintenance).ConfigureAwait(false);
+        await runner.EndAsync(job, pool, domain.Id, true, EngineEventType.USER_DEACTIVATED_STORAGE_DOMAIN,
+            $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was deactivated").ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Runs the job's background part; if it breaks (the database, a host that answers an error
     /// it cannot settle from), the domain goes back to <paramref name="restore"/> (no row, for an
     /// attach) and the job ends FAILED saying why, so no domain stays in a passing status.
@@ -196,12 +256,15 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             }
         });
 
-    private async Task FinishAttachAsync(Job job, StoragePool pool, AgentLink spm, Guid domainId, CancellationToken stop)
+    private async Task FinishAttachAsync(Job job, StoragePool pool, AgentLink spm, Guid domainId, CancellationToken stop, bool attach = true)
     {
         string? error = null;
         try
         {
-            await agents.CallAsync(spm, AgentVerbs.PoolAttach, new PoolAttachRequest(domainId), PoolVerbTimeout, stop).ConfigureAwait(false);
+            if (attach)
+            {
+                await agents.CallAsync(spm, AgentVerbs.PoolAttach, new PoolAttachRequest(domainId), PoolVerbTimeout, stop).ConfigureAwait(false);
+            }
         }
         catch (SanpoolException e) when (!stop.IsCancellationRequested)
         {
@@ -249,12 +312,15 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
                : $"Failed to activate Storage Domain {domain.StorageName} (Data Center {pool.Name}): {error}").ConfigureAwait(false);
     }
 
-    private async Task FinishDetachAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop)
+    private async Task FinishDetachAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop, bool detach = true)
     {
         string? error = null;
         try
         {
-            await agents.CallAsync(spm, AgentVerbs.PoolDetach, new PoolDetachRequest(domain.Id), PoolVerbTimeout, stop).ConfigureAwait(false);
+            if (detach)
+            {
+                await agents.CallAsync(spm, AgentVerbs.PoolDetach, new PoolDetachRequest(domain.Id), PoolVerbTimeout, stop).ConfigureAwait(false);
+            }
         }
         catch (SanpoolException e) when (!stop.IsCancellationRequested)
         {
@@ -279,12 +345,15 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             $"Storage Domain {domain.StorageName} was detached from Data Center {pool.Name} ({disks} disk(s) left on it, out of the inventory)").ConfigureAwait(false);
     }
 
-    private async Task FinishMoveMasterAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop)
+    private async Task FinishMoveMasterAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop, bool move = true)
     {
         string? error = null;
         try
         {
-            await agents.CallAsync(spm, AgentVerbs.MoveMaster, new MoveMasterRequest(domain.Id), PoolVerbTimeout, stop).ConfigureAwait(false);
+            if (move)
+            {
+                await agents.CallAsync(spm, AgentVerbs.MoveMaster, new MoveMasterRequest(domain.Id), PoolVerbTimeout, stop).ConfigureAwait(false);
+            }
         }
         catch (SanpoolException e) when (!stop.IsCancellationRequested)
         {

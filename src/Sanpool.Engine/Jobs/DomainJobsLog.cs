@@ -13,4 +13,7 @@ internal static partial class DomainJobsLog
 
     [LoggerMessage(EventId = 10742, Level = LogLevel.Warning, Message = "{Action} of storage domain {Domain} failed on storage: {Error}")]
     public static partial void StorageRefused(ILogger logger, string action, Guid domain, string error);
+
+    [LoggerMessage(EventId = 10743, Level = LogLevel.Warning, Message = "recovering job {Job} ({Description}) on storage domain {Domain}, left STARTED by the last engine")]
+    public static partial void Recovering(ILogger logger, Guid job, string description, Guid domain);
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Sanpool.Api.Tasks;
+using Sanpool.Engine.Jobs;
 using Sanpool.Engine.Model;
 using Sanpool.Engine.Tests.Hosts;
 using Sanpool.Engine.Tests.Web;
@@ -72,6 +74,45 @@ public sealed class DomainActionApiTests
         Assert.Equal(before, await StateAsync(engine, pool.Id));
         Assert.DoesNotContain(engine.Agents.Calls, c => c.EndsWith(" pool.detach", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Domain_jobs_an_engine_left_STARTED_end_as_the_storage_says_at_the_next_start()
+    {
+        await using var engine = await HostsHarness.StartAsync();
+        engine.Agents.Add(1, spm: "SPM");
+        await HostApiTests.AddAsync(engine, "/run/fake/host1.sock");
+        var pool = engine.Agents.Pool;
+        Guid domain = pool.Domains[1];
+
+        // A maintenance cut short after its first transaction: the domain PreparingForMaintenance, its job STARTED.
+        var deactivate = DiskJobScenarioTests.NewJob(DomainActions.DeactivateAction, "Deactivating", engine.Db);
+        await engine.Db.DomainJobs.BeginAsync(
+            deactivate, DiskJobScenarioTests.NewStep(deactivate, engine.Db), domain, pool.Id, StorageDomainStatus.Active, StorageDomainStatus.PreparingForMaintenance,
+            refuseBusy: true, refuseVmDisks: false, None);
+        var actions = engine.App.Services.GetRequiredService<DomainActions>();
+        Assert.Equal(1, await actions.RecoverAsync(None));
+        await engine.App.Services.GetRequiredService<JobRunner>().WhenIdleAsync();
+        Assert.Equal(StorageDomainStatus.Maintenance, await StatusAsync(engine, pool.Id, domain));
+        Assert.Equal(JobExecutionStatus.FINISHED, (await engine.Db.Jobs.GetJobAsync(deactivate.JobId, None))!.Status);
+
+        // A detach cut short before the SPM ran it: the pool keys still list the domain, so it goes back to Maintenance and the job FAILED, saying why.
+        var detach = DiskJobScenarioTests.NewJob(DomainActions.DetachAction, "Detaching", engine.Db);
+        await engine.Db.DomainJobs.BeginAsync(
+            detach, DiskJobScenarioTests.NewStep(detach, engine.Db), domain, pool.Id, StorageDomainStatus.Maintenance, StorageDomainStatus.Detaching,
+            refuseBusy: true, refuseVmDisks: true, None);
+        Assert.Equal(1, await actions.RecoverAsync(None));
+        await engine.App.Services.GetRequiredService<JobRunner>().WhenIdleAsync();
+        Assert.Equal(StorageDomainStatus.Maintenance, await StatusAsync(engine, pool.Id, domain));
+        Assert.Equal(JobExecutionStatus.FAILED, (await engine.Db.Jobs.GetJobAsync(detach.JobId, None))!.Status);
+        var ended = Assert.Single(await DiskJobScenarioTests.EventsOfAsync(engine, detach.JobId));
+        Assert.Equal(nameof(Sanpool.Engine.Hosts.EngineEventType.USER_DETACH_STORAGE_DOMAIN_FROM_POOL_FAILED), ended.LogTypeName);
+        Assert.Contains("the pool keys still list it", ended.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(engine.Agents.Calls, c => c.EndsWith(" pool.detach", StringComparison.Ordinal));
+        Assert.Equal(0, await actions.RecoverAsync(None));
+    }
+
+    private static async Task<StorageDomainStatus?> StatusAsync(HostsHarness engine, Guid dc, Guid domain) =>
+        (await engine.Db.Pools.ListIsoMapAsync(dc, None)).SingleOrDefault(m => m.StorageId == domain)?.Status;
 
     private static async Task RefusedAsync(HostsHarness engine, string path, HttpStatusCode status, string error, string saying)
     {
