@@ -445,7 +445,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         {
             throw new SanpoolException(
                 EngineErrors.StorageDomainInUse,
-                $"the SPM of data center {pool.Name} runs task(s) {(domainId is null ? "" : $"on storage domain {domainId}")}: {string.Join(", ", running)}; try again once they end");
+                $"the SPM of data center {pool.Name} runs task(s){(domainId is null ? "" : $" on storage domain {domainId}")}: {string.Join(", ", running)}; try again once they end");
         }
     }
 
