@@ -102,4 +102,19 @@ public static class EngineErrors
 
     /// <summary>409: another VM has that name.</summary>
     public static readonly ErrorCode VmNameExists = new(-1036, "VM_NAME_EXISTS");
+
+    // -1066 .. -1069: a data center's storage domain actions. (-1060 .. -1065 of the same reserved
+    // block were taken by WebErrors before the block was handed out.)
+
+    /// <summary>409: the action is not for the master domain (detach, maintenance): move the master role to another Active domain first.</summary>
+    public static readonly ErrorCode StorageDomainIsMaster = new(-1066, "STORAGE_DOMAIN_IS_MASTER");
+
+    /// <summary>409: the domain holds disks of running VMs, LOCKED disks, or volumes a job or an SPM task works on (the message names them).</summary>
+    public static readonly ErrorCode StorageDomainInUse = new(-1067, "STORAGE_DOMAIN_IN_USE");
+
+    /// <summary>409: the domain is attached to a data center already (this one or another).</summary>
+    public static readonly ErrorCode StorageDomainAttached = new(-1068, "STORAGE_DOMAIN_ATTACHED");
+
+    /// <summary>503, transient: the data center has no SPM that answers now; the pool verbs run only on the SPM.</summary>
+    public static readonly ErrorCode DataCenterNoSpm = new(-1069, "DATA_CENTER_NO_SPM");
 }

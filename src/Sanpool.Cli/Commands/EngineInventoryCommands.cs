@@ -4,7 +4,7 @@ using Sanpool.Engine.Web.Dtos;
 
 namespace Sanpool.Cli.Commands;
 
-/// <summary><c>sanpool engine datacenters list|show</c> and <c>sanpool engine domains list|show|disks</c>: what the engine imported from its hosts' pools.</summary>
+/// <summary><c>sanpool engine datacenters list|show</c> and <c>sanpool engine domains list|show|disks</c> (with the actions of <see cref="EngineDomainActionCommands"/>): what the engine imported from its hosts' pools.</summary>
 internal static class EngineInventoryCommands
 {
     public static readonly EngineView<DataCenterDto> DataCenterView = new(c => c.DataCenters, EngineText.DataCenters);
@@ -20,10 +20,18 @@ internal static class EngineInventoryCommands
 
     public static Command Domains(Func<EngineClientSettings, EngineClientSettings>? configure)
     {
-        var command = new Command("domains", "The storage domains of the data centers (block or file), with their status and space.");
+        var command = new Command(
+            "domains",
+            "The storage domains of the data centers (block or file), with their status and space; and their actions in a data center " +
+            "(attach, detach, deactivate, activate, make-master), each a job of the engine.");
         command.Subcommands.Add(EngineVerbs.List(DomainView, "List the storage domains by name: storage type, master or data, status, available and used space, id.", configure));
         command.Subcommands.Add(EngineVerbs.Show(DomainView, "storage domain", "Show one storage domain: storage (VG or path), status in its data center, sizes, block size.", configure));
         command.Subcommands.Add(Disks(configure));
+        foreach (var action in EngineDomainActionCommands.Create(configure))
+        {
+            command.Subcommands.Add(action);
+        }
+
         return command;
     }
 

@@ -41,6 +41,21 @@ internal static class EngineText
             Number(d.Volumes), string.Join(',', d.StorageDomains.Select(s => s.Id)), d.Id.ToString(),
         }));
 
+    public static string Vms(IReadOnlyList<VmDto> vms) => Table(
+        ["NAME", "STATUS", "HOST", "MEMORY", "DISKS", "ID"],
+        vms.Select(v => new[]
+        {
+            v.Name, v.Status.ToString(), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
+        }));
+
+    /// <summary>A VM's snapshots as the engine lists them (oldest first, the Active VM last), each with its volume per disk.</summary>
+    public static string Snapshots(IReadOnlyList<SnapshotDto> snapshots) => Table(
+        ["DESCRIPTION", "TYPE", "STATUS", "DATE", "VOLUMES", "ID"],
+        snapshots.Select(s => new[]
+        {
+            s.Description, s.Type.ToString(), s.Status.ToString(), Time(s.Date), string.Join(',', s.Volumes.Select(v => v.Volume)), s.Id.ToString(),
+        }));
+
     public static string Jobs(IReadOnlyList<JobDto> jobs) => Table(
         ["ACTION", "STATUS", "STARTED", "ENDED", "DESCRIPTION", "ID"],
         jobs.Select(j => new[] { j.ActionType, j.Status.ToString(), Time(j.StartTime), j.EndTime is { } end ? Time(end) : "-", j.Description, j.Id.ToString() }));

@@ -51,6 +51,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         Jobs = new JobStore(this);
         DiskJobs = new DiskJobStore(this);
         VmJobs = new VmJobStore(this);
+        DomainJobs = new DomainJobStore(this);
         AuditLog = new AuditLogStore(this);
         Users = new UserStore(this);
     }
@@ -86,6 +87,9 @@ public sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>The transactions of the VM jobs: a VM defined with its disks, snapshots taken and removed.</summary>
     public VmJobStore VmJobs { get; }
+
+    /// <summary>A data center's storage domain actions: the domain's status in it as their lock.</summary>
+    public DomainJobStore DomainJobs { get; }
 
     public AuditLogStore AuditLog { get; }
 

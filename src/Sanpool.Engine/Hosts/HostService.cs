@@ -12,7 +12,7 @@ namespace Sanpool.Engine.Hosts;
 /// the agent's <c>status</c> says its host id in the pool's lockspaces, its name and its pool,
 /// which is imported first if the engine does not know it (<see cref="PoolImport"/>).
 /// </summary>
-public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImport import, EngineConfig config, ILogger<HostService> logger)
+public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImport import, SpmManager spm, EngineConfig config, ILogger<HostService> logger)
 {
     private const int MaxAddress = 1024;
     private const int MaxName = 64;
@@ -77,7 +77,11 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
             ?? throw new SanpoolException(EngineErrors.HostNotFound, $"host {host.VdsId} was removed while it was being added");
     }
 
-    /// <summary>Puts a host into Maintenance: the monitor stops polling it. Refused (HOST_STATE_CONFLICT) for the SPM.</summary>
+    /// <summary>
+    /// Puts a host into Maintenance: the monitor stops polling it. The SPM first gives up its role
+    /// (refused with SPM_TASKS_RUNNING while it runs tasks, as oVirt refuses); the next poll round
+    /// elects another Up host.
+    /// </summary>
     public async Task<VdsView> DeactivateAsync(Guid vdsId, CancellationToken cancellationToken)
     {
         var view = await GetAsync(vdsId, cancellationToken).ConfigureAwait(false);
@@ -87,16 +91,17 @@ public sealed class HostService(EngineDatabase db, IAgentCaller agents, PoolImpo
         }
 
         var pool = view.Static.StoragePoolId is { } poolId ? await db.Pools.GetPoolAsync(poolId, cancellationToken).ConfigureAwait(false) : null;
-        if (view.Dynamic.SpmStatus != SpmStatus.None || pool?.SpmVdsId == vdsId)
+        Task ToMaintenance() =>
+            ChangeAsync(view, VdsStatus.Maintenance, pool, EngineEventType.HOST_MAINTENANCE, $"Host {view.Static.VdsName} was switched to Maintenance", cancellationToken);
+        if (pool is not null && (view.Dynamic.SpmStatus != SpmStatus.None || pool.SpmVdsId == vdsId))
         {
-            // oVirt stops the SPM and elects another first; here the admin moves the role first.
-            throw new SanpoolException(
-                EngineErrors.HostStateConflict,
-                $"host {view.Static.VdsName} is the SPM of data center {pool?.Name}; select another host as SPM first (POST /api/hosts/{{id}}/selectasspm), then put it into maintenance");
+            await spm.StopForMaintenanceAsync(pool, view.Static, ToMaintenance, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ToMaintenance().ConfigureAwait(false);
         }
 
-        await ChangeAsync(view, VdsStatus.Maintenance, pool, EngineEventType.HOST_MAINTENANCE, $"Host {view.Static.VdsName} was switched to Maintenance", cancellationToken)
-            .ConfigureAwait(false);
         return await GetAsync(vdsId, cancellationToken).ConfigureAwait(false);
     }
 

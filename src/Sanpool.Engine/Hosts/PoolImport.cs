@@ -94,6 +94,30 @@ public sealed class PoolImport(EngineDatabase db, IAgentCaller agents, ILogger<P
         return new PoolImportResult(pool.Id, poolAdded, domainsAdded, disksAdded, skipped);
     }
 
+    /// <summary>
+    /// Reads one domain of <paramref name="poolId"/> through <paramref name="host"/>: its
+    /// <c>storage_domain_static</c> row (added, or its master role brought in line), and each of
+    /// its images not in the database yet as a disk. Returns how many disks were added; its
+    /// <c>storage_pool_iso_map</c> row is the caller's (an attach writes it).
+    /// </summary>
+    public async Task<int> ImportDomainAsync(AgentLink host, Guid poolId, Guid domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var info = await agents.CallAsync(host, AgentVerbs.DomainInfo, new DomainInfoRequest(domain), ReadTimeout, cancellationToken).ConfigureAwait(false);
+        var now = db.Clock.GetUtcNow();
+        await SaveDomainAsync(info, now, cancellationToken).ConfigureAwait(false);
+        var volumes = await agents.CallAsync(host, AgentVerbs.DomainVolumes, new DomainVolumesRequest(domain), ReadTimeout, cancellationToken).ConfigureAwait(false);
+        var skipped = new List<string>();
+        return await SaveDisksAsync(poolId, volumes, now, skipped, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a domain the engine does not know yet from what <c>domain.info</c> says of it (false if it is known).</summary>
+    public Task<bool> AddDomainAsync(DomainInfoReply info, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return SaveDomainAsync(info, db.Clock.GetUtcNow(), cancellationToken);
+    }
+
     /// <summary>"the pool uuid's first 8 characters": how an imported data center is named until someone renames it.</summary>
     public static string ShortName(Guid id) => id.ToString("N", CultureInfo.InvariantCulture)[..8];
 

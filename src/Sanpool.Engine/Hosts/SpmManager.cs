@@ -131,7 +131,7 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
             SpmStatusReply prev;
             if (pool.SpmVdsId is { } current && current != vdsId && await db.Hosts.GetViewAsync(current, cancellationToken).ConfigureAwait(false) is { } old)
             {
-                prev = await StopForSelectAsync(pool, old.Static, host, cancellationToken).ConfigureAwait(false);
+                prev = await StopByHandAsync(pool, old.Static, $"host {host.VdsName} was selected as SPM by hand", cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -303,8 +303,35 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
             $"Host {host.VdsName} gave up the Storage Pool Manager role of data center {pool.Name}: {why}", host, pool, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>For a select by hand: the current SPM's tasks (none may run), then its spm.stop; returns what the stop says of the pool.</summary>
-    private async Task<SpmStatusReply> StopForSelectAsync(StoragePool pool, VdsStatic old, VdsStatic next, CancellationToken cancellationToken)
+    /// <summary>
+    /// Maintenance of the SPM, oVirt's way: refused (SPM_TASKS_RUNNING) while it runs tasks;
+    /// otherwise its role is stopped (<c>spm.stop</c>) and <paramref name="then"/> (the host to
+    /// Maintenance) runs while the pool is still held, so no round elects it again in between.
+    /// The next round elects another Up host.
+    /// </summary>
+    public async Task StopForMaintenanceAsync(StoragePool pool, VdsStatic spm, Func<Task> then, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(spm);
+        ArgumentNullException.ThrowIfNull(then);
+        if (!_changing.TryAdd(pool.Id, $"host {spm.VdsName} to maintenance"))
+        {
+            throw Busy(pool);
+        }
+
+        try
+        {
+            await StopByHandAsync(pool, spm, $"host {spm.VdsName} was put into maintenance", cancellationToken).ConfigureAwait(false);
+            await then().ConfigureAwait(false);
+        }
+        finally
+        {
+            _changing.TryRemove(pool.Id, out _);
+        }
+    }
+
+    /// <summary>By hand (a select, a maintenance): the current SPM's tasks (none may run), then its spm.stop; returns what the stop says of the pool.</summary>
+    private async Task<SpmStatusReply> StopByHandAsync(StoragePool pool, VdsStatic old, string why, CancellationToken cancellationToken)
     {
         var link = Link(old);
         IReadOnlyList<TaskInfo> tasks;
@@ -337,7 +364,6 @@ public sealed class SpmManager(EngineDatabase db, IAgentCaller agents, EngineCon
 
         await db.Pools.SetSpmAsync(pool.Id, null, CancellationToken.None).ConfigureAwait(false);
         await db.Hosts.SetSpmStatusAsync(old.VdsId, SpmStatus.None, CancellationToken.None).ConfigureAwait(false);
-        string why = $"host {next.VdsName} was selected as SPM by hand";
         SpmLog.Stopped(logger, pool.Name, old.VdsName, why);
         await EngineEvents.HostAsync(
             db, EngineEventType.SPM_STOPPED, AuditLogSeverity.NORMAL,

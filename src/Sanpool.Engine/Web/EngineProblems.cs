@@ -65,6 +65,9 @@ public static class EngineProblems
         [EngineErrors.SpmTasksRunning.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.DiskIllegal.Value] = StatusCodes.Status409Conflict,
         [EngineErrors.VmIsRunning.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.StorageDomainIsMaster.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.StorageDomainAttached.Value] = StatusCodes.Status409Conflict,
+        [EngineErrors.DataCenterNoSpm.Value] = StatusCodes.Status503ServiceUnavailable,
 
         // A host's agent the engine had to ask did not answer: the engine is a gateway to it.
         [AgentErrors.Unreachable.Value] = StatusCodes.Status502BadGateway,

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Sanpool.Api.Tasks;
 using Sanpool.Engine.Tests.Web;
 
 namespace Sanpool.Engine.Tests.Hosts;
@@ -139,19 +141,27 @@ public sealed class HostApiTests
     }
 
     [Fact]
-    public async Task The_SPM_cannot_be_deactivated_and_a_host_is_deleted_only_in_maintenance()
+    public async Task The_SPM_running_tasks_cannot_be_deactivated_and_a_host_is_deleted_only_in_maintenance()
     {
         await using var engine = await HostsHarness.StartAsync();
-        engine.Agents.Add(1, spm: "SPM");
+        var spmAgent = engine.Agents.Add(1, spm: "SPM");
+        spmAgent.Tasks.Add(new TaskInfo { Id = Guid.NewGuid(), Verb = "image.copy", State = TaskState.Running, Host = 1, Lver = 1 });
         engine.Agents.Add(2);
         string spm = await AddAsync(engine, "/run/fake/host1.sock");
         string other = await AddAsync(engine, "/run/fake/host2.sock");
 
         using (var refused = await engine.Admin.PostAsync($"/api/hosts/{spm}/deactivate", null))
         {
-            var problem = await Problem.AssertAsync(refused, HttpStatusCode.Conflict, "HOST_STATE_CONFLICT");
-            Assert.Contains("SPM", (string)problem["detail"]!, StringComparison.Ordinal);
+            var problem = await Problem.AssertAsync(refused, HttpStatusCode.Conflict, "SPM_TASKS_RUNNING");
+            Assert.Contains("image.copy", (string)problem["detail"]!, StringComparison.Ordinal);
         }
+
+        // Nothing changed: still Up and SPM, in the rows and on the agent.
+        var still = await GetAsync(engine, $"/api/hosts/{spm}");
+        Assert.Equal("up", (string)still["status"]!);
+        Assert.Equal("spm", (string)still["spm"]!["status"]!);
+        Assert.Equal("SPM", spmAgent.Spm);
+        Assert.DoesNotContain(engine.Agents.Calls, c => c.EndsWith(" spm.stop", StringComparison.Ordinal));
 
         using (var notYet = await engine.Admin.DeleteAsync($"/api/hosts/{other}"))
         {
@@ -184,6 +194,41 @@ public sealed class HostApiTests
         Assert.Equal(1, (int)(await GetAsync(engine, "/api/hosts"))["total"]!);
         var events = (await GetAsync(engine, "/api/events")).AsObject()["items"]!.AsArray().Select(e => (string)e!["code_name"]!).ToList();
         Assert.Equal(["HOST_MAINTENANCE", "HOST_ACTIVATED", "HOST_MAINTENANCE", "HOST_REMOVED"], events.Skip(3));
+    }
+
+    [Fact]
+    public async Task A_deactivated_SPM_gives_up_its_role_and_the_next_round_elects_another_Up_host()
+    {
+        await using var engine = await HostsHarness.StartAsync();
+        var first = engine.Agents.Add(1, spm: "SPM");
+        var second = engine.Agents.Add(2);
+        string spm = await AddAsync(engine, "/run/fake/host1.sock");
+        string other = await AddAsync(engine, "/run/fake/host2.sock");
+        var pool = engine.Agents.Pool;
+
+        using (var deactivated = await engine.Admin.PostAsync($"/api/hosts/{spm}/deactivate", null))
+        {
+            var host = JsonNode.Parse(await deactivated.Content.ReadAsStringAsync())!;
+            Assert.Equal(HttpStatusCode.OK, deactivated.StatusCode);
+            Assert.Equal("maintenance", (string)host["status"]!);
+            Assert.Equal("none", (string)host["spm"]!["status"]!);
+        }
+
+        // The role was stopped on the storage's side (spm.stop), and the pool names no SPM until the next round.
+        Assert.Equal("Free", first.Spm);
+        Assert.Equal(-1, pool.SpmId);
+        Assert.Null((await engine.Db.Pools.GetPoolAsync(pool.Id, CancellationToken.None))!.SpmVdsId);
+
+        await engine.PollAsync();
+        await engine.App.Services.GetRequiredService<Sanpool.Engine.Hosts.SpmManager>().IdleAsync();
+        await engine.PollAsync();
+        Assert.Equal("SPM", second.Spm);
+        Assert.Empty(first.Starts);
+        Assert.Equal(Guid.Parse(other), (await engine.Db.Pools.GetPoolAsync(pool.Id, CancellationToken.None))!.SpmVdsId);
+        Assert.Equal("maintenance", (string)(await GetAsync(engine, $"/api/hosts/{spm}"))["status"]!);
+        var events = (await GetAsync(engine, "/api/events")).AsObject()["items"]!.AsArray().Select(e => (string)e!["code_name"]!).ToList();
+        Assert.Contains("SPM_STOPPED", events);
+        Assert.True(events.IndexOf("SPM_STOPPED") < events.IndexOf("HOST_MAINTENANCE"), string.Join(", ", events));
     }
 
     [Fact]

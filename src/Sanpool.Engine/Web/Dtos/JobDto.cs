@@ -45,3 +45,6 @@ public sealed record JobSubjectDto(Guid Id, string Type);
 
 /// <summary>What an action answers with 202: the job that carries it out, and the entity it made or works on.</summary>
 public sealed record ActionDto(JobDto Job, RefDto? Disk);
+
+/// <summary>What a data center's storage domain action answers with 202: its job, and the domain it works on.</summary>
+public sealed record DomainActionDto(JobDto Job, RefDto StorageDomain);

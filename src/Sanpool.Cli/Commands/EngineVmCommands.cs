@@ -1,0 +1,142 @@
+using System.CommandLine;
+using Sanpool.Cli.EngineApi;
+using Sanpool.Core;
+using Sanpool.Engine.Web.Dtos;
+
+namespace Sanpool.Cli.Commands;
+
+/// <summary>
+/// <c>sanpool engine vms list|show|define|snapshots|snapshot|remove-snapshot</c>: VMs and their
+/// snapshots with seed 003's semantics. A snapshot taken or removed is a job: its id is printed
+/// at once, or with <c>--wait</c> the job is followed to its end.
+/// </summary>
+internal static class EngineVmCommands
+{
+    public static readonly EngineView<VmDto> View = new(c => c.Vms, EngineText.Vms);
+
+    public static Command Create(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vms = new Command(
+            "vms",
+            "The VMs the engine knows, their disks and their snapshots. A snapshot takes every disk of a VM that is down at once " +
+            "(a new leaf on each chain, the old leaves frozen); removing one merges it into its neighbour, through the SPM.");
+        vms.Subcommands.Add(EngineVerbs.List(View, "List the VMs by name: run state, host, memory, disks, id.", configure));
+        vms.Subcommands.Add(EngineVerbs.Show(View, "VM", "Show one VM: memory, run state and host, its disks and where its snapshots are.", configure));
+        vms.Subcommands.Add(Define(configure));
+        vms.Subcommands.Add(Snapshots(configure));
+        vms.Subcommands.Add(Snapshot(configure));
+        vms.Subcommands.Add(RemoveSnapshot(configure));
+        return vms;
+    }
+
+    internal static Option<bool> Wait() => new("--wait")
+    {
+        Description = "Follow the job until it ends, a progress bar on stderr; exit 1 if it failed, with what the engine says. Without it the job's id is printed at once.",
+    };
+
+    private static Command Define(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var name = new Argument<string>("NAME") { Description = "The VM's name: letters, digits, '.', '_' or '-'." };
+        var disks = new Option<string[]>("--disk")
+        {
+            Description = "A disk to attach, by UUID (see 'sanpool engine disks list'); repeat for several. A disk belongs to one VM.",
+            HelpName = "DISK",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var boot = new Option<string?>("--boot-disk") { Description = "The boot disk (one of the --disk ones; default the first).", HelpName = "DISK" };
+        var memory = new Option<int?>("--memory") { Description = "Memory in MiB (default 1024).", HelpName = "MIB" };
+        var description = new Option<string?>("--description") { Description = "A description.", HelpName = "TEXT" };
+        var json = EngineVerbs.Json();
+        var cmd = new Command("define", "Define a VM with existing disks attached; prints the VM (it is not started: Sanpool's engine keeps the inventory).")
+        { name, disks, boot, memory, description, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            var ids = (p.GetValue(disks) ?? []).Select(d => new IdRefDto(StorageOptions.Uuid(d, "disk").ToString())).ToList();
+            var body = new DefineVmRequest(
+                p.GetValue(name), p.GetValue(memory), p.GetValue(description), ids,
+                p.GetValue(boot) is { } b ? new IdRefDto(StorageOptions.Uuid(b, "disk").ToString()) : null);
+            var answer = await client.SendAsync(HttpMethod.Post, client.Vms.Path, body, ct).ConfigureAwait(false)
+                ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine defined the VM without showing it");
+            await EngineVerbs.Out(p).WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : EngineText.Details(answer)).ConfigureAwait(false);
+            return 0;
+        });
+    }
+
+    private static Command Snapshots(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vm = EngineVerbs.Id("VM");
+        var json = EngineVerbs.Json();
+        var cmd = new Command(
+            "snapshots",
+            "List a VM's snapshots, oldest first, the Active VM (its present state, the leaves) last: description, type, status (locked while a job works on it), date, " +
+            "the volume each holds per disk, id.")
+        { vm, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            var node = await client.GetAsync(client.Vms.PathOf(EngineVerbs.Uuid(p, vm, "VM"), "snapshots"), ct).ConfigureAwait(false);
+            await EngineVerbs.Out(p).WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(node) : EngineText.Snapshots(client.As<List<SnapshotDto>>(node))).ConfigureAwait(false);
+            return 0;
+        });
+    }
+
+    private static Command Snapshot(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vm = EngineVerbs.Id("VM");
+        var description = new Option<string>("--description") { Description = "The snapshot's description, as the snapshot list shows it.", HelpName = "TEXT", Required = true };
+        var wait = Wait();
+        var json = new Option<bool>("--json") { Description = "Print the engine's answer (the job, the VM, the snapshot) as JSON; with --wait, the snapshot list once the job has finished." };
+        var cmd = new Command(
+            "snapshot",
+            "Take a snapshot of every disk of a VM that is down, as one job (all the disks or none): the Active VM's volumes become the snapshot's and each disk " +
+            "gets a new leaf. Prints the snapshot's id and the job's; with --wait follows the job, then lists the snapshots.")
+        { vm, description, wait, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            Guid vmId = EngineVerbs.Uuid(p, vm, "VM");
+            var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "snapshots"), new CreateSnapshotRequest(p.GetValue(description)), ct).ConfigureAwait(false)
+                ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the snapshot without saying its job");
+            var action = client.As<VmActionDto>(answer);
+            return await FinishAsync(p, client, answer, action, vmId, wait, json, $"snapshot {action.Snapshot?.Id}\njob {action.Job.Id}", ct).ConfigureAwait(false);
+        });
+    }
+
+    private static Command RemoveSnapshot(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vm = EngineVerbs.Id("VM");
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = "The snapshot's UUID (see 'sanpool engine vms snapshots VM')." };
+        var wait = Wait();
+        var json = new Option<bool>("--json") { Description = "Print the engine's answer (the job) as JSON; with --wait, the snapshot list once the job has finished." };
+        var cmd = new Command(
+            "remove-snapshot",
+            "Remove a snapshot of a VM that is down, as one job: on each disk the next volume up the chain is merged into the snapshot's (a cold merge on the SPM). " +
+            "Prints the job's id; with --wait follows it, then lists the snapshots.")
+        { vm, snapshot, wait, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            Guid vmId = EngineVerbs.Uuid(p, vm, "VM");
+            Guid snapshotId = StorageOptions.Uuid(p.GetValue(snapshot), "snapshot");
+            var answer = await client.SendAsync(HttpMethod.Delete, client.Vms.PathOf(vmId, $"snapshots/{snapshotId}"), null, ct).ConfigureAwait(false)
+                ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the removal without saying its job");
+            var action = client.As<VmActionDto>(answer);
+            return await FinishAsync(p, client, answer, action, vmId, wait, json, $"job {action.Job.Id}", ct).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Without --wait: what was started. With it: the job followed, then the VM's snapshots as they are after it.</summary>
+    private static async Task<int> FinishAsync(
+        ParseResult p, EngineClient client, System.Text.Json.Nodes.JsonNode answer, VmActionDto action, Guid vmId, Option<bool> wait, Option<bool> json, string started,
+        CancellationToken ct)
+    {
+        var output = EngineVerbs.Out(p);
+        if (!p.GetValue(wait))
+        {
+            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : started).ConfigureAwait(false);
+            return 0;
+        }
+
+        await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
+        var snapshots = await client.GetAsync(client.Vms.PathOf(vmId, "snapshots"), ct).ConfigureAwait(false);
+        await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(snapshots) : EngineText.Snapshots(client.As<List<SnapshotDto>>(snapshots))).ConfigureAwait(false);
+        return 0;
+    }
+}
