@@ -142,6 +142,7 @@ public static class EngineApp
             services.AddSingleton<JobRunner>();
             services.AddSingleton<StorageJobs>();
             services.AddSingleton<VmJobs>();
+            services.AddSingleton<DiskCopyJobs>();
             services.AddSingleton<DiskReconciler>();
             services.AddSingleton<ReconciliationLoop>();
             services.AddHostedService(provider => provider.GetRequiredService<ReconciliationLoop>());
