@@ -183,16 +183,20 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
                 .ConfigureAwait(false)
             : await runner.WaitForTaskAsync(pool, null, copyStep.StepId, copyStep.ExternalId, AgentVerbs.ImageCopy.Name, move.DiskId, stop).ConfigureAwait(false);
 
-        // Whole on the target: every volume of the rows there, none ILLEGAL. Only then does the source go.
+        // Whole on the target: every volume of the rows there, none ILLEGAL, and made by this job's
+        // copy (a task that failed, say because the image was on the target already, leaves that
+        // image alone and the source too). Only then does the source go. After a restart with the
+        // task cleared, the storage alone decides.
         var onTarget = await runner.StorageChainAsync(pool, move.To, move.DiskId, stop).ConfigureAwait(false);
-        if (onTarget.Volumes.Count == 0 || onTarget.Illegal.Count > 0 || !rows.All(onTarget.Volumes.Contains))
+        bool copyRan = task is null ? !submit : task.State == TaskState.Finished;
+        if (!copyRan || onTarget.Volumes.Count == 0 || onTarget.Illegal.Count > 0 || !rows.All(onTarget.Volumes.Contains))
         {
             await SettleAsync(pool, move.DiskId, move.From, stop).ConfigureAwait(false);
             string why = task?.Error ?? (task is null ? "the copy's task is gone" : "the copy is not whole on the target");
             await runner.EndAsync(
                 job, pool, move.To, false, EngineEventType.USER_MOVED_DISK_FINISHED_FAILURE,
                 $"Failed to move disk {move.Alias} to storage domain {move.TargetName}: {why}; it stays on storage domain {move.From}" +
-                (onTarget.Volumes.Count > 0 ? $" (volume(s) {string.Join(", ", onTarget.Volumes)} are left on the target: reconcile it)" : "") + suffix).ConfigureAwait(false);
+                (copyRan && onTarget.Volumes.Count > 0 ? $" (volume(s) {string.Join(", ", onTarget.Volumes)} are left on the target: reconcile it)" : "") + suffix).ConfigureAwait(false);
             return;
         }
 
