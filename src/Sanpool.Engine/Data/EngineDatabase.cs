@@ -51,6 +51,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         Jobs = new JobStore(this);
         DiskJobs = new DiskJobStore(this);
         VmJobs = new VmJobStore(this);
+        Templates = new TemplateStore(this);
         AuditLog = new AuditLogStore(this);
         Users = new UserStore(this);
     }
@@ -86,6 +87,9 @@ public sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>The transactions of the VM jobs: a VM defined with its disks, snapshots taken and removed.</summary>
     public VmJobStore VmJobs { get; }
+
+    /// <summary>Templates (<c>vm_static</c> rows of entity_type TEMPLATE with their disks) and the transactions of their jobs.</summary>
+    public TemplateStore Templates { get; }
 
     public AuditLogStore AuditLog { get; }
 

@@ -7,4 +7,7 @@ internal static partial class CopyJobsLog
 {
     [LoggerMessage(EventId = 10730, Level = LogLevel.Warning, Message = "recovering job {Job} ({Description}) on disk {Disk}, left STARTED by the last engine")]
     public static partial void Recovering(ILogger logger, Guid job, string description, Guid disk);
+
+    [LoggerMessage(EventId = 10731, Level = LogLevel.Warning, Message = "recovering job {Job} ({Description}) of template {Template}, left STARTED by the last engine")]
+    public static partial void RecoveringTemplate(ILogger logger, Guid job, string description, string template);
 }

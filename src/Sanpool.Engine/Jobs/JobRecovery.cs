@@ -5,16 +5,18 @@ namespace Sanpool.Engine.Jobs;
 /// <summary>
 /// At start, takes up the jobs the last engine left STARTED (<see cref="StorageJobs.RecoverAsync"/>
 /// for disks, <see cref="VmJobs.RecoverAsync"/> for VM snapshots,
-/// <see cref="DiskCopyJobs.RecoverAsync"/> for copies and moves); at stop, lets the running ones
+/// <see cref="DiskCopyJobs.RecoverAsync"/> for copies and moves,
+/// <see cref="TemplateJobs.RecoverAsync"/> for templates); at stop, lets the running ones
 /// go (they stay STARTED, and the next start takes them up).
 /// </summary>
-public sealed class JobRecovery(StorageJobs disks, VmJobs vms, DiskCopyJobs copies, JobRunner runner) : IHostedService
+public sealed class JobRecovery(StorageJobs disks, VmJobs vms, DiskCopyJobs copies, TemplateJobs templates, JobRunner runner) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await disks.RecoverAsync(cancellationToken).ConfigureAwait(false);
         await vms.RecoverAsync(cancellationToken).ConfigureAwait(false);
         await copies.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        await templates.RecoverAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) =>

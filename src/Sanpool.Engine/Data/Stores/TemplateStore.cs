@@ -1,0 +1,108 @@
+using Sanpool.Core;
+using Sanpool.Engine.Model;
+
+namespace Sanpool.Engine.Data.Stores;
+
+/// <summary>
+/// Templates, as the engine keeps them: a <c>vm_static</c> row of entity_type TEMPLATE (no
+/// <c>vm_dynamic</c>: a template never runs), its disks in <c>base_disks</c> and
+/// <c>disk_vm_element</c>, each of one volume in <c>images</c> that thin clones name as their
+/// parent and <c>it_guid</c>. The transactions of a template's job begin with the VM's disks
+/// locked and the template's rows written LOCKED, and end with them settled from the storage or
+/// removed.
+/// </summary>
+public sealed class TemplateStore
+{
+    private readonly EngineDatabase _db;
+
+    internal TemplateStore(EngineDatabase db) => _db = db;
+
+    public async Task<IReadOnlyList<VmStatic>> ListAsync(Page page, CancellationToken cancellationToken) =>
+        await _db.Vms.ListAsync(page, VmEntityType.TEMPLATE, cancellationToken).ConfigureAwait(false);
+
+    public Task<long> CountAsync(CancellationToken cancellationToken) => _db.Vms.CountAsync(VmEntityType.TEMPLATE, cancellationToken);
+
+    /// <summary>The template of that id, or null (a VM's id is not a template's).</summary>
+    public async Task<VmStatic?> GetAsync(Guid templateId, CancellationToken cancellationToken) =>
+        await _db.Vms.GetAsync(templateId, cancellationToken).ConfigureAwait(false) is { EntityType: VmEntityType.TEMPLATE } template ? template : null;
+
+    /// <summary>
+    /// Begins a template of VM <paramref name="vmId"/>: refuses a VM that is missing, running or
+    /// held by a job and a name taken by a VM or template; locks every disk of the VM (compare and
+    /// set); writes the template, its disks (one LOCKED volume each, on the source disk's domain),
+    /// <paramref name="job"/> with <paramref name="steps"/> and its subjects (the "VM", the
+    /// "VmTemplate" and each disk), all in one transaction.
+    /// </summary>
+    /// <exception cref="SanpoolException">VM_NOT_FOUND, VM_IS_RUNNING, VM_LOCKED, VM_NAME_EXISTS, DISK_LOCKED, DISK_ILLEGAL.</exception>
+    public Task BeginAsync(Job job, IReadOnlyList<Step> steps, Guid vmId, VmStatic template, IReadOnlyList<TemplateDisk> disks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(disks);
+        return _db.TransactAsync(
+            async s =>
+            {
+                await VmJobStore.RefuseBusyAsync(s, vmId, disks.Select(d => d.SourceDisk), cancellationToken).ConfigureAwait(false);
+                if (await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static WHERE vm_name = @VmName", new { template.VmName }, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    throw new SanpoolException(EngineErrors.VmNameExists, $"a VM or template named '{template.VmName}' exists");
+                }
+
+                foreach (var disk in disks)
+                {
+                    var chain = await ImageStore.ListByDiskAsync(s, disk.SourceDisk, cancellationToken).ConfigureAwait(false);
+                    await DiskJobStore.LockDiskAsync(s, disk.SourceDisk, chain, cancellationToken).ConfigureAwait(false);
+                }
+
+                await s.ExecuteAsync(
+                    $"INSERT INTO vm_static ({VmStore.StaticColumns}) VALUES (@VmGuid, @VmName, @entityType, @VmtGuid, @MemSizeMb, @Description, @CreationDate, @UpdateDate)",
+                    new
+                    {
+                        template.VmGuid, template.VmName, entityType = nameof(VmEntityType.TEMPLATE), template.VmtGuid, template.MemSizeMb, template.Description,
+                        template.CreationDate, template.UpdateDate,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                foreach (var disk in disks)
+                {
+                    await DiskStore.InsertAsync(s, disk.Disk, [disk.Volume], disk.DomainId, cancellationToken).ConfigureAwait(false);
+                    await VmStore.AttachDiskAsync(s, new DiskVmElement(disk.Disk.DiskId, template.VmGuid, disk.Bootable, DiskInterface.VirtIO), cancellationToken).ConfigureAwait(false);
+                }
+
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                foreach (var step in steps)
+                {
+                    await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                }
+
+                await JobStore.InsertSubjectsAsync(
+                    s,
+                    [new(job.JobId, vmId, "VM"), new(job.JobId, template.VmGuid, TemplateSubject), .. disks.Select(d => new JobSubject(job.JobId, d.SourceDisk, "Disk"))],
+                    cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>A template that was not made: its disks' rows and its own go, in one transaction.</summary>
+    public Task RemoveAsync(Guid templateId, CancellationToken cancellationToken) =>
+        _db.TransactAsync(
+            async s =>
+            {
+                foreach (var element in await VmStore.ListDisksAsync(s, templateId, cancellationToken).ConfigureAwait(false))
+                {
+                    await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @DiskId", new { element.DiskId }, cancellationToken).ConfigureAwait(false);
+                }
+
+                await s.ExecuteAsync(
+                    "DELETE FROM vm_static WHERE vm_guid = @templateId AND entity_type = @entityType",
+                    new { templateId, entityType = nameof(VmEntityType.TEMPLATE) },
+                    cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <summary>What a template job names the template by in <c>job_subject_entity</c>.</summary>
+    public const string TemplateSubject = "VmTemplate";
+}
+
+/// <summary>One disk of a new template: made from <see cref="SourceDisk"/> (a disk of the VM) on <see cref="DomainId"/>.</summary>
+public sealed record TemplateDisk(Guid SourceDisk, Guid DomainId, BaseDisk Disk, Image Volume, bool Bootable);
