@@ -145,6 +145,7 @@ public static class EngineApp
             services.AddSingleton<VmJobs>();
             services.AddSingleton<DiskCopyJobs>();
             services.AddSingleton<TemplateJobs>();
+            services.AddSingleton<TemplateVmJobs>();
             services.AddSingleton<DiskReconciler>();
             services.AddSingleton<ReconciliationLoop>();
             services.AddHostedService(provider => provider.GetRequiredService<ReconciliationLoop>());

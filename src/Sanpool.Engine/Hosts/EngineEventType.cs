@@ -49,4 +49,7 @@ public enum EngineEventType
     USER_ADD_VM_TEMPLATE = 1236,
     USER_ADD_VM_TEMPLATE_FINISHED_SUCCESS = 1237,
     USER_ADD_VM_TEMPLATE_FINISHED_FAILURE = 1238,
+
+    /// <summary>A VM made from a template could not have its disks (a VM that could is USER_ADD_VM).</summary>
+    USER_ADD_VM_FINISHED_FAILURE = 1239,
 }

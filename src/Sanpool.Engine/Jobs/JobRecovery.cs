@@ -6,10 +6,11 @@ namespace Sanpool.Engine.Jobs;
 /// At start, takes up the jobs the last engine left STARTED (<see cref="StorageJobs.RecoverAsync"/>
 /// for disks, <see cref="VmJobs.RecoverAsync"/> for VM snapshots,
 /// <see cref="DiskCopyJobs.RecoverAsync"/> for copies and moves,
-/// <see cref="TemplateJobs.RecoverAsync"/> for templates); at stop, lets the running ones
+/// <see cref="TemplateJobs.RecoverAsync"/> for templates and
+/// <see cref="TemplateVmJobs.RecoverAsync"/> for VMs made from them); at stop, lets the running ones
 /// go (they stay STARTED, and the next start takes them up).
 /// </summary>
-public sealed class JobRecovery(StorageJobs disks, VmJobs vms, DiskCopyJobs copies, TemplateJobs templates, JobRunner runner) : IHostedService
+public sealed class JobRecovery(StorageJobs disks, VmJobs vms, DiskCopyJobs copies, TemplateJobs templates, TemplateVmJobs clones, JobRunner runner) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,6 +18,7 @@ public sealed class JobRecovery(StorageJobs disks, VmJobs vms, DiskCopyJobs copi
         await vms.RecoverAsync(cancellationToken).ConfigureAwait(false);
         await copies.RecoverAsync(cancellationToken).ConfigureAwait(false);
         await templates.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        await clones.RecoverAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) =>

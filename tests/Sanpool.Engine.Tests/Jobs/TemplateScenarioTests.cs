@@ -92,9 +92,30 @@ public sealed class TemplateScenarioTests(ITestOutputHelper output)
         Assert.Equal(vmChain, await DiskJobScenarioTests.ChainOnStorageAsync(pool, domain, diskId));
         Assert.All(await db.Images.ListByDiskAsync(diskId, None), i => Assert.Equal(ImageStatus.OK, i.ImageStatus));
 
+        // A VM from the template: its disk a thin clone, one COW volume over the template's (rows and storage agree).
+        using (var unknown = await engine.Admin.PostAsJsonAsync("/api/vms", new { name = "Clone0", template = new { id = Guid.NewGuid() } }))
+        {
+            await Problem.AssertAsync(unknown, HttpStatusCode.NotFound, "TEMPLATE_NOT_FOUND");
+        }
+
+        using var cloned = await engine.Admin.PostAsJsonAsync("/api/vms", new { name = "Clone1", template = new { id = templateId } });
+        var cloneAction = JsonNode.Parse(await cloned.Content.ReadAsStringAsync())!;
+        Assert.True(cloned.StatusCode == HttpStatusCode.Accepted, cloneAction.ToJsonString());
+        Assert.Equal("finished", (string)(await DiskJobScenarioTests.WaitJobAsync(engine, (string)cloneAction["job"]!["id"]!))["status"]!);
+        Guid cloneVm = Guid.Parse((string)cloneAction["vm"]!["id"]!);
+        var cloneDisk = Guid.Parse((string)(await HostApiTests.GetAsync(engine, $"/api/vms/{cloneVm}"))["disks"]![0]!["id"]!);
+        var cloneRows = await db.Images.ListByDiskAsync(cloneDisk, None);
+        var cloneRow = Assert.Single(cloneRows);
+        Assert.Equal((templateChain[0], templateChain[0], ImageStatus.OK, VolumeFormat.COW), (cloneRow.ParentId, cloneRow.ItGuid, cloneRow.ImageStatus, cloneRow.VolumeFormat));
+        var cloneChain = await DiskJobScenarioTests.ChainOnStorageAsync(pool, domain, cloneDisk);
+        Assert.Equal(cloneRow.ImageGuid, cloneChain[^1]);
+        var cloneMetadata = await MetadataAsync(pool, domain, cloneRow.ImageGuid);
+        Assert.Equal((templateChain[0], "LEAF", "LEGAL"), (cloneMetadata.Parent, cloneMetadata.Voltype, cloneMetadata.Legality));
+        Assert.Equal(templateId, (await db.Vms.GetAsync(cloneVm, None))!.VmtGuid);
+
         // The VMs' list shows VMs only.
         var vms = (await HostApiTests.GetAsync(engine, "/api/vms"))["items"]!.AsArray();
-        Assert.Equal(["Golden"], vms.Select(v => (string)v!["name"]!));
+        Assert.Equal(["Clone1", "Golden"], vms.Select(v => (string)v!["name"]!));
         Assert.Empty(await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None));
         Assert.Empty(await db.Jobs.ListStartedJobsAsync(None));
     }

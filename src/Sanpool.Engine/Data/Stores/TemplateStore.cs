@@ -100,9 +100,85 @@ public sealed class TemplateStore
             },
             cancellationToken);
 
+    /// <summary>
+    /// Begins a VM made from <paramref name="templateId"/>: refuses a template that is missing or
+    /// not OK and a taken name, then writes the VM (its ACTIVE snapshot, Down) with
+    /// <paramref name="disks"/> LOCKED (each one COW volume over a template volume), the job, its
+    /// steps and subjects (the "VM", the "VmTemplate", each new "Disk"), in one transaction.
+    /// </summary>
+    /// <exception cref="SanpoolException">TEMPLATE_NOT_FOUND, DISK_LOCKED (a template disk not OK, naming its job), VM_NAME_EXISTS.</exception>
+    public Task BeginVmAsync(
+        Job job, IReadOnlyList<Step> steps, VmStatic vm, Guid activeSnapshotId, Guid templateId, IReadOnlyList<TemplateDisk> disks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(disks);
+        return _db.TransactAsync(
+            async s =>
+            {
+                var template = await s.QuerySingleOrDefaultAsync(
+                    $"SELECT {VmStore.StaticColumns} FROM vm_static WHERE vm_guid = @templateId AND entity_type = @entityType",
+                    new { templateId, entityType = nameof(VmEntityType.TEMPLATE) },
+                    VmStore.ReadStatic,
+                    cancellationToken).ConfigureAwait(false)
+                    ?? throw new SanpoolException(EngineErrors.TemplateNotFound, $"template {templateId} does not exist");
+                foreach (var element in await VmStore.ListDisksAsync(s, templateId, cancellationToken).ConfigureAwait(false))
+                {
+                    var chain = await ImageStore.ListByDiskAsync(s, element.DiskId, cancellationToken).ConfigureAwait(false);
+                    if (chain.Any(i => i.ImageStatus != ImageStatus.OK))
+                    {
+                        var holder = await JobStore.RunningJobOfAsync(s, templateId, cancellationToken).ConfigureAwait(false);
+                        throw new SanpoolException(
+                            EngineErrors.DiskLocked,
+                            $"disk {element.DiskId} of template {template.VmName} is not OK" + (holder is null ? "" : $": job {holder.JobId} ({holder.Description}) works on it"));
+                    }
+                }
+
+                if (await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static WHERE vm_name = @VmName", new { vm.VmName }, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    throw new SanpoolException(EngineErrors.VmNameExists, $"a VM or template named '{vm.VmName}' exists");
+                }
+
+                await VmStore.InsertAsync(s, vm, activeSnapshotId, cancellationToken).ConfigureAwait(false);
+                foreach (var disk in disks)
+                {
+                    await DiskStore.InsertAsync(s, disk.Disk, [disk.Volume], disk.DomainId, cancellationToken).ConfigureAwait(false);
+                    await VmStore.AttachDiskAsync(s, new DiskVmElement(disk.Disk.DiskId, vm.VmGuid, disk.Bootable, DiskInterface.VirtIO), cancellationToken).ConfigureAwait(false);
+                }
+
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                foreach (var step in steps)
+                {
+                    await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                }
+
+                await JobStore.InsertSubjectsAsync(
+                    s,
+                    [new(job.JobId, vm.VmGuid, "VM"), new(job.JobId, templateId, TemplateSubject), .. disks.Select(d => new JobSubject(job.JobId, d.Disk.DiskId, "Disk"))],
+                    cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>A VM whose disks were not made: its disks' rows and its own go, in one transaction.</summary>
+    public Task RemoveVmAsync(Guid vmId, CancellationToken cancellationToken) =>
+        _db.TransactAsync(
+            async s =>
+            {
+                foreach (var element in await VmStore.ListDisksAsync(s, vmId, cancellationToken).ConfigureAwait(false))
+                {
+                    await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @DiskId", new { element.DiskId }, cancellationToken).ConfigureAwait(false);
+                }
+
+                await s.ExecuteAsync(
+                    "DELETE FROM vm_static WHERE vm_guid = @vmId AND entity_type = @entityType", new { vmId, entityType = nameof(VmEntityType.VM) }, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
     /// <summary>What a template job names the template by in <c>job_subject_entity</c>.</summary>
     public const string TemplateSubject = "VmTemplate";
 }
 
-/// <summary>One disk of a new template: made from <see cref="SourceDisk"/> (a disk of the VM) on <see cref="DomainId"/>.</summary>
+/// <summary>One disk of a new template (made from <see cref="SourceDisk"/>, a disk of the VM) or of a VM made from a template (a thin clone over <see cref="SourceDisk"/>, a template disk), on <see cref="DomainId"/>.</summary>
 public sealed record TemplateDisk(Guid SourceDisk, Guid DomainId, BaseDisk Disk, Image Volume, bool Bootable);
