@@ -26,7 +26,7 @@ public sealed class TemplateScenarioTests(ITestOutputHelper output)
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
-    public async Task A_stopped_vm_with_a_snapshot_becomes_a_template_of_one_shared_volume_per_disk_and_refusals_change_nothing()
+    public async Task A_stopped_vm_with_a_snapshot_becomes_a_template_of_one_shared_volume_per_disk_a_vm_from_it_gets_thin_clones_and_refusals_change_nothing()
     {
         await using var test = await EnginePool.CreateAsync(output);
         var pool = test.Pool;
@@ -121,7 +121,7 @@ public sealed class TemplateScenarioTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Template_jobs_an_engine_left_started_are_finished_or_undone_from_the_storage()
+    public async Task Template_and_clone_jobs_an_engine_left_started_are_finished_or_undone_from_the_storage()
     {
         await using var test = await EnginePool.CreateAsync(output);
         var pool = test.Pool;
@@ -159,6 +159,32 @@ public sealed class TemplateScenarioTests(ITestOutputHelper output)
         Assert.Null(await db.Templates.GetAsync(neverTemplate, None));
         Assert.Null(await db.Disks.GetAsync(neverPart.Disk.DiskId, None));
         Assert.Empty(await DiskJobScenarioTests.ChainOnStorageAsync(pool, domain, neverPart.Disk.DiskId));
+
+        // 3. A VM from the template that died after submitting its clone, before writing the task down: kept.
+        var now = db.Clock.GetUtcNow();
+        var cloneJob = DiskJobScenarioTests.NewJob(TemplateVmJobs.AddVmFromTemplateAction, "Creating VM Clone1", db);
+        var cloneVm = new VmStatic(Guid.NewGuid(), "Clone1", VmEntityType.VM, submittedTemplate, 1024, null, now, null);
+        var cloneDisk = new BaseDisk(Guid.NewGuid(), "Clone1_disk", null, false, false, DiskContentType.DATA);
+        var cloneVolume = new Image(
+            Guid.NewGuid(), now, 1L << 30, part.Volume.ImageGuid, part.Volume.ImageGuid, ImageStatus.LOCKED, now, null, VolumeType.Sparse, VolumeFormat.COW, cloneDisk.DiskId, true,
+            VolumeClassification.Volume, 1);
+        await db.Templates.BeginVmAsync(
+            cloneJob, [DiskJobScenarioTests.NewStep(cloneJob, db)], cloneVm, Guid.NewGuid(), submittedTemplate, [new TemplateDisk(part.Disk.DiskId, domain, cloneDisk, cloneVolume, true)], None);
+        await DiskJobScenarioTests.RunOnSpmAsync(pool, "image.create", new()
+        {
+            ["domain"] = domain.ToString(), ["image"] = cloneDisk.DiskId.ToString(), ["volume"] = cloneVolume.ImageGuid.ToString(),
+            ["size"] = (1L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), ["format"] = "cow", ["template"] = part.Disk.DiskId.ToString(),
+        }, wait: false);
+        var again = new JobRunner(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<JobRunner>.Instance);
+        await using (again)
+        {
+            Assert.Equal(1, await new TemplateVmJobs(again, NullLogger<TemplateVmJobs>.Instance).RecoverAsync(None));
+            await again.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+
+        Assert.Equal(JobExecutionStatus.FINISHED, (await db.Jobs.GetJobAsync(cloneJob.JobId, None))!.Status);
+        Assert.Equal(cloneVolume.ImageGuid, (await DiskJobScenarioTests.ChainOnStorageAsync(pool, domain, cloneDisk.DiskId))[^1]);
+        Assert.Equal([(cloneVolume.ImageGuid, part.Volume.ImageGuid, ImageStatus.OK)], (await db.Images.ListByDiskAsync(cloneDisk.DiskId, None)).Select(i => (i.ImageGuid, i.ParentId, i.ImageStatus)));
 
         Assert.Empty(await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None));
         Assert.Empty(await db.Jobs.ListStartedJobsAsync(None));
