@@ -43,6 +43,8 @@ public sealed class TemplateStoreTests(PostgresFixture postgres)
         Assert.Equal([vm.VmId], (await db.Vms.ListAsync(new Page(10, 0), None)).Select(v => v.VmGuid));
         Assert.Equal((1, 1), (await db.Templates.CountAsync(None), await db.Vms.CountAsync(None)));
         Assert.Equal([disk.Disk.DiskId], (await db.Vms.ListDisksAsync(template.VmGuid, None)).Select(d => d.DiskId));
+        Assert.Equal(job.JobId, (await db.Jobs.RunningJobOfAsync(disk.Disk.DiskId, None))!.JobId);
+        Assert.Equal(job.JobId, (await db.Jobs.RunningJobOfAsync(vm.DiskId, None))!.JobId);
 
         // A VM from it while it is being made: refused naming the job; an unknown template: refused.
         var (cloneJob, cloneSteps) = NewJob();

@@ -31,7 +31,7 @@ public sealed class TemplateStore
     /// held by a job and a name taken by a VM or template; locks every disk of the VM (compare and
     /// set); writes the template, its disks (one LOCKED volume each, on the source disk's domain),
     /// <paramref name="job"/> with <paramref name="steps"/> and its subjects (the "VM", the
-    /// "VmTemplate" and each disk), all in one transaction.
+    /// "VmTemplate", each VM "Disk" and each "TemplateDisk"), all in one transaction.
     /// </summary>
     /// <exception cref="SanpoolException">VM_NOT_FOUND, VM_IS_RUNNING, VM_LOCKED, VM_NAME_EXISTS, DISK_LOCKED, DISK_ILLEGAL.</exception>
     public Task BeginAsync(Job job, IReadOnlyList<Step> steps, Guid vmId, VmStatic template, IReadOnlyList<TemplateDisk> disks, CancellationToken cancellationToken)
@@ -77,7 +77,13 @@ public sealed class TemplateStore
 
                 await JobStore.InsertSubjectsAsync(
                     s,
-                    [new(job.JobId, vmId, "VM"), new(job.JobId, template.VmGuid, TemplateSubject), .. disks.Select(d => new JobSubject(job.JobId, d.SourceDisk, "Disk"))],
+                    [
+                        new(job.JobId, vmId, "VM"), new(job.JobId, template.VmGuid, TemplateSubject),
+                        .. disks.Select(d => new JobSubject(job.JobId, d.SourceDisk, "Disk")),
+
+                        // The template's own disks too: a reconciliation leaves their LOCKED rows to this job.
+                        .. disks.Select(d => new JobSubject(job.JobId, d.Disk.DiskId, TemplateDiskSubject)),
+                    ],
                     cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
@@ -178,6 +184,9 @@ public sealed class TemplateStore
 
     /// <summary>What a template job names the template by in <c>job_subject_entity</c>.</summary>
     public const string TemplateSubject = "VmTemplate";
+
+    /// <summary>What a template job names each of the template's new disks by in <c>job_subject_entity</c>.</summary>
+    public const string TemplateDiskSubject = "TemplateDisk";
 }
 
 /// <summary>One disk of a new template (made from <see cref="SourceDisk"/>, a disk of the VM) or of a VM made from a template (a thin clone over <see cref="SourceDisk"/>, a template disk), on <see cref="DomainId"/>.</summary>
