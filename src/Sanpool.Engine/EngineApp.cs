@@ -73,6 +73,7 @@ public static class EngineApp
         api.MapStorageDomains();
         api.MapDisks();
         api.MapVms();
+        api.MapTemplates();
         api.MapJobs();
         api.MapEvents();
         options.MapEndpoints?.Invoke(api);
@@ -143,6 +144,9 @@ public static class EngineApp
             services.AddSingleton<StorageJobs>();
             services.AddSingleton<VmJobs>();
             services.AddSingleton<DomainActions>();
+            services.AddSingleton<DiskCopyJobs>();
+            services.AddSingleton<TemplateJobs>();
+            services.AddSingleton<TemplateVmJobs>();
             services.AddSingleton<DiskReconciler>();
             services.AddSingleton<ReconciliationLoop>();
             services.AddHostedService(provider => provider.GetRequiredService<ReconciliationLoop>());

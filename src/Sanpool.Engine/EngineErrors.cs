@@ -84,6 +84,14 @@ public static class EngineErrors
 
     public static readonly ErrorCode JobNotFound = new(-1045, "JOB_NOT_FOUND");
 
+    /// <summary>400: a copy or move to a domain it cannot go to (the disk's own domain for a move, another data center).</summary>
+    public static readonly ErrorCode InvalidTargetDomain = new(-1046, "INVALID_TARGET_DOMAIN");
+
+    public static readonly ErrorCode TemplateNotFound = new(-1047, "TEMPLATE_NOT_FOUND");
+
+    /// <summary>400: a template request the engine does not take (name, its VM, a VM's template).</summary>
+    public static readonly ErrorCode InvalidTemplate = new(-1048, "INVALID_TEMPLATE");
+
     public static readonly ErrorCode VmNotFound = new(-1030, "VM_NOT_FOUND");
 
     /// <summary>400: a VM request the engine does not take (name, memory, disks).</summary>

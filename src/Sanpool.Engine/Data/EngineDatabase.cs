@@ -52,6 +52,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         DiskJobs = new DiskJobStore(this);
         VmJobs = new VmJobStore(this);
         DomainJobs = new DomainJobStore(this);
+        Templates = new TemplateStore(this);
         AuditLog = new AuditLogStore(this);
         Users = new UserStore(this);
     }
@@ -90,6 +91,9 @@ public sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>A data center's storage domain actions: the domain's status in it as their lock.</summary>
     public DomainJobStore DomainJobs { get; }
+
+    /// <summary>Templates (<c>vm_static</c> rows of entity_type TEMPLATE with their disks) and the transactions of their jobs.</summary>
+    public TemplateStore Templates { get; }
 
     public AuditLogStore AuditLog { get; }
 

@@ -39,6 +39,20 @@ public enum EngineEventType
     USER_REMOVE_SNAPSHOT_FINISHED_SUCCESS = 1225,
     USER_REMOVE_SNAPSHOT_FINISHED_FAILURE = 1226,
 
+    /// <summary>Disk copies and moves between domains, and templates (oVirt's names): started, and how each ended.</summary>
+    USER_COPIED_DISK = 1230,
+    USER_COPIED_DISK_FINISHED_SUCCESS = 1231,
+    USER_COPIED_DISK_FINISHED_FAILURE = 1232,
+    USER_MOVED_DISK = 1233,
+    USER_MOVED_DISK_FINISHED_SUCCESS = 1234,
+    USER_MOVED_DISK_FINISHED_FAILURE = 1235,
+    USER_ADD_VM_TEMPLATE = 1236,
+    USER_ADD_VM_TEMPLATE_FINISHED_SUCCESS = 1237,
+    USER_ADD_VM_TEMPLATE_FINISHED_FAILURE = 1238,
+
+    /// <summary>A VM made from a template could not have its disks (a VM that could is USER_ADD_VM).</summary>
+    USER_ADD_VM_FINISHED_FAILURE = 1239,
+
     /// <summary>A data center's storage domain actions, each as it ended (oVirt's names where it has the event).</summary>
     USER_ATTACH_STORAGE_DOMAIN_TO_POOL = 1240,
     USER_ATTACH_STORAGE_DOMAIN_TO_POOL_FAILED = 1241,

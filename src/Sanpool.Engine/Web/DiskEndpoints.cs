@@ -21,6 +21,8 @@ namespace Sanpool.Engine.Web;
 /// GET    /api/disks/{id}
 /// POST   /api/disks        create on a storage domain -> 202, Location: its job
 /// DELETE /api/disks/{id}   remove with its volumes    -> 202, Location: its job
+/// POST   /api/disks/{id}/copy   a new disk on a storage domain      -> 202, Location: its job
+/// POST   /api/disks/{id}/move   the disk to another storage domain  -> 202, Location: its job
 /// GET    /api/disks/{id}/chain   the database's chain and the storage's side by side
 /// POST   /api/disks/{id}/reconcile   the safe fixes applied, as a job
 /// </code>
@@ -40,6 +42,12 @@ public static class DiskEndpoints
         api.MapDelete("/disks/{id}", RemoveAsync).RequiresLogin()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
             .WithName("RemoveDisk").WithSummary("Remove a disk and its volumes, as a job (202 with the job; 409 while another job holds it)").WithTags("disks");
+        api.MapPost("/disks/{id}/copy", CopyAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
+            .WithName("CopyDisk").WithSummary("Copy a disk (its chain collapsed) into a new disk on a storage domain, as a job (202 with the job and the new disk)").WithTags("disks");
+        api.MapPost("/disks/{id}/move", MoveAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
+            .WithName("MoveDisk").WithSummary("Move a disk with its chain to another storage domain of its data center, as a job (202 with the job)").WithTags("disks");
         api.MapGet("/disks/{id}/chain", ChainAsync).RequiresLogin()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable)
             .WithName("GetDiskChain")
@@ -137,6 +145,32 @@ public static class DiskEndpoints
         var job = await jobs.RemoveDiskAsync(diskId, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
         return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
     }
+
+    private static async Task<Accepted<ActionDto>> CopyAsync(
+        string id, DiskActionRequest body, HttpContext http, [FromServices] DiskCopyJobs jobs, [FromServices] EngineDatabase db,
+        [FromServices] CorrelationContext correlation, CancellationToken cancellationToken)
+    {
+        Guid diskId = EntityIds.Parse(id, "disk");
+        var (job, copyId) = await jobs.CopyDiskAsync(diskId, TargetOf(body), body.Alias, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await AcceptedAsync(http, db, job, copyId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Accepted<ActionDto>> MoveAsync(
+        string id, DiskActionRequest body, HttpContext http, [FromServices] DiskCopyJobs jobs, [FromServices] EngineDatabase db,
+        [FromServices] CorrelationContext correlation, CancellationToken cancellationToken)
+    {
+        Guid diskId = EntityIds.Parse(id, "disk");
+        if (body.Alias is not null)
+        {
+            throw new SanpoolException(EngineErrors.InvalidDisk, "a move keeps the disk's alias: give only storage_domain");
+        }
+
+        var job = await jobs.MoveDiskAsync(diskId, TargetOf(body), correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await AcceptedAsync(http, db, job, diskId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Guid TargetOf(DiskActionRequest body) =>
+        EntityIds.Parse(body.DomainId() ?? throw new SanpoolException(EngineErrors.InvalidDisk, "give storage_domain: { \"id\": ... }"), "storage domain");
 
     private static async Task<Ok<DiskChainReport>> ChainAsync(string id, [FromServices] DiskReconciler reconciler, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reconciler.ReadAsync(EntityIds.Parse(id, "disk"), cancellationToken).ConfigureAwait(false));

@@ -18,6 +18,7 @@ namespace Sanpool.Engine.Web;
 /// GET    /api/vms                        paged, by name
 /// GET    /api/vms/{id}
 /// POST   /api/vms                        define, with disks        -> 201
+///                                        or from a template        -> 202, Location: its job
 /// GET    /api/vms/{id}/snapshots         the Active VM and the snapshots, oldest first
 /// POST   /api/vms/{id}/snapshots         snapshot every disk       -> 202, Location: its job
 /// DELETE /api/vms/{id}/snapshots/{sid}   remove (cold merge)       -> 202, Location: its job
@@ -35,7 +36,7 @@ public static class VmEndpoints
             .WithName("GetVm").WithSummary("One VM: memory, run state and host, disks").WithTags("vms");
         api.MapPost("/vms", DefineAsync).RequiresLogin()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
-            .WithName("AddVm").WithSummary("Define a VM with existing disks attached (201)").WithTags("vms");
+            .WithName("AddVm").WithSummary("Define a VM with existing disks attached (201), or with thin clones of a template's disks, as a job (202 with the job)").WithTags("vms");
         api.MapGet("/vms/{id}/snapshots", ListSnapshotsAsync).RequiresLogin().ProducesProblems(StatusCodes.Status404NotFound)
             .WithName("ListVmSnapshots").WithSummary("The VM's snapshots, the Active VM (its present state) among them, oldest first, each with its volume per disk").WithTags("vms");
         api.MapPost("/vms/{id}/snapshots", CreateSnapshotAsync).RequiresLogin()
@@ -64,9 +65,9 @@ public static class VmEndpoints
     private static async Task<Ok<VmDto>> GetAsync(string id, HttpContext http, [FromServices] EngineDatabase db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await ToDtoAsync(db, await VmAsync(db, id, cancellationToken).ConfigureAwait(false), ApiPaths.Api(http), cancellationToken).ConfigureAwait(false));
 
-    private static async Task<Created<VmDto>> DefineAsync(
-        DefineVmRequest body, HttpContext http, [FromServices] VmJobs vms, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<VmDto>, Accepted<VmActionDto>>> DefineAsync(
+        DefineVmRequest body, HttpContext http, [FromServices] VmJobs vms, [FromServices] TemplateVmJobs clones, [FromServices] EngineDatabase db,
+        [FromServices] CorrelationContext correlation, CancellationToken cancellationToken)
     {
         var spec = new DefineVmSpec(
             body.Name ?? throw new SanpoolException(EngineErrors.InvalidVm, "give name"),
@@ -74,6 +75,16 @@ public static class VmEndpoints
             body.Description,
             [.. (body.Disks ?? []).Select(d => EntityIds.Parse(d?.Id ?? throw new SanpoolException(EngineErrors.InvalidVm, "a disk is { \"id\": ... }"), "disk"))],
             body.BootDisk is { } boot ? EntityIds.Parse(boot.Id ?? throw new SanpoolException(EngineErrors.InvalidVm, "boot_disk is { \"id\": ... }"), "disk") : null);
+        if (body.Template is { } templateRef)
+        {
+            // Disks made from the template's: a job (202), as the disks' creation is.
+            Guid templateId = EntityIds.Parse(templateRef.Id ?? throw new SanpoolException(EngineErrors.InvalidVm, "template is { \"id\": ... }"), "template");
+            var (job, made) = await clones.CreateVmAsync(spec, templateId, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+            string api = ApiPaths.Api(http);
+            var jobDto = await JobEndpoints.ToDtoAsync(db, job.JobId, api, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted(jobDto.Href, new VmActionDto(jobDto, new RefDto(made.VmGuid, $"{api}/vms/{made.VmGuid}"), null));
+        }
+
         var vm = await vms.DefineAsync(spec, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
         var dto = await ToDtoAsync(db, vm, ApiPaths.Api(http), cancellationToken).ConfigureAwait(false);
         return TypedResults.Created(dto.Href, dto);

@@ -99,38 +99,144 @@ public sealed class DiskJobStore
     public Task SettleAsync(Guid diskId, IReadOnlyList<Guid> onStorage, ImageStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onStorage);
+        return _db.TransactAsync(s => SettleAsync(s, diskId, onStorage, status, cancellationToken), cancellationToken);
+    }
+
+    private static async Task SettleAsync(DbSession s, Guid diskId, IReadOnlyList<Guid> onStorage, ImageStatus status, CancellationToken cancellationToken)
+    {
+        var chain = await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+        foreach (var gone in chain.Where(i => !onStorage.Contains(i.ImageGuid)))
+        {
+            await ImageStore.DeleteAsync(s, gone.ImageGuid, cancellationToken).ConfigureAwait(false);
+        }
+
+        var left = chain.Where(i => onStorage.Contains(i.ImageGuid)).ToList();
+        if (left.Count == 0)
+        {
+            await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @diskId", new { diskId }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Base first, the leaf last: one active volume per disk is a unique index.
+        foreach (var volume in left)
+        {
+            bool leaf = volume.ImageGuid == left[^1].ImageGuid;
+            await s.ExecuteAsync(
+                "UPDATE images SET imagestatus = @status, active = @leaf, volume_classification = @classification, lastmodified = @now " +
+                "WHERE image_guid = @ImageGuid",
+                new
+                {
+                    volume.ImageGuid, status, leaf, now = s.Now,
+                    classification = leaf ? VolumeClassification.Volume : VolumeClassification.Snapshot,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Begins a copy of <paramref name="sourceDiskId"/> into a new disk: refuses a disk a running VM
+    /// uses, locks the source's volumes (DISK_LOCKED naming the job that holds them), and writes the
+    /// job, its step, its subjects (the source "Disk", the copy "NewDisk", the target "Storage") and
+    /// the new disk with its one volume LOCKED on <paramref name="targetDomain"/>, in one transaction.
+    /// </summary>
+    /// <exception cref="SanpoolException">DISK_NOT_FOUND, VM_IS_RUNNING naming the VM and its host, DISK_LOCKED, DISK_ILLEGAL.</exception>
+    public Task BeginCopyAsync(Job job, Step step, Guid sourceDiskId, BaseDisk newDisk, Image newVolume, Guid targetDomain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(newDisk);
+        ArgumentNullException.ThrowIfNull(newVolume);
         return _db.TransactAsync(
             async s =>
             {
-                var chain = await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false);
-                foreach (var gone in chain.Where(i => !onStorage.Contains(i.ImageGuid)))
-                {
-                    await ImageStore.DeleteAsync(s, gone.ImageGuid, cancellationToken).ConfigureAwait(false);
-                }
-
-                var left = chain.Where(i => onStorage.Contains(i.ImageGuid)).ToList();
-                if (left.Count == 0)
-                {
-                    await s.ExecuteAsync("DELETE FROM base_disks WHERE disk_id = @diskId", new { diskId }, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-
-                // Base first, the leaf last: one active volume per disk is a unique index.
-                foreach (var volume in left)
-                {
-                    bool leaf = volume.ImageGuid == left[^1].ImageGuid;
-                    await s.ExecuteAsync(
-                        "UPDATE images SET imagestatus = @status, active = @leaf, volume_classification = @classification, lastmodified = @now " +
-                        "WHERE image_guid = @ImageGuid",
-                        new
-                        {
-                            volume.ImageGuid, status, leaf, now = s.Now,
-                            classification = leaf ? VolumeClassification.Volume : VolumeClassification.Snapshot,
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                }
+                await LockForJobAsync(s, sourceDiskId, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertSubjectsAsync(
+                    s, [new(job.JobId, sourceDiskId, SourceDisk), new(job.JobId, newDisk.DiskId, NewDisk), new(job.JobId, targetDomain, TargetDomain)], cancellationToken)
+                    .ConfigureAwait(false);
+                await DiskStore.InsertAsync(s, newDisk, [newVolume], targetDomain, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Begins a move of <paramref name="diskId"/> to <paramref name="targetDomain"/>: as a copy's
+    /// begin (a running VM's disk refused, the volumes LOCKED by compare and set), with the job's
+    /// steps (the copy, then the source's removal) and its subjects (the "Disk" and the target "Storage").
+    /// </summary>
+    /// <exception cref="SanpoolException">DISK_NOT_FOUND, VM_IS_RUNNING naming the VM and its host, DISK_LOCKED, DISK_ILLEGAL.</exception>
+    public Task BeginMoveAsync(Job job, IReadOnlyList<Step> steps, Guid diskId, Guid targetDomain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(steps);
+        return _db.TransactAsync(
+            async s =>
+            {
+                await LockForJobAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+                await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
+                foreach (var step in steps)
+                {
+                    await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
+                }
+
+                await JobStore.InsertSubjectsAsync(s, [new(job.JobId, diskId, SourceDisk), new(job.JobId, targetDomain, TargetDomain)], cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a move whose copy is whole on <paramref name="to"/>, in one transaction: every volume
+    /// of the disk mapped to <paramref name="from"/> is mapped to <paramref name="to"/> instead, then
+    /// the rows are settled from <paramref name="onTarget"/> (the chain on the target) with
+    /// <paramref name="status"/>.
+    /// </summary>
+    public Task EndMoveAsync(Guid diskId, Guid from, Guid to, IReadOnlyList<Guid> onTarget, ImageStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onTarget);
+        return _db.TransactAsync(
+            async s =>
+            {
+                await s.ExecuteAsync(
+                    "UPDATE image_storage_domain_map SET storage_domain_id = @to " +
+                    "WHERE storage_domain_id = @from AND image_id IN (SELECT image_guid FROM images WHERE image_group_id = @diskId)",
+                    new { diskId, from, to },
+                    cancellationToken).ConfigureAwait(false);
+                await SettleAsync(s, diskId, onTarget, status, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>What a copy or move job names its entities by in <c>job_subject_entity</c>.</summary>
+    public const string SourceDisk = "Disk";
+
+    public const string NewDisk = "NewDisk";
+
+    public const string TargetDomain = "Storage";
+
+    /// <summary>A disk no running VM uses, every volume of it OK and now LOCKED; else throws and the transaction rolls back.</summary>
+    private static async Task LockForJobAsync(DbSession s, Guid diskId, CancellationToken cancellationToken)
+    {
+        var chain = await ImageStore.ListByDiskAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+        if (chain.Count == 0)
+        {
+            throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
+        }
+
+        var users = await s.QueryAsync(
+            "SELECT v.vm_name, d.status, h.vds_name FROM disk_vm_element e JOIN vm_static v ON v.vm_guid = e.vm_id " +
+            "JOIN vm_dynamic d ON d.vm_guid = v.vm_guid LEFT JOIN vds_static h ON h.vds_id = d.run_on_vds WHERE e.disk_id = @diskId",
+            new { diskId },
+            r => new RunState(r.Text("vm_name"), r.Coded<VmStatus>("status"), r.TextOrNull("vds_name")),
+            cancellationToken).ConfigureAwait(false);
+        if (users.FirstOrDefault(u => u.Status != VmStatus.Down) is { } running)
+        {
+            throw new SanpoolException(
+                EngineErrors.VmIsRunning,
+                $"disk {diskId} is used by VM {running.Name}, which is {running.Status}{(running.Host is null ? "" : $" on host {running.Host}")}: stop it first");
+        }
+
+        await LockDiskAsync(s, diskId, chain, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

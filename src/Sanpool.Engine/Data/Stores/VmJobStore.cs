@@ -200,7 +200,7 @@ public sealed class VmJobStore
     }
 
     /// <summary>Refuses a VM that is missing, running, or held by a job, and a disk a job holds (naming the job).</summary>
-    private static async Task RefuseBusyAsync(DbSession s, Guid vmId, IEnumerable<Guid> disks, CancellationToken cancellationToken)
+    internal static async Task RefuseBusyAsync(DbSession s, Guid vmId, IEnumerable<Guid> disks, CancellationToken cancellationToken)
     {
         var vm = await s.QuerySingleOrDefaultAsync(
             "SELECT v.vm_name, d.status, h.vds_name FROM vm_static v JOIN vm_dynamic d ON d.vm_guid = v.vm_guid " +

@@ -5,7 +5,7 @@ namespace Sanpool.Engine.Data.Stores;
 /// <summary>VMs and templates: <c>vm_static</c>, <c>vm_dynamic</c>, and the disks attached to them (<c>disk_vm_element</c>).</summary>
 public sealed class VmStore
 {
-    private const string StaticColumns = "vm_guid, vm_name, entity_type, vmt_guid, mem_size_mb, description, creation_date, _update_date";
+    internal const string StaticColumns = "vm_guid, vm_name, entity_type, vmt_guid, mem_size_mb, description, creation_date, _update_date";
 
     private readonly EngineDatabase _db;
 
@@ -57,18 +57,26 @@ public sealed class VmStore
             s => s.QuerySingleOrDefaultAsync($"SELECT {StaticColumns} FROM vm_static WHERE vm_guid = @vmId", new { vmId }, ReadStatic, cancellationToken),
             cancellationToken);
 
-    /// <summary>VMs and templates by name (then id).</summary>
+    /// <summary>VMs by name (then id); templates are <see cref="TemplateStore"/>'s.</summary>
     public async Task<IReadOnlyList<VmStatic>> ListAsync(Page page, CancellationToken cancellationToken) =>
+        await ListAsync(page, VmEntityType.VM, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The rows of one entity type by name (then id).</summary>
+    internal async Task<IReadOnlyList<VmStatic>> ListAsync(Page page, VmEntityType type, CancellationToken cancellationToken) =>
         await _db.ReadAsync(
             s => s.QueryAsync(
-                $"SELECT {StaticColumns} FROM vm_static ORDER BY vm_name, vm_guid LIMIT @Limit OFFSET @Offset",
-                new { page.Limit, page.Offset },
+                $"SELECT {StaticColumns} FROM vm_static WHERE entity_type = @entityType ORDER BY vm_name, vm_guid LIMIT @Limit OFFSET @Offset",
+                new { page.Limit, page.Offset, entityType = type.ToString() },
                 ReadStatic,
                 cancellationToken),
             cancellationToken).ConfigureAwait(false);
 
-    public Task<long> CountAsync(CancellationToken cancellationToken) =>
-        _db.ReadAsync(async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static", null, cancellationToken).ConfigureAwait(false), cancellationToken);
+    public Task<long> CountAsync(CancellationToken cancellationToken) => CountAsync(VmEntityType.VM, cancellationToken);
+
+    internal Task<long> CountAsync(VmEntityType type, CancellationToken cancellationToken) =>
+        _db.ReadAsync(
+            async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static WHERE entity_type = @entityType", new { entityType = type.ToString() }, cancellationToken).ConfigureAwait(false),
+            cancellationToken);
 
     public Task<VmDynamic?> GetDynamicAsync(Guid vmId, CancellationToken cancellationToken) =>
         _db.ReadAsync(

@@ -24,8 +24,11 @@ public sealed record VmDiskDto(Guid Id, bool Bootable, DiskInterface Interface, 
 /// <summary>
 /// <c>POST /api/vms</c>: <c>{ "name": "TestVM", "memory_mb": 512, "disks": [ { "id": "..." } ],
 /// "boot_disk": { "id": "..." } }</c>. Memory defaults to 1024 MiB; the boot disk to the first.
+/// With <c>"template": { "id": "..." }</c> (and no disks) the VM gets a thin clone of each of the
+/// template's disks, made by a job.
 /// </summary>
-public sealed record DefineVmRequest(string? Name, int? MemoryMb = null, string? Description = null, IReadOnlyList<IdRefDto>? Disks = null, IdRefDto? BootDisk = null);
+public sealed record DefineVmRequest(
+    string? Name, int? MemoryMb = null, string? Description = null, IReadOnlyList<IdRefDto>? Disks = null, IdRefDto? BootDisk = null, IdRefDto? Template = null);
 
 /// <summary>A VM snapshot, as oVirt lists them: the Active VM (the present) and the regular ones, each with the volume it holds per disk.</summary>
 /// <param name="Type">active (the VM's present state) or regular.</param>

@@ -1,6 +1,8 @@
 using Sanpool.Api;
 using Sanpool.Api.Images;
 using Sanpool.Api.Tasks;
+using Sanpool.Core;
+using Sanpool.Pool.Resources;
 using Sanpool.Pool.Tasks;
 using Sanpool.Storage.Operations;
 
@@ -15,9 +17,20 @@ public sealed class ImageCopyVerb : StructuralVerb<ImageCopyRequest>
     {
         ArgumentNullException.ThrowIfNull(request);
         var (domain, image, target) = (request.Domain, request.Image, request.TargetDomain);
-        var options = new CopyOptions { Collapse = request.Collapse ?? false, NewImage = request.NewImage };
+        if (request.NewVolume is not null && request.Collapse != true)
+        {
+            throw CommonErrors.Invalid("new_volume names the one volume of a collapsed copy: give collapse: true");
+        }
+
+        var options = new CopyOptions { Collapse = request.Collapse ?? false, NewImage = request.NewImage, NewVolume = request.NewVolume };
         var newImage = options.NewImage ?? image;
-        return new([Claims.InDomain(domain), Claims.InDomain(target), Claims.Reads(domain, image), Claims.Changes(target, newImage)], async t =>
+        List<ResourceRequest> resources = [Claims.InDomain(domain), Claims.InDomain(target), Claims.Reads(domain, image), Claims.Changes(target, newImage)];
+        if (request.NewVolume is { } volume)
+        {
+            resources.Add(Claims.NewVolume(target, volume));
+        }
+
+        return new(resources, async t =>
         {
             var source = await spm.WriterAsync(domain, t.CancellationToken).ConfigureAwait(false);
             var writer = await spm.WriterAsync(target, t.CancellationToken).ConfigureAwait(false);
