@@ -66,7 +66,7 @@ fi
 # Where the time went, for the next person who makes the suite faster: each test run's wall
 # time (a trx per test assembly; its Times are its start and finish), then the slowest tests.
 read -r busy_after total_after < <(cpu_jiffies)
-log "while testing, the CPUs were $(( 100 * (busy_after - busy_before) / (total_after - total_before + 1) ))% busy ($(nproc) cores)"
+log "while testing, the CPUs were $(( 100 * (busy_after - busy_before) / (total_after - total_before + 1) ))% busy ($(nproc) cores): $(( (busy_after - busy_before) / $(getconf CLK_TCK) / 60 )) CPU-minutes"
 log "time per test run, then the 12 slowest tests:"
 for trx in "$results"/*.trx; do
     [[ -f $trx ]] || continue

@@ -225,8 +225,12 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
     public void Launch(Guid jobId, Func<CancellationToken, Task> work)
     {
         ArgumentNullException.ThrowIfNull(work);
+        // The part is in _running before it starts: one that ends at once removes its own
+        // entry, never one added after it ended (which IsRunning would then report forever).
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = Task.Run(async () =>
         {
+            await registered.Task.ConfigureAwait(false);
             try
             {
                 await work(_stopping.Token).ConfigureAwait(false);
@@ -247,6 +251,7 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
             }
         });
         _running[jobId] = task;
+        registered.SetResult();
     }
 
     /// <summary>Waits for the background parts of every job this engine runs (tests; recovery finished).</summary>

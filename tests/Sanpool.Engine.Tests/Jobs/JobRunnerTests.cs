@@ -23,6 +23,16 @@ public sealed class JobRunnerTests
         await runner.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.False(runner.IsRunning(job));
+
+        // Parts that end at once, before Launch returns or while it does: none stays "running".
+        var quick = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in quick)
+        {
+            runner.Launch(id, _ => Task.FromException(new InvalidOperationException("ends at once")));
+        }
+
+        await runner.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(quick, runner.IsRunning);
         await runner.DisposeAsync();
         Assert.Contains(logs.Lines, l => l.Contains(job.ToString(), StringComparison.Ordinal)
             && l.Contains("NotSupportedException: a verb the agent does not know", StringComparison.Ordinal));
