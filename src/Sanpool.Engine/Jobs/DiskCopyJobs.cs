@@ -99,13 +99,8 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
     {
         var db = runner.Db;
         int taken = 0;
-        foreach (var job in await db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var job in await runner.LeftStartedAsync([CopyDiskAction, MoveDiskAction], cancellationToken).ConfigureAwait(false))
         {
-            if (runner.IsRunning(job.JobId) || job.ActionType is not (CopyDiskAction or MoveDiskAction))
-            {
-                continue;
-            }
-
             var subjects = await db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false);
             var steps = (await db.Jobs.ListStepsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).OrderBy(s => s.StepNumber).ToList();
             Guid? diskId = subjects.FirstOrDefault(s => s.EntityType == DiskJobStore.SourceDisk)?.EntityId;

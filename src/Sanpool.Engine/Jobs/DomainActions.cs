@@ -173,13 +173,8 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
         int taken = 0;
-        foreach (var job in await runner.Db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var job in await runner.LeftStartedAsync([AttachAction, DetachAction, DeactivateAction, ActivateAction, MoveMasterAction], cancellationToken).ConfigureAwait(false))
         {
-            if (runner.IsRunning(job.JobId) || job.ActionType is not (AttachAction or DetachAction or DeactivateAction or ActivateAction or MoveMasterAction))
-            {
-                continue;
-            }
-
             var subject = (await runner.Db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.EntityType == "Storage");
             var maps = subject is null ? [] : await runner.Db.Pools.ListAttachmentsAsync(subject.EntityId, cancellationToken).ConfigureAwait(false);
             var map = maps.Count > 0 ? maps[0] : null;

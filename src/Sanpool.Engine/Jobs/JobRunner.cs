@@ -38,6 +38,10 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
     /// <summary>Whether this engine runs the job's background part now.</summary>
     public bool IsRunning(Guid jobId) => _running.ContainsKey(jobId);
 
+    /// <summary>The jobs of <paramref name="actions"/> left STARTED that this engine does not run: what a recovery takes up.</summary>
+    public async Task<IReadOnlyList<Job>> LeftStartedAsync(IReadOnlyCollection<string> actions, CancellationToken cancellationToken) =>
+        [.. (await db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false)).Where(j => actions.Contains(j.ActionType) && !IsRunning(j.JobId))];
+
     /// <summary>Submits a structural verb (forwarded to the SPM by whichever host gets it); returns its task.</summary>
     public async Task<TaskInfo> SubmitAsync<TRequest>(AgentLink link, AgentVerb<TRequest, TaskSubmitted> verb, TRequest request, CancellationToken cancellationToken)
         where TRequest : notnull =>

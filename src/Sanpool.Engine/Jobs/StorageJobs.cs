@@ -107,13 +107,8 @@ public sealed class StorageJobs(JobRunner runner, ILogger<StorageJobs> logger)
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
         int taken = 0;
-        foreach (var job in await runner.Db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var job in await runner.LeftStartedAsync([AddDiskAction, RemoveDiskAction], cancellationToken).ConfigureAwait(false))
         {
-            if (runner.IsRunning(job.JobId) || job.ActionType is not (AddDiskAction or RemoveDiskAction))
-            {
-                continue;
-            }
-
             var subjects = await runner.Db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false);
             var steps = await runner.Db.Jobs.ListStepsAsync(job.JobId, cancellationToken).ConfigureAwait(false);
             if (subjects.FirstOrDefault(s => s.EntityType == "Disk") is not { } diskSubject || steps.Count == 0)

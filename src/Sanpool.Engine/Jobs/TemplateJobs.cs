@@ -82,13 +82,8 @@ public sealed class TemplateJobs(JobRunner runner, ILogger<TemplateJobs> logger)
     {
         var db = runner.Db;
         int taken = 0;
-        foreach (var job in await db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var job in await runner.LeftStartedAsync([AddTemplateAction], cancellationToken).ConfigureAwait(false))
         {
-            if (runner.IsRunning(job.JobId) || job.ActionType != AddTemplateAction)
-            {
-                continue;
-            }
-
             var subjects = await db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false);
             var steps = (await db.Jobs.ListStepsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).OrderBy(s => s.StepNumber).ToList();
             var vm = subjects.FirstOrDefault(s => s.EntityType == "VM") is { } v ? await db.Vms.GetAsync(v.EntityId, cancellationToken).ConfigureAwait(false) : null;

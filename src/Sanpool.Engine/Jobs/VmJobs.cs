@@ -126,13 +126,8 @@ public sealed class VmJobs(JobRunner runner, ILogger<VmJobs> logger)
     {
         var db = runner.Db;
         int taken = 0;
-        foreach (var job in await db.Jobs.ListStartedJobsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var job in await runner.LeftStartedAsync([CreateSnapshotAction, RemoveSnapshotAction], cancellationToken).ConfigureAwait(false))
         {
-            if (runner.IsRunning(job.JobId) || job.ActionType is not (CreateSnapshotAction or RemoveSnapshotAction))
-            {
-                continue;
-            }
-
             var subjects = await db.Jobs.ListSubjectsAsync(job.JobId, cancellationToken).ConfigureAwait(false);
             var steps = (await db.Jobs.ListStepsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).OrderBy(s => s.StepNumber).ToList();
             var vm = subjects.FirstOrDefault(s => s.EntityType == "VM") is { } subject
