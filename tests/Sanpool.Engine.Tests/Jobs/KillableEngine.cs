@@ -44,11 +44,20 @@ internal sealed partial class KillableEngine : IAsyncDisposable
             """);
     }
 
-    /// <summary>When the SPM's agent is frozen: before the request, or once the engine accepted it (the request itself needs the SPM).</summary>
+    /// <summary>When the SPM's agent is frozen.</summary>
     public enum Freeze
     {
+        /// <summary>Before the request: a task the job submits in the background cannot be made (the agent drops a request whose client went away).</summary>
         BeforeRequest,
+
+        /// <summary>Once the engine accepted the request (a request that reaches the SPM itself, a disk's creation): its task cannot end.</summary>
         AfterAccepted,
+
+        /// <summary>
+        /// Once a step of the job names its SPM task: the task runs on storage while the engine dies, so the next
+        /// engine waits for it. A task that ends before the freeze takes the job with it (<see cref="Killed.StartedAtKill"/> false).
+        /// </summary>
+        OnceSubmitted,
     }
 
     /// <summary>Every line the engine printed since its first start.</summary>
@@ -87,18 +96,23 @@ internal sealed partial class KillableEngine : IAsyncDisposable
                 Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, body.ToJsonString());
             }
 
-            if (freeze == Freeze.AfterAccepted)
+            string jobId = (string)body["job"]!["id"]!;
+            if (freeze == Freeze.OnceSubmitted)
+            {
+                await WaitAsync($"/api/jobs/{jobId}", j => (string)j["status"]! != "started" || j["steps"]!.AsArray().Any(s => s!["external_id"] is not null), interval: 10);
+            }
+
+            if (freeze != Freeze.BeforeRequest)
             {
                 Stop();
             }
 
-            string jobId = (string)body["job"]!["id"]!;
             bool started = (string)(await GetAsync($"/api/jobs/{jobId}"))["status"]! == "started";
             await KillAsync();
             Thaw();
             await StartAsync();
             var job = await WaitAsync($"/api/jobs/{jobId}", j => (string)j["status"]! != "started");
-            return new Killed(body, jobId, job, started);
+            return new Killed(freeze, body, jobId, job, started);
         }
         finally
         {
@@ -123,7 +137,7 @@ internal sealed partial class KillableEngine : IAsyncDisposable
         return JsonNode.Parse(text)!;
     }
 
-    public async Task<JsonNode> WaitAsync(string path, Func<JsonNode, bool> done)
+    public async Task<JsonNode> WaitAsync(string path, Func<JsonNode, bool> done, int interval = 100)
     {
         var clock = Stopwatch.StartNew();
         JsonNode node;
@@ -135,7 +149,7 @@ internal sealed partial class KillableEngine : IAsyncDisposable
                 return node;
             }
 
-            await Task.Delay(100);
+            await Task.Delay(interval);
         }
         while (clock.Elapsed < TimeSpan.FromMinutes(2));
 
@@ -228,8 +242,8 @@ internal sealed partial class KillableEngine : IAsyncDisposable
     private static partial Regex ListeningLine();
 }
 
-/// <summary>An action whose engine was killed: its 202 answer, its job as the next engine ended it, and whether it was STARTED at the kill.</summary>
-internal sealed record Killed(JsonNode Accepted, string JobId, JsonNode Job, bool StartedAtKill)
+/// <summary>An action whose engine was killed: when the SPM froze, its 202 answer, its job as the next engine ended it, and whether it was STARTED at the kill.</summary>
+internal sealed record Killed(KillableEngine.Freeze Freeze, JsonNode Accepted, string JobId, JsonNode Job, bool StartedAtKill)
 {
     public string Status => (string)Job["status"]!;
 }
