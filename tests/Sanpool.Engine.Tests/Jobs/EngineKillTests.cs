@@ -33,7 +33,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
     public async Task An_engine_killed_in_the_middle_of_any_job_finishes_it_after_its_restart_and_leaves_nothing_locked()
     {
         (await SanpoolCli.RunAsync(["engine", "run", "--help"], timeout: TimeSpan.FromMinutes(10))).EnsureSuccess();
-        await using var test = await EnginePool.CreateAsync(output, domains: 3);
+        await using var test = await EnginePool.CreateAsync(output, hosts: 2, domains: 3);
         var pool = test.Pool;
         pool.StartAll();
         int spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, CancellationToken.None);
