@@ -184,10 +184,13 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
 
         // Whole on the target: every volume of the rows there, none ILLEGAL, and made by this job's
         // copy (a task that failed, say because the image was on the target already, leaves that
-        // image alone and the source too). Only then does the source go. After a restart with the
-        // task cleared, the storage alone decides.
+        // image alone and the source too). Only then does the source go. A job's tasks are cleared
+        // only after its end (JobRunner.EndAsync), so a recovery that finds no copy task knows this
+        // job never submitted one: whatever the target holds is older (an earlier move that failed
+        // and left a copy to reconcile), and taking it for this move's would delete a source
+        // written to since.
         var onTarget = await runner.StorageChainAsync(pool, move.To, move.DiskId, stop).ConfigureAwait(false);
-        bool copyRan = task is null ? !submit : task.State == TaskState.Finished;
+        bool copyRan = task is { State: TaskState.Finished };
         if (!copyRan || onTarget.Volumes.Count == 0 || onTarget.Illegal.Count > 0 || !rows.All(onTarget.Volumes.Contains))
         {
             await SettleAsync(pool, move.DiskId, move.From, stop).ConfigureAwait(false);

@@ -224,21 +224,70 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
         }
     }
 
-    /// <summary>Ends the job (and its steps), forgets its tasks, and says so in an event.</summary>
+    /// <summary>
+    /// Ends the job (and its steps) and says so in an event; then forgets its tasks, in the
+    /// database and on the SPM. The SPM keeps every task until it is cleared, in a fixed number
+    /// of slots (128 in the master domain), and refuses new ones once they are full: an engine
+    /// that never cleared would stop the pool after that many jobs, as oVirt's engine would
+    /// without its SPMClearTask. A job's tasks are cleared only once its end is written, so a
+    /// recovery always finds the tasks of a job still STARTED; an engine killed in between
+    /// leaves a finished task behind, which <c>sanpool task clear</c> removes.
+    /// </summary>
     public async Task EndAsync(Job job, StoragePool pool, Guid? domainId, bool succeeded, EngineEventType type, string message, VmStatic? vm = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        foreach (var step in await db.Jobs.ListStepsAsync(job.JobId, CancellationToken.None).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(pool);
+        var steps = await db.Jobs.ListStepsAsync(job.JobId, CancellationToken.None).ConfigureAwait(false);
+        var stepIds = steps.Select(s => s.StepId).ToHashSet();
+        // A step records each task it ran (a move's removal runs one per volume); its external id is only the last.
+        var tasks = (await db.Jobs.ListAsyncTasksAsync(pool.Id, CancellationToken.None).ConfigureAwait(false))
+            .Where(t => t.StepId is { } step && stepIds.Contains(step)).Select(t => t.VdsmTaskId)
+            .Concat(steps.Where(s => s.ExternalId is not null).Select(s => s.ExternalId!.Value))
+            .Where(t => t != Guid.Empty).Distinct().ToList();
+        foreach (var task in tasks)
         {
-            if (step.ExternalId is { } task)
-            {
-                await db.Jobs.RemoveAsyncTaskAsync(task, CancellationToken.None).ConfigureAwait(false);
-            }
+            await db.Jobs.RemoveAsyncTaskAsync(task, CancellationToken.None).ConfigureAwait(false);
         }
 
         await db.Jobs.EndJobAsync(job.JobId, succeeded ? JobExecutionStatus.FINISHED : JobExecutionStatus.FAILED, CancellationToken.None).ConfigureAwait(false);
         await EventAsync(type, succeeded ? AuditLogSeverity.NORMAL : AuditLogSeverity.ERROR, message, job, pool, domainId, vm).ConfigureAwait(false);
         JobsLog.Ended(logger, job.JobId, job.Description, succeeded ? "finished" : "failed", message);
+        foreach (var task in tasks)
+        {
+            await ClearOnSpmAsync(pool, task).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// task.clear on the SPM (the Up hosts, the SPM as the database knows it first; only the SPM
+    /// clears). A task already gone is fine; any other failure is logged and the task stays.
+    /// </summary>
+    private async Task ClearOnSpmAsync(StoragePool pool, Guid task)
+    {
+        string? why = null;
+        foreach (var link in await hosts.UpHostsAsync(pool.Id, CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                await agents.CallAsync(link, AgentVerbs.TaskClear, new TaskClearRequest(task), timings.CallTimeout, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (SanpoolException e) when (e.Code.Name == "TASK_NOT_FOUND")
+            {
+                return;
+            }
+            catch (SanpoolException e) when (PoolAgents.IsUnanswered(e))
+            {
+                why = e.OneLine;
+            }
+            catch (SanpoolException e)
+            {
+                why = e.OneLine;
+                break;
+            }
+        }
+
+        JobsLog.TaskNotCleared(logger, task, pool.Id, why ?? "no host of the data center is Up");
     }
 
     public Task<long> EventAsync(EngineEventType type, AuditLogSeverity severity, string message, Job job, StoragePool pool, Guid? domainId, VmStatic? vm = null) =>

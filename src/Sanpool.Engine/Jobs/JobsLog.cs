@@ -16,4 +16,7 @@ internal static partial class JobsLog
 
     [LoggerMessage(EventId = 10703, Level = LogLevel.Error, Message = "job {Job} stopped before its end and stays STARTED until the next engine start recovers it: {Error}")]
     public static partial void Stuck(ILogger logger, Guid job, string error);
+
+    [LoggerMessage(EventId = 10705, Level = LogLevel.Warning, Message = "SPM task {Task} of data center {Pool} ended but was not cleared (it keeps one of the SPM's task slots until 'sanpool task clear'): {Error}")]
+    public static partial void TaskNotCleared(ILogger logger, Guid task, Guid pool, string error);
 }

@@ -52,6 +52,7 @@ internal sealed class FakeAgents : IAgentCaller
             SpmStartRequest start => agent.Start(Pool, start),
             SpmStopRequest => agent.Stop(Pool),
             TaskListRequest => agent.Tasks,
+            TaskClearRequest clear => agent.Clear(clear.Task),
             _ => throw new NotSupportedException(verb.Name),
         };
         return Task.FromResult((TReply)reply);
@@ -79,6 +80,14 @@ internal sealed class FakeAgent(string address, int hostId, string name)
 
     /// <summary>Tasks task.list shows.</summary>
     public List<TaskInfo> Tasks { get; } = [];
+
+    /// <summary>task.clear: the task forgotten.</summary>
+    public TaskClearReply Clear(Guid task)
+    {
+        return Tasks.RemoveAll(t => t.Id == task) > 0
+            ? new TaskClearReply(task)
+            : throw new SanpoolException(new ErrorCode(-706, "TASK_NOT_FOUND"), $"no task {task}");
+    }
 
     /// <summary>What spm.start throws instead of starting, if set.</summary>
     public SanpoolException? StartError { get; set; }

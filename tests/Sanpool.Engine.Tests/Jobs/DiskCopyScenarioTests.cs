@@ -168,6 +168,7 @@ public sealed class DiskCopyScenarioTests(ITestOutputHelper output)
         Guid neverCopied = await DiskJobScenarioTests.CreateDiskAsync(engine, source, "never-copied");
         Guid halfMoved = await DiskJobScenarioTests.CreateDiskAsync(engine, source, "half-moved");
         Guid neverMoved = await DiskJobScenarioTests.CreateDiskAsync(engine, source, "never-moved");
+        Guid staleCopy = await DiskJobScenarioTests.CreateDiskAsync(engine, source, "stale-copy");
         await DiskJobScenarioTests.RunOnSpmAsync(pool, "snapshot.create", new() { ["domain"] = source.ToString(), ["image"] = halfMoved.ToString() });
         await ReconcileAsync(engine, halfMoved);
         var halfChain = await DiskJobScenarioTests.ChainOnStorageAsync(pool, source, halfMoved);
@@ -188,13 +189,22 @@ public sealed class DiskCopyScenarioTests(ITestOutputHelper output)
         await DiskJobScenarioTests.RunOnSpmAsync(pool, "volume.delete", new() { ["domain"] = source.ToString(), ["image"] = halfMoved.ToString(), ["volume"] = halfChain[^1].ToString() });
         // 4. A move that died before submitting: the disk stays where it is, OK.
         var neverMoveJob = await BeginMoveAsync(db, neverMoved, target);
-        Assert.Equal(7, (await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None)).Count);
+        // 5. The same, with a whole copy on the target that an earlier job made and cleared its
+        // task of: not this move's copy, so the source must stay (taking it for this move's
+        // would delete a source written to since).
+        int spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(30), null, None);
+        string earlier = await DiskJobScenarioTests.RunOnSpmAsync(pool, "image.copy", new() { ["domain"] = source.ToString(), ["image"] = staleCopy.ToString(), ["target_domain"] = target.ToString() });
+        await pool.InvokeAsync(spm, "task.clear", new Dictionary<string, string> { ["task"] = earlier }, None);
+        var staleChain = await DiskJobScenarioTests.ChainOnStorageAsync(pool, source, staleCopy);
+        Assert.Equal(staleChain, await DiskJobScenarioTests.ChainOnStorageAsync(pool, target, staleCopy));
+        var staleMoveJob = await BeginMoveAsync(db, staleCopy, target);
+        Assert.Equal(8, (await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None)).Count);
 
         // The next engine start.
         var runner = new JobRunner(db, new AgentCaller(), new PoolAgents(db, NullLogger<PoolAgents>.Instance), new JobTimings(), NullLogger<JobRunner>.Instance);
         await using (runner)
         {
-            Assert.Equal(4, await new DiskCopyJobs(runner, NullLogger<DiskCopyJobs>.Instance).RecoverAsync(None));
+            Assert.Equal(5, await new DiskCopyJobs(runner, NullLogger<DiskCopyJobs>.Instance).RecoverAsync(None));
             await runner.WhenIdleAsync().WaitAsync(TimeSpan.FromMinutes(3));
         }
 
@@ -214,6 +224,17 @@ public sealed class DiskCopyScenarioTests(ITestOutputHelper output)
         var stayed = await db.Images.ListByDiskAsync(neverMoved, None);
         Assert.Equal(stayed.Select(r => r.ImageGuid), await DiskJobScenarioTests.ChainOnStorageAsync(pool, source, neverMoved));
         Assert.Equal([source], (await db.Images.ListDomainsAsync(stayed[0].ImageGuid, None)).Select(m => m.StorageDomainId));
+
+        Assert.Equal(JobExecutionStatus.FAILED, (await db.Jobs.GetJobAsync(staleMoveJob, None))!.Status);
+        Assert.Equal(staleChain, await DiskJobScenarioTests.ChainOnStorageAsync(pool, source, staleCopy));
+        Assert.Equal(staleChain, (await db.Images.ListByDiskAsync(staleCopy, None)).Select(r => r.ImageGuid));
+        Assert.Equal([source], (await db.Images.ListDomainsAsync(staleChain[0], None)).Select(m => m.StorageDomainId));
+
+        // Every task these jobs ran or took up is cleared from the SPM once its job ended (the
+        // test's own snapshot of halfMoved stays: no job ran it).
+        var left = (await pool.InvokeAsync(spm, "task.list", new Dictionary<string, string>(), None)).AsArray()
+            .Select(t => $"{(string)t!["verb"]!} {(string?)t["args"]?["image"]}").Where(t => !t.StartsWith("snapshot.create", StringComparison.Ordinal)).ToList();
+        Assert.True(!left.Any(t => t.Contains(copied.ToString(), StringComparison.Ordinal) || t.Contains(halfMoved.ToString(), StringComparison.Ordinal)), string.Join("; ", left));
 
         Assert.Empty(await db.Images.ListByStatusAsync(ImageStatus.LOCKED, None));
         Assert.Empty(await db.Jobs.ListStartedJobsAsync(None));

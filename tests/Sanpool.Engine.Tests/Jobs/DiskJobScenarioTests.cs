@@ -287,14 +287,14 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         return volumes.Chains.FirstOrDefault(c => c.Image == image)?.Volumes ?? [];
     }
 
-    /// <summary>Runs a structural verb on the SPM; waits for its task to finish unless <paramref name="wait"/> is false.</summary>
-    internal static async Task RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
+    /// <summary>Runs a structural verb on the SPM; waits for its task to finish unless <paramref name="wait"/> is false. Returns the task's id.</summary>
+    internal static async Task<string> RunOnSpmAsync(LocalPool pool, string verb, Dictionary<string, string> args, bool wait = true)
     {
         int spm = await pool.WaitForSpmAsync(TimeSpan.FromSeconds(30), null, None);
         string task = (string)(await pool.InvokeAsync(spm, verb, args, None))["task"]!["id"]!;
         if (!wait)
         {
-            return;
+            return task;
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -307,6 +307,7 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
         while ((string)record["state"]! is "running" or "queued" && DateTime.UtcNow < deadline);
 
         Assert.True((string)record["state"]! == "finished", record.ToJsonString());
+        return task;
     }
 
     /// <summary>What an engine writes before it submits a create: the job, its step and the disk LOCKED.</summary>
