@@ -206,9 +206,11 @@ public sealed class VmJobs(JobRunner runner, ILogger<VmJobs> logger)
 
         // What the storage has decides: a leaf is made when it is the chain's leaf over the old one.
         var made = new List<SnapshotPart>();
+        var chains = new List<(Guid DiskId, StorageChain Chain)>();
         foreach (var part in parts)
         {
             var chain = await runner.StorageChainAsync(pool, part.DomainId, part.DiskId, stop).ConfigureAwait(false);
+            chains.Add((part.DiskId, chain));
             if (chain.Volumes.Count >= 2 && chain.Volumes[^1] == part.Leaf.NewLeaf && chain.Volumes[^2] == part.Leaf.OldLeaf)
             {
                 made.Add(part);
@@ -219,7 +221,12 @@ public sealed class VmJobs(JobRunner runner, ILogger<VmJobs> logger)
         if (made.Count == parts.Count)
         {
             await db.Snapshots.EndVmSnapshotAsync(vm.VmGuid, snapshotId, succeeded: true, CancellationToken.None).ConfigureAwait(false);
-            await SettleAsync(pool, parts.Select(p => (p.DiskId, p.DomainId)), stop).ConfigureAwait(false);
+            // The rows settle to the chains just read: nothing changes them while the job holds its disks.
+            foreach (var (diskId, chain) in chains)
+            {
+                await db.DiskJobs.SettleAsync(diskId, chain.Volumes, chain.Illegal.Count > 0 ? ImageStatus.ILLEGAL : ImageStatus.OK, CancellationToken.None).ConfigureAwait(false);
+            }
+
             await runner.EndAsync(
                 job, pool, null, true, EngineEventType.USER_CREATE_SNAPSHOT_FINISHED_SUCCESS,
                 $"Snapshot '{description}' creation for VM '{vm.VmName}' has been completed" + suffix, vm).ConfigureAwait(false);
