@@ -45,7 +45,7 @@ internal static class EngineText
         ["NAME", "STATUS", "HOST", "MEMORY", "DISKS", "ID"],
         vms.Select(v => new[]
         {
-            v.Name, v.Status.ToString(), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
+            v.Name, v.Status + (v.PauseReason is { } pause ? $" ({pause})" : ""), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
         }));
 
     /// <summary>A VM's snapshots as the engine lists them (oldest first, the Active VM last), each with its volume per disk.</summary>
