@@ -25,8 +25,14 @@ public static class AgentVmState
     /// <summary>oVirt's VmPauseStatus for any other pause.</summary>
     public const string OtherPause = "EOTHER";
 
-    /// <summary>The agent's name for the engine's VM: the agent takes 1-32 of a-z, 0-9 and '-' (the VM's own name may be longer and mixed case).</summary>
-    public static string AgentName(Guid vmId) => "vm-" + vmId.ToString("N")[..29];
+    /// <summary>
+    /// The agent's name for the engine's VM: the agent takes 1-32 of a-z, 0-9 and '-' (the VM's
+    /// own name may be longer and mixed case), and puts the name twice in its QMP socket's path
+    /// (run_dir/vms/NAME/NAME.qmp), which a unix socket limits to 107 bytes: so the first 12 hex
+    /// digits of the id (48 bits; two VMs sharing them would be one name on a host, and the
+    /// second start there is refused by the agent).
+    /// </summary>
+    public static string AgentName(Guid vmId) => "vm-" + vmId.ToString("N")[..12];
 
     /// <summary>The status, pause reason, and whether the VM is gone (its qemu should be stopped and its image torn down).</summary>
     public static (VmStatus Status, string? PauseReason, bool Gone) Of(VmStatusReply reply)

@@ -18,7 +18,7 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [InlineData("vms", new[] { "list", "show", "define", "snapshots", "snapshot", "remove-snapshot" })]
+    [InlineData("vms", new[] { "list", "show", "define", "snapshots", "snapshot", "remove-snapshot", "start", "stop" })]
     [InlineData("domains", new[] { "list", "show", "disks", "attach", "detach", "deactivate", "activate", "make-master" })]
     public async Task Help_lists_every_verb_with_what_it_does(string group, string[] verbs)
     {
@@ -32,6 +32,11 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
         Assert.Contains("--description", snapshot, StringComparison.Ordinal);
         Assert.Contains("--wait", snapshot, StringComparison.Ordinal);
         Assert.Contains("all the disks or none", snapshot, StringComparison.Ordinal);
+        string start = await HelpAsync("engine", "vms", "start", "--help");
+        Assert.Contains("--host", start, StringComparison.Ordinal);
+        Assert.Contains("--wait", start, StringComparison.Ordinal);
+        Assert.Contains("VMS_NOT_CONFIGURED", start, StringComparison.Ordinal);
+        Assert.Contains("--wait", await HelpAsync("engine", "vms", "stop", "--help"), StringComparison.Ordinal);
         string detach = await HelpAsync("engine", "domains", "detach", "--help");
         Assert.Contains("--datacenter", detach, StringComparison.Ordinal);
         Assert.Contains("STORAGE_DOMAIN_IS_MASTER", detach, StringComparison.Ordinal);
