@@ -117,6 +117,112 @@ public sealed partial class EngineKillTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// kill -9 while a VM start waits for its host (the host's agent frozen before the start was
+    /// asked, so the engine cannot have ended it): the next engine asks the host, which does not
+    /// run the VM, so the VM is Down with why, its image no longer served, the job FAILED, and
+    /// nothing holds the VM: a snapshot is taken at once. No guest boots (the start never reached
+    /// vm.start), so the test costs no emulated CPU.
+    /// </summary>
+    [Fact]
+    public async Task An_engine_killed_while_a_VM_starts_leaves_it_down_and_unlocked_after_its_restart()
+    {
+        (await SanpoolCli.RunAsync(["engine", "run", "--help"], timeout: TimeSpan.FromMinutes(10))).EnsureSuccess();
+        await using var test = await EnginePool.CreateAsync(output, hosts: 2);
+        var pool = test.Pool;
+        pool.StartAll();
+        await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
+        await HostsScenarioTests.WaitCheckedAsync(pool);
+        var domain = pool.Domains[1];
+        int target = pool.HostIds.Last();
+
+        using var dir = new TempDir("engine-kill-vm");
+        string config = dir.File("engine.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "data_dir": "{{dir.File("data")}}", "listen": "http://127.0.0.1:0", "insecure_http": true,
+              "admin_password": "{{Password}}", "host_poll_seconds": 2,
+              "vms": { "kernel": "/srv/sanpool/vm/vmlinuz", "initrd": "/srv/sanpool/vm/initrd.gz", "memory_mib": 256 } }
+            """);
+        var lines = new ConcurrentQueue<string>();
+        Process? engine = null;
+        bool frozen = false;
+        try
+        {
+            engine = SanpoolCli.Start(["engine", "run", "--config", config], lines.Enqueue);
+            using var api = Client(await ListeningAsync(lines, engine));
+            string? hostId = null;
+            foreach (int host in pool.HostIds)
+            {
+                using var added = await api.PostAsJsonAsync("/api/hosts", new { address = pool.SocketOf(host) });
+                string text = await added.Content.ReadAsStringAsync();
+                Assert.True(added.StatusCode == HttpStatusCode.Created, text);
+                hostId = host == target ? (string)JsonNode.Parse(text)!["id"]! : hostId;
+            }
+
+            await WaitAsync(api, "/api/hosts", h => h["items"]!.AsArray().All(x => (string)x!["status"]! == "up"));
+            using var created = await api.PostAsJsonAsync("/api/disks", new { alias = "vmdisk", provisioned_size = 1L << 30, format = "cow", storage_domain = new { id = domain } });
+            string diskId = (string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["disk"]!["id"]!;
+            await WaitAsync(api, $"/api/disks/{diskId}", d => (string)d["status"]! == "ok");
+            using var defined = await api.PostAsJsonAsync("/api/vms", new { name = "KilledVM", disks = new[] { new { id = diskId } } });
+            string vmId = (string)JsonNode.Parse(await defined.Content.ReadAsStringAsync())!["id"]!;
+
+            pool.Signal(target, Signals.SIGSTOP);
+            frozen = true;
+            using var accepted = await api.PostAsJsonAsync($"/api/vms/{vmId}/start", new { host = new { id = hostId } });
+            var body = JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!;
+            Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, body.ToJsonString());
+            string jobId = (string)body["job"]!["id"]!;
+            Assert.Equal("wait_for_launch", (string)(await GetAsync(api, $"/api/vms/{vmId}"))["status"]!);
+
+            Assert.Equal(0, Signals.Kill(engine.Id, Signals.SIGKILL));
+            await engine.WaitForExitAsync(None);
+            engine.Dispose();
+            engine = null;
+            pool.Signal(target, Signals.SIGCONT);
+            frozen = false;
+
+            lines.Clear();
+            engine = SanpoolCli.Start(["engine", "run", "--config", config], lines.Enqueue);
+            using var again = Client(await ListeningAsync(lines, engine));
+            var job = await WaitAsync(again, $"/api/jobs/{jobId}", j => (string)j["status"]! != "started");
+            Assert.Equal("failed", (string)job["status"]!);
+            var vm = await GetAsync(again, $"/api/vms/{vmId}");
+            Assert.Equal("down", (string)vm["status"]!);
+            Assert.Contains("does not run it", (string)vm["exit_message"]!, StringComparison.Ordinal);
+            Assert.Null(vm["host"]);
+            Assert.DoesNotContain((await pool.InvokeAsync(target, "image.prepared", null, None)).AsArray(), p => (string?)p!["image"] == diskId);
+            Assert.Contains(lines, l => l.Contains($"recovering job {jobId}", StringComparison.Ordinal));
+
+            using var snapshot = await again.PostAsJsonAsync($"/api/vms/{vmId}/snapshots", new { description = "after the kill" });
+            Assert.True(snapshot.StatusCode == HttpStatusCode.Accepted, await snapshot.Content.ReadAsStringAsync());
+            string snapshotJob = (string)JsonNode.Parse(await snapshot.Content.ReadAsStringAsync())!["job"]!["id"]!;
+            Assert.Equal("finished", (string)(await WaitAsync(again, $"/api/jobs/{snapshotJob}", j => (string)j["status"]! != "started"))["status"]!);
+        }
+        finally
+        {
+            if (frozen)
+            {
+                pool.Signal(target, Signals.SIGCONT);
+            }
+
+            if (engine is not null)
+            {
+                if (!engine.HasExited)
+                {
+                    _ = Signals.Kill(engine.Id, Signals.SIGKILL);
+                    engine.WaitForExit(TimeSpan.FromSeconds(10));
+                }
+
+                engine.Dispose();
+            }
+
+            foreach (string line in lines)
+            {
+                output.WriteLine(line);
+            }
+        }
+    }
+
     private static HttpClient Client(string url)
     {
         var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
