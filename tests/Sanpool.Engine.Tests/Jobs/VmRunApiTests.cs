@@ -81,6 +81,19 @@ public sealed class VmRunApiTests
             Assert.Contains("on host host1", (string)problem["detail"]!, StringComparison.Ordinal);
         }
 
+        // ... as are a merge (a snapshot's removal), a move and a template made from the VM.
+        var old = new Snapshot(Guid.NewGuid(), vmId, SnapshotType.REGULAR, SnapshotStatus.OK, "before", engine.Db.Clock.GetUtcNow(), null);
+        await engine.Db.Snapshots.InsertAsync(old, None);
+        using (var merge = await engine.Admin.DeleteAsync($"/api/vms/{vmId}/snapshots/{old.SnapshotId}"))
+        {
+            var problem = await Problem.AssertAsync(merge, HttpStatusCode.Conflict, "VM_IS_RUNNING");
+            Assert.Contains("VM TestVM is Up on host host1", (string)problem["detail"]!, StringComparison.Ordinal);
+        }
+
+        await RefusedAsync(engine, $"/api/disks/{pool.Disk}/move", new { storage_domain = new { id = pool.Domains[0] } }, HttpStatusCode.Conflict, "VM_IS_RUNNING", "VM TestVM, which is Up on host host1");
+        await RefusedAsync(engine, "/api/templates", new { vm = new { id = vmId }, name = "tpl" }, HttpStatusCode.Conflict, "VM_IS_RUNNING", "VM TestVM is Up on host host1");
+        Assert.Equal(1, await engine.Db.Jobs.CountJobsAsync(None));
+
         // The monitor: paused for lack of space, then resumed; a host that does not answer; the guest powering off.
         string name = AgentVmState.AgentName(vmId);
         agent.Vms[name] = agent.Vms[name] with { State = "io-error", Pauses = 1 };
