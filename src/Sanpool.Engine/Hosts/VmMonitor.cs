@@ -37,7 +37,8 @@ public sealed class VmMonitor(EngineDatabase db, IAgentCaller agents, EngineConf
         }
 
         var hosts = (await db.Hosts.ListAllViewsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(h => h.Static.VdsId);
-        foreach (var group in running.GroupBy(v => v.RunOnVds!.Value))
+        // A VM whose host was removed (run_on_vds set NULL with it) has no host to ask: Down.
+        foreach (var group in running.GroupBy(v => v.RunOnVds ?? Guid.Empty))
         {
             await PollHostAsync(hosts.GetValueOrDefault(group.Key)?.Static, [.. group], cancellationToken).ConfigureAwait(false);
         }

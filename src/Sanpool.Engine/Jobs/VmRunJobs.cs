@@ -280,7 +280,8 @@ public sealed class VmRunJobs(JobRunner runner, IAgentCaller agents, EngineConfi
                 : found;
         }
 
-        var running = (await runner.Db.Vms.ListRunningAsync(cancellationToken).ConfigureAwait(false)).GroupBy(v => v.RunOnVds).ToDictionary(g => g.Key!.Value, g => g.Count());
+        var running = (await runner.Db.Vms.ListRunningAsync(cancellationToken).ConfigureAwait(false))
+            .Where(v => v.RunOnVds is not null).GroupBy(v => v.RunOnVds!.Value).ToDictionary(g => g.Key, g => g.Count());
         return hosts
             .Where(h => h.Static.StoragePoolId == pool.Id && h.Dynamic.Status == VdsStatus.Up)
             .OrderBy(h => running.GetValueOrDefault(h.Static.VdsId))

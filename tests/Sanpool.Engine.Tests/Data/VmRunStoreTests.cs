@@ -73,6 +73,14 @@ public sealed class VmRunStoreTests(PostgresFixture postgres)
         Assert.True(await db.Vms.TrySetRunStateAsync(seen, VmStatus.Down, null, "the guest powered off on host host1", None));
         var down = (await db.Vms.GetDynamicAsync(vm.VmGuid, None))!;
         Assert.Equal((VmStatus.Down, null, null, "the guest powered off on host host1"), (down.Status, down.RunOnVds, down.PauseReason, down.ExitMessage));
+
+        // A VM whose host is removed keeps its status without a host: still listed, and the monitor's Down takes.
+        await db.VmRuns.EndAsync(vm.VmGuid, VmStatus.Up, host.VdsId, null, null, None);
+        Assert.True(await db.Hosts.RemoveAsync(host.VdsId, None));
+        seen = Assert.Single(await db.Vms.ListRunningAsync(None));
+        Assert.Equal((VmStatus.Up, (Guid?)null), (seen.Status, seen.RunOnVds));
+        Assert.True(await db.Vms.TrySetRunStateAsync(seen, VmStatus.Down, null, "its host was removed from the engine", None));
+        Assert.Empty(await db.Vms.ListRunningAsync(None));
     }
 
     private static async Task<(VmStatus, string?)> StateAsync(Sanpool.Engine.Data.EngineDatabase db, Guid vmId)

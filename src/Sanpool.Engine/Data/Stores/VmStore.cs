@@ -85,11 +85,11 @@ public sealed class VmStore
             s => s.QuerySingleOrDefaultAsync($"SELECT {DynamicColumns} FROM vm_dynamic WHERE vm_guid = @vmId", new { vmId }, ReadDynamic, cancellationToken),
             cancellationToken);
 
-    /// <summary>The run state of every VM a host runs (or the engine thinks it does): status not Down, a host given.</summary>
+    /// <summary>The run state of every VM a host runs (or the engine thinks it does): status not Down (its host null if the host was removed).</summary>
     public async Task<IReadOnlyList<VmDynamic>> ListRunningAsync(CancellationToken cancellationToken) =>
         await _db.ReadAsync(
             s => s.QueryAsync(
-                $"SELECT {DynamicColumns} FROM vm_dynamic WHERE status <> @down AND run_on_vds IS NOT NULL ORDER BY vm_guid",
+                $"SELECT {DynamicColumns} FROM vm_dynamic WHERE status <> @down ORDER BY vm_guid",
                 new { down = VmStatus.Down },
                 ReadDynamic,
                 cancellationToken),
@@ -107,7 +107,7 @@ public sealed class VmStore
         return _db.TransactAsync(
             async s => await s.ExecuteAsync(
                 "UPDATE vm_dynamic SET status = @status, run_on_vds = @host, pause_reason = @pauseReason, exit_message = @exitMessage, " +
-                "last_stop_time = @stopped WHERE vm_guid = @VmGuid AND status = @before AND run_on_vds = @RunOnVds",
+                "last_stop_time = @stopped WHERE vm_guid = @VmGuid AND status = @before AND " + (seen.RunOnVds is null ? "run_on_vds IS NULL" : "run_on_vds = @RunOnVds"),
                 new
                 {
                     seen.VmGuid, seen.RunOnVds, before = seen.Status, status, host = down ? null : seen.RunOnVds, pauseReason = down ? null : pauseReason,
