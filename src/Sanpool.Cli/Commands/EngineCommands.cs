@@ -8,7 +8,7 @@ namespace Sanpool.Cli.Commands;
 /// <summary>
 /// <c>sanpool engine run --config FILE</c>: the manager (sanpool-engine) in the foreground; and
 /// the verbs that talk to a running one over its REST API, each with <c>--engine URL</c>:
-/// <c>login</c>, <c>hosts</c>, <c>datacenters</c>, <c>domains</c>, <c>disks</c>, <c>vms</c>, <c>jobs</c>, <c>events</c>.
+/// <c>login</c>, <c>hosts</c>, <c>datacenters</c>, <c>domains</c>, <c>disks</c>, <c>vms</c>, <c>templates</c>, <c>jobs</c>, <c>events</c>.
 /// A new collection of the API is: its <see cref="EngineResources{T}"/> on <see cref="EngineClient"/>,
 /// an <see cref="EngineView{T}"/> with its table in <see cref="EngineText"/>, a group here with
 /// <see cref="EngineVerbs.List{T}"/> and <see cref="EngineVerbs.Show{T}"/>, and its actions, each
@@ -44,7 +44,9 @@ public static class EngineCommands
             "'run' runs it; the other verbs talk to a running engine: give --engine URL (or $SANPOOL_ENGINE) and a login, --user NAME with " +
             "--password-file FILE ($SANPOOL_ENGINE_USER, $SANPOOL_ENGINE_PASSWORD) or --token ($SANPOOL_ENGINE_TOKEN). For example: " +
             "'sanpool engine hosts list --engine https://127.0.0.1:8443 --user admin --password-file pw', " +
-            "'sanpool engine disks create --domain SD --size 10G --alias data1 --wait', 'sanpool engine vms snapshot VM --description before --wait', " +
+            "'sanpool engine disks create --domain SD --size 10G --alias data1 --wait', 'sanpool engine disks move DISK --domain SD --wait', " +
+            "'sanpool engine vms snapshot VM --description before --wait', 'sanpool engine templates create --vm VM --name base --wait', " +
+            "'sanpool engine vms define web1 --template TPL --wait', " +
             "'sanpool engine domains deactivate SD --wait', 'sanpool engine events --follow'. " +
             "Lists and shows print tables, or the engine's JSON with --json; an error is one line with the engine's code, exit 1.")
         {
@@ -56,6 +58,7 @@ public static class EngineCommands
         engine.Subcommands.Add(EngineInventoryCommands.Domains(configure));
         engine.Subcommands.Add(EngineDiskCommands.Create(configure));
         engine.Subcommands.Add(EngineVmCommands.Create(configure));
+        engine.Subcommands.Add(EngineTemplateCommands.Create(configure));
         engine.Subcommands.Add(EngineJobCommands.Create(configure));
         engine.Subcommands.Add(EngineEventCommands.Create(configure));
         return engine;

@@ -8,8 +8,8 @@ using Sanpool.Engine.Web.Dtos;
 namespace Sanpool.Cli.Commands;
 
 /// <summary>
-/// <c>sanpool engine disks list|show|create|remove|chain|reconcile</c>. Create and remove are
-/// jobs: the job's id is printed at once, or with <c>--wait</c> the job is followed to its end.
+/// <c>sanpool engine disks list|show|create|remove|copy|move|chain|reconcile</c>. Create, remove,
+/// copy and move (<see cref="EngineDiskCopyCommands"/>) are jobs: the job's id is printed at once, or with <c>--wait</c> the job is followed to its end.
 /// </summary>
 internal static class EngineDiskCommands
 {
@@ -22,6 +22,8 @@ internal static class EngineDiskCommands
         disks.Subcommands.Add(EngineVerbs.Show(View, "disk", "Show one disk: sizes, status (ok, locked while a job works on it, illegal), format, leaf volume, domains.", configure));
         disks.Subcommands.Add(New(configure));
         disks.Subcommands.Add(Remove(configure));
+        disks.Subcommands.Add(EngineDiskCopyCommands.Copy(configure));
+        disks.Subcommands.Add(EngineDiskCopyCommands.Move(configure));
         disks.Subcommands.Add(Chain(configure));
         disks.Subcommands.Add(Reconcile(configure));
         return disks;

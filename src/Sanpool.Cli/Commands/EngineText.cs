@@ -48,6 +48,14 @@ internal static class EngineText
             v.Name, v.Status + (v.PauseReason is { } pause ? $" ({pause})" : ""), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
         }));
 
+    /// <summary>Templates: each disk is one volume the VMs made from it build on.</summary>
+    public static string Templates(IReadOnlyList<TemplateDto> templates) => Table(
+        ["NAME", "STATUS", "MEMORY", "CREATED", "DISKS", "ID"],
+        templates.Select(t => new[]
+        {
+            t.Name, t.Status.ToString(), Number(t.MemoryMb) + " MiB", Time(t.CreationDate), string.Join(',', t.Disks.Select(d => d.Id)), t.Id.ToString(),
+        }));
+
     /// <summary>A VM's snapshots as the engine lists them (oldest first, the Active VM last), each with its volume per disk.</summary>
     public static string Snapshots(IReadOnlyList<SnapshotDto> snapshots) => Table(
         ["DESCRIPTION", "TYPE", "STATUS", "DATE", "VOLUMES", "ID"],

@@ -8,8 +8,8 @@ namespace Sanpool.Cli.Commands;
 /// <summary>
 /// <c>sanpool engine vms list|show|define|snapshots|snapshot|remove-snapshot|start|stop</c>: VMs,
 /// their snapshots with seed 003's semantics, and running them on hosts. A snapshot taken or
-/// removed, a start and a stop are jobs: the job's id is printed at once, or with <c>--wait</c>
-/// the job is followed to its end.
+/// removed, a VM defined from a template, a start and a stop are jobs: the job's id is printed
+/// at once, or with <c>--wait</c> the job is followed to its end.
 /// </summary>
 internal static class EngineVmCommands
 {
@@ -49,18 +49,60 @@ internal static class EngineVmCommands
         var boot = new Option<string?>("--boot-disk") { Description = "The boot disk (one of the --disk ones; default the first).", HelpName = "DISK" };
         var memory = new Option<int?>("--memory") { Description = "Memory in MiB (default 1024).", HelpName = "MIB" };
         var description = new Option<string?>("--description") { Description = "A description.", HelpName = "TEXT" };
-        var json = EngineVerbs.Json();
-        var cmd = new Command("define", "Define a VM with existing disks attached; prints the VM (it is not started: Sanpool's engine keeps the inventory).")
-        { name, disks, boot, memory, description, json };
+        var template = new Option<string?>("--template")
+        {
+            Description = "Make the VM from this template (by UUID, see 'sanpool engine templates list') instead of attaching disks: each template disk gets " +
+                          "a thin clone (one COW volume over the template's), made by a job (all the disks or no VM).",
+            HelpName = "TPL",
+        };
+        var wait = new Option<bool>("--wait")
+        {
+            Description = "With --template: follow the job until it ends, a progress bar on stderr, then show the VM; exit 1 if it failed, with what the engine says. " +
+                          "Without it the VM's id and the job's are printed at once.",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the engine's answer as JSON (with --template, the job and the VM; with --wait, the VM once the job has finished)." };
+        var cmd = new Command(
+            "define",
+            "Define a VM with existing disks attached (--disk), or made from a template (--template, a job); prints the VM " +
+            "(it is not started: Sanpool's engine keeps the inventory).")
+        { name, disks, boot, memory, description, template, wait, json };
         return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
         {
             var ids = (p.GetValue(disks) ?? []).Select(d => new IdRefDto(StorageOptions.Uuid(d, "disk").ToString())).ToList();
+            string? from = p.GetValue(template);
+            if (from is not null && (ids.Count > 0 || p.GetValue(boot) is not null))
+            {
+                throw new UsageException("a VM made from a template has the template's disks: give --template or --disk, not both");
+            }
+
+            if (from is null && p.GetValue(wait))
+            {
+                throw new UsageException("--wait follows the job of a VM made from a template: give it with --template");
+            }
+
             var body = new DefineVmRequest(
                 p.GetValue(name), p.GetValue(memory), p.GetValue(description), ids,
-                p.GetValue(boot) is { } b ? new IdRefDto(StorageOptions.Uuid(b, "disk").ToString()) : null);
+                p.GetValue(boot) is { } b ? new IdRefDto(StorageOptions.Uuid(b, "disk").ToString()) : null,
+                from is null ? null : new IdRefDto(StorageOptions.Uuid(from, "template").ToString()));
             var answer = await client.SendAsync(HttpMethod.Post, client.Vms.Path, body, ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine defined the VM without showing it");
-            await EngineVerbs.Out(p).WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : EngineText.Details(answer)).ConfigureAwait(false);
+            var output = EngineVerbs.Out(p);
+            if (from is null)
+            {
+                await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : EngineText.Details(answer)).ConfigureAwait(false);
+                return 0;
+            }
+
+            var action = client.As<VmActionDto>(answer);
+            if (!p.GetValue(wait))
+            {
+                await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : $"vm {action.Vm.Id}\njob {action.Job.Id}").ConfigureAwait(false);
+                return 0;
+            }
+
+            await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
+            var vm = await client.Vms.GetJsonAsync(action.Vm.Id, ct).ConfigureAwait(false);
+            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(vm) : EngineText.Details(vm)).ConfigureAwait(false);
             return 0;
         });
     }

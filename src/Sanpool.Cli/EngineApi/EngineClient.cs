@@ -60,6 +60,8 @@ public sealed class EngineClient : IAsyncDisposable
 
     public EngineResources<VmDto> Vms => new(this, "vms", "VM");
 
+    public EngineResources<TemplateDto> Templates => new(this, "templates", "template");
+
     /// <summary>A client of the engine at <paramref name="settings"/>' URL; nothing is sent until the first call.</summary>
     /// <exception cref="UsageException">A URL that is none of https://, http://, unix:/PATH, a token that cannot be a header, an unreadable --ca-file.</exception>
     public static EngineClient Create(EngineClientSettings settings)

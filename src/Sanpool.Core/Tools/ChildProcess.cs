@@ -14,7 +14,9 @@ namespace Sanpool.Core.Tools;
 /// even under a PATH without it;</item>
 /// <item>stdin closed at once: a child that reads it sees end of file instead of waiting on
 /// our terminal or hanging at a prompt;</item>
-/// <item>a program that cannot be run is a <see cref="SanpoolException"/> naming the command.</item>
+/// <item>a program that cannot be run is a <see cref="SanpoolException"/> naming the command;</item>
+/// <item>the .NET runtime's tiering held back in the child (<see cref="StartupEnvironment"/>),
+/// unless this process's environment or the caller says otherwise.</item>
 /// </list>
 /// The caller owns the returned process: it waits for, signals and disposes it.
 /// </summary>
@@ -25,6 +27,20 @@ public static class ChildProcess
     /// the shell parses nothing: the log file is <c>$0</c> and the argv <c>"$@"</c>, both data.
     /// </summary>
     private const string ExecWithLog = "exec \"$@\" >>\"$0\" 2>&1";
+
+    /// <summary>
+    /// Given to every child (a program that is not .NET ignores it). The .NET children we start
+    /// (agents, lease daemons, the CLI, the engine) are mostly idle or short-lived, and by
+    /// default the runtime recompiles at tier 1 every method called 30 times once start-up has
+    /// been quiet for 100 ms: for an agent, most of that is start-up code that never runs
+    /// again. Measured on a 3-host demo pool, an agent spent 2.8 CPU-s from its start until an
+    /// SPM served, and 1.8 with tier 1 held back until 10 s pass without a new method compiled;
+    /// the code that keeps running is still compiled at tier 1 after that.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> StartupEnvironment = new Dictionary<string, string>
+    {
+        ["DOTNET_TC_CallCountingDelayMs"] = "10000",
+    };
 
     public static Process Start(IReadOnlyList<string> argv, ChildProcessOptions? options = null)
     {
@@ -50,6 +66,14 @@ public static class ChildProcess
             info.RedirectStandardError = true;
             info.StandardOutputEncoding = Encoding.UTF8;
             info.StandardErrorEncoding = Encoding.UTF8;
+        }
+
+        foreach (var (name, value) in StartupEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is null)
+            {
+                info.Environment[name] = value;
+            }
         }
 
         foreach (var (name, value) in options.Environment ?? new Dictionary<string, string>())

@@ -151,7 +151,9 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
                 pool, copy.To, step.StepId, AgentVerbs.ImageCopy,
                 new ImageCopyRequest(copy.From, copy.DiskId, copy.To, NewImage: copy.NewDisk, Collapse: true, Wait: true, Forward: true, NewVolume: copy.NewVolume),
                 copy.DiskId, stop).ConfigureAwait(false)
-            : await runner.WaitForTaskAsync(pool, null, step.StepId, step.ExternalId, AgentVerbs.ImageCopy.Name, copy.DiskId, stop).ConfigureAwait(false);
+            : await runner.WaitForTaskAsync(
+                pool, null, step.StepId, step.ExternalId, AgentVerbs.ImageCopy.Name, copy.DiskId, stop, JobRunner.TasksSince(job),
+                t => JobRunner.HasArg(t, "new_image", copy.NewDisk)).ConfigureAwait(false);
 
         // The copy is what the target has of the new image; the source is read again too (a copy only reads it).
         var made = await runner.StorageChainAsync(pool, copy.To, copy.NewDisk, stop).ConfigureAwait(false);
@@ -176,7 +178,9 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
             ? await runner.RunTaskAsync(
                 pool, move.To, copyStep.StepId, AgentVerbs.ImageCopy, new ImageCopyRequest(move.From, move.DiskId, move.To, Wait: true, Forward: true), move.DiskId, stop)
                 .ConfigureAwait(false)
-            : await runner.WaitForTaskAsync(pool, null, copyStep.StepId, copyStep.ExternalId, AgentVerbs.ImageCopy.Name, move.DiskId, stop).ConfigureAwait(false);
+            : await runner.WaitForTaskAsync(
+                pool, null, copyStep.StepId, copyStep.ExternalId, AgentVerbs.ImageCopy.Name, move.DiskId, stop, JobRunner.TasksSince(job),
+                t => JobRunner.HasArg(t, "target_domain", move.To) && !(t.Args.TryGetValue("new_image", out var copyOf) && Guid.TryParse(copyOf, out _))).ConfigureAwait(false);
 
         // Whole on the target: every volume of the rows there, none ILLEGAL, and made by this job's
         // copy (a task that failed, say because the image was on the target already, leaves that
@@ -195,7 +199,7 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
             return;
         }
 
-        string? left = await RemoveSourceAsync(pool, removeStep, move, submit, stop).ConfigureAwait(false);
+        string? left = await RemoveSourceAsync(job, pool, removeStep, move, submit, stop).ConfigureAwait(false);
         await runner.Db.DiskJobs.EndMoveAsync(
             move.DiskId, move.From, move.To, onTarget.Volumes, ImageStatus.OK, CancellationToken.None).ConfigureAwait(false);
         await runner.EndAsync(
@@ -207,12 +211,14 @@ public sealed class DiskCopyJobs(JobRunner runner, ILogger<DiskCopyJobs> logger)
     }
 
     /// <summary>Deletes the image's volumes on the source, leaf first, until none is left; returns why some are left, or null.</summary>
-    private async Task<string?> RemoveSourceAsync(StoragePool pool, Step step, MovePlan move, bool submit, CancellationToken stop)
+    private async Task<string?> RemoveSourceAsync(Job job, StoragePool pool, Step step, MovePlan move, bool submit, CancellationToken stop)
     {
         if (step.ExternalId is not null || !submit)
         {
             // A delete the last engine started: let it end before looking at the source.
-            await runner.WaitForTaskAsync(pool, null, step.StepId, step.ExternalId, AgentVerbs.VolumeDelete.Name, move.DiskId, stop).ConfigureAwait(false);
+            await runner.WaitForTaskAsync(
+                pool, null, step.StepId, step.ExternalId, AgentVerbs.VolumeDelete.Name, move.DiskId, stop, JobRunner.TasksSince(job),
+                t => JobRunner.HasArg(t, "domain", move.From)).ConfigureAwait(false);
         }
 
         while (true)

@@ -39,6 +39,9 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
     public const string ActivateAction = "ActivateStorageDomain";
     public const string MoveMasterAction = "MoveMasterStorageDomain";
 
+    /// <summary>What the event of a job the next engine took up ends with.</summary>
+    private const string Recovered = " (finished after an engine restart)";
+
     private static readonly TimeSpan PoolVerbTimeout = TimeSpan.FromSeconds(120);
 
     /// <summary>How long the hosts may take to reconnect through a new master before the job stops waiting for its keys.</summary>
@@ -206,21 +209,21 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
                 {
                     AttachAction => FinishAttachAsync(job, pool, link, domain.Id, stop, attach: false),
                     DetachAction => FinishDetachAsync(job, pool, link, domain, stop, detach: false),
-                    ActivateAction => FinishActivateAsync(job, pool, domain, stop),
+                    ActivateAction => FinishActivateAsync(job, pool, domain, stop, recovered: true),
                     MoveMasterAction => FinishMoveMasterAsync(job, pool, link, domain, stop, move: false),
-                    _ => FinishDeactivateAsync(job, pool, domain),
+                    _ => FinishDeactivateAsync(job, pool, domain, recovered: true),
                 }).ConfigureAwait(false);
-            });
+            }, recovered: true);
         }
 
         return taken;
     }
 
-    private async Task FinishDeactivateAsync(Job job, StoragePool pool, StorageDomainStatic domain)
+    private async Task FinishDeactivateAsync(Job job, StoragePool pool, StorageDomainStatic domain, bool recovered = false)
     {
         await SetStatusAsync(pool, domain.Id, StorageDomainStatus.PreparingForMaintenance, StorageDomainStatus.Maintenance).ConfigureAwait(false);
         await runner.EndAsync(job, pool, domain.Id, true, EngineEventType.USER_DEACTIVATED_STORAGE_DOMAIN,
-            $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was deactivated").ConfigureAwait(false);
+            $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was deactivated" + (recovered ? Recovered : "")).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -228,7 +231,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
     /// it cannot settle from), the domain goes back to <paramref name="restore"/> (no row, for an
     /// attach) and the job ends FAILED saying why, so no domain stays in a passing status.
     /// </summary>
-    private void Launch(Job job, StoragePool pool, Guid domainId, StorageDomainStatus? restore, EngineEventType failed, Func<CancellationToken, Task> work) =>
+    private void Launch(Job job, StoragePool pool, Guid domainId, StorageDomainStatus? restore, EngineEventType failed, Func<CancellationToken, Task> work, bool recovered = false) =>
         runner.Launch(job.JobId, async stop =>
         {
             try
@@ -247,7 +250,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
                     await runner.Db.Pools.DetachDomainAsync(domainId, pool.Id, CancellationToken.None).ConfigureAwait(false);
                 }
 
-                await runner.EndAsync(job, pool, domainId, false, failed, $"{job.Description} failed: {e.OneLine}").ConfigureAwait(false);
+                await runner.EndAsync(job, pool, domainId, false, failed, $"{job.Description} failed: {e.OneLine}" + (recovered ? Recovered : "")).ConfigureAwait(false);
             }
         });
 
@@ -276,16 +279,16 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
             await SetStatusAsync(pool, domainId, StorageDomainStatus.Locked, to).ConfigureAwait(false);
             await UpdateMasterVersionAsync(pool, keys.MasterVersion).ConfigureAwait(false);
             await runner.EndAsync(job, pool, domainId, true, EngineEventType.USER_ATTACH_STORAGE_DOMAIN_TO_POOL,
-                $"Storage Domain {domainId} was attached to Data Center {pool.Name} ({to}, {disks} disk(s) found on it)").ConfigureAwait(false);
+                $"Storage Domain {domainId} was attached to Data Center {pool.Name} ({to}, {disks} disk(s) found on it)" + (attach ? "" : Recovered)).ConfigureAwait(false);
             return;
         }
 
         await runner.Db.Pools.DetachDomainAsync(domainId, pool.Id, CancellationToken.None).ConfigureAwait(false);
         await runner.EndAsync(job, pool, domainId, false, EngineEventType.USER_ATTACH_STORAGE_DOMAIN_TO_POOL_FAILED,
-            $"Failed to attach Storage Domain {domainId} to Data Center {pool.Name}: {error ?? "the pool keys do not list it"}").ConfigureAwait(false);
+            $"Failed to attach Storage Domain {domainId} to Data Center {pool.Name}: {error ?? "the pool keys do not list it"}" + (attach ? "" : Recovered)).ConfigureAwait(false);
     }
 
-    private async Task FinishActivateAsync(Job job, StoragePool pool, StorageDomainStatic domain, CancellationToken stop)
+    private async Task FinishActivateAsync(Job job, StoragePool pool, StorageDomainStatic domain, CancellationToken stop, bool recovered = false)
     {
         string? error;
         try
@@ -303,8 +306,8 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         await SetStatusAsync(pool, domain.Id, StorageDomainStatus.Activating, ok ? StorageDomainStatus.Active : StorageDomainStatus.Maintenance).ConfigureAwait(false);
         await runner.EndAsync(
             job, pool, domain.Id, ok, ok ? EngineEventType.USER_ACTIVATED_STORAGE_DOMAIN : EngineEventType.USER_ACTIVATE_STORAGE_DOMAIN_FAILED,
-            ok ? $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was activated"
-               : $"Failed to activate Storage Domain {domain.StorageName} (Data Center {pool.Name}): {error}").ConfigureAwait(false);
+            (ok ? $"Storage Domain {domain.StorageName} (Data Center {pool.Name}) was activated"
+               : $"Failed to activate Storage Domain {domain.StorageName} (Data Center {pool.Name}): {error}") + (recovered ? Recovered : "")).ConfigureAwait(false);
     }
 
     private async Task FinishDetachAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop, bool detach = true)
@@ -328,7 +331,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         {
             await SetStatusAsync(pool, domain.Id, StorageDomainStatus.Detaching, StorageDomainStatus.Maintenance).ConfigureAwait(false);
             await runner.EndAsync(job, pool, domain.Id, false, EngineEventType.USER_DETACH_STORAGE_DOMAIN_FROM_POOL_FAILED,
-                $"Failed to detach Storage Domain {domain.StorageName} from Data Center {pool.Name}: {error ?? "the pool keys still list it"}").ConfigureAwait(false);
+                $"Failed to detach Storage Domain {domain.StorageName} from Data Center {pool.Name}: {error ?? "the pool keys still list it"}" + (detach ? "" : Recovered)).ConfigureAwait(false);
             return;
         }
 
@@ -337,7 +340,7 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         DomainJobsLog.StatusChanged(logger, domain.Id, pool.Name, nameof(StorageDomainStatus.Detaching), nameof(StorageDomainStatus.Unattached));
         await UpdateMasterVersionAsync(pool, keys.MasterVersion).ConfigureAwait(false);
         await runner.EndAsync(job, pool, domain.Id, true, EngineEventType.USER_DETACH_STORAGE_DOMAIN_FROM_POOL,
-            $"Storage Domain {domain.StorageName} was detached from Data Center {pool.Name} ({disks} disk(s) left on it, out of the inventory)").ConfigureAwait(false);
+            $"Storage Domain {domain.StorageName} was detached from Data Center {pool.Name} ({disks} disk(s) left on it, out of the inventory)" + (detach ? "" : Recovered)).ConfigureAwait(false);
     }
 
     private async Task FinishMoveMasterAsync(Job job, StoragePool pool, AgentLink spm, StorageDomainStatic domain, CancellationToken stop, bool move = true)
@@ -399,8 +402,8 @@ public sealed class DomainActions(JobRunner runner, PoolImport import, IAgentCal
         await SetStatusAsync(pool, domain.Id, StorageDomainStatus.Locked, StorageDomainStatus.Active).ConfigureAwait(false);
         await runner.EndAsync(
             job, pool, domain.Id, moved, moved ? EngineEventType.USER_MOVED_MASTER_STORAGE_DOMAIN : EngineEventType.USER_MOVE_MASTER_STORAGE_DOMAIN_FAILED,
-            moved ? $"Storage Domain {domain.StorageName} is the master of Data Center {pool.Name} now; the SPM is elected again there"
-                  : $"Failed to move the master role of Data Center {pool.Name} to Storage Domain {domain.StorageName}: {error ?? "its metadata does not say Master"}")
+            (moved ? $"Storage Domain {domain.StorageName} is the master of Data Center {pool.Name} now; the SPM is elected again there"
+                   : $"Failed to move the master role of Data Center {pool.Name} to Storage Domain {domain.StorageName}: {error ?? "its metadata does not say Master"}") + (move ? "" : Recovered))
             .ConfigureAwait(false);
     }
 

@@ -124,10 +124,14 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
     /// Waits until the task ends, polling any Up host of the pool, and returns its last state;
     /// null if there is no such task (the engine died before submitting it, or it was cleared).
     /// Without an id, the task is looked for among the pool's tasks by its verb and image (and,
-    /// with <paramref name="notBefore"/>, made since then).
+    /// with <paramref name="notBefore"/>, made since then; with <paramref name="mine"/>, one whose
+    /// arguments are the job's: an image's tasks outlive their jobs, and the newest image.copy of a
+    /// disk being moved may be the copy an earlier job made of it, which the move must not take for
+    /// its own and delete the source on the strength of).
     /// </summary>
     public async Task<TaskInfo?> WaitForTaskAsync(
-        StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, string verb, Guid image, CancellationToken stop, DateTimeOffset? notBefore = null)
+        StoragePool pool, AgentLink? link, Guid stepId, Guid? taskId, string verb, Guid image, CancellationToken stop, DateTimeOffset? notBefore = null,
+        Func<TaskInfo, bool>? mine = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (taskId is null)
@@ -136,7 +140,7 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
             // The newest task of the job's verb on the image (made since notBefore), running or done: its end is what the job waits for.
             long since = notBefore?.ToUnixTimeSeconds() ?? long.MinValue;
             var found = tasks
-                .Where(t => t.Verb == verb && t.Created >= since && t.Args.TryGetValue("image", out var i) && Guid.TryParse(i, out var g) && g == image)
+                .Where(t => t.Verb == verb && t.Created >= since && HasArg(t, "image", image) && (mine is null || mine(t)))
                 .MaxBy(t => (t.Created, !t.IsDone));
             if (found is null)
             {
@@ -177,6 +181,21 @@ public sealed partial class JobRunner(EngineDatabase db, IAgentCaller agents, Po
             var interval = Stopwatch.GetElapsedTime(waiting) < timings.QuickPollFor ? timings.QuickPollInterval : timings.PollInterval;
             await Task.Delay(interval, stop).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether the task was given <paramref name="value"/> as its argument <paramref name="name"/> (the request's field, snake_case).</summary>
+    public static bool HasArg(TaskInfo task, string name, Guid value) =>
+        task is not null && task.Args.TryGetValue(name, out var text) && Guid.TryParse(text, out var given) && given == value;
+
+    /// <summary>
+    /// The earliest a task of <paramref name="job"/> can have been made, less the clock skew
+    /// allowed between the engine and the SPM (as <see cref="RunTaskAsync{TRequest}"/> allows):
+    /// what a recovery that looks for the job's task by verb and image takes, no older.
+    /// </summary>
+    public static DateTimeOffset TasksSince(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.StartTime.AddSeconds(-30);
     }
 
     /// <summary>The image's chain on storage (base first), and its volumes the storage calls ILLEGAL.</summary>

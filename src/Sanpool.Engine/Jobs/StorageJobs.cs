@@ -146,7 +146,7 @@ public sealed class StorageJobs(JobRunner runner, ILogger<StorageJobs> logger)
     private async Task FinishCreateAsync(
         Job job, Guid stepId, StoragePool pool, AgentLink? link, Guid domainId, Guid diskId, Guid volumeId, string alias, Guid? taskId, CancellationToken stop, bool recovered = false)
     {
-        var task = await runner.WaitForTaskAsync(pool, link, stepId, taskId, ImageCreateVerb, diskId, stop).ConfigureAwait(false);
+        var task = await runner.WaitForTaskAsync(pool, link, stepId, taskId, ImageCreateVerb, diskId, stop, JobRunner.TasksSince(job)).ConfigureAwait(false);
         var chain = await runner.StorageChainAsync(pool, domainId, diskId, stop).ConfigureAwait(false);
         bool created = chain.Volumes.Contains(volumeId) && chain.Illegal.Count == 0;
         await runner.Db.DiskJobs.SettleAsync(diskId, created ? chain.Volumes : [], ImageStatus.OK, CancellationToken.None).ConfigureAwait(false);
@@ -164,7 +164,7 @@ public sealed class StorageJobs(JobRunner runner, ILogger<StorageJobs> logger)
         if (taskId is not null || recovered)
         {
             // A delete the last engine started: let it end before looking at the storage.
-            await runner.WaitForTaskAsync(pool, link, stepId, taskId, VolumeDeleteVerb, diskId, stop).ConfigureAwait(false);
+            await runner.WaitForTaskAsync(pool, link, stepId, taskId, VolumeDeleteVerb, diskId, stop, JobRunner.TasksSince(job)).ConfigureAwait(false);
         }
 
         while (true)

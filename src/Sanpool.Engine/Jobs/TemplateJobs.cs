@@ -137,7 +137,9 @@ public sealed class TemplateJobs(JobRunner runner, ILogger<TemplateJobs> logger)
                 ? await runner.RunTaskAsync(
                     pool, part.DomainId, part.Step.StepId, AgentVerbs.TemplateCreate,
                     new TemplateCreateRequest(part.DomainId, part.SourceDisk, part.TemplateDisk, part.Volume, Wait: true, Forward: true), part.SourceDisk, stop).ConfigureAwait(false)
-                : await runner.WaitForTaskAsync(pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.TemplateCreate.Name, part.SourceDisk, stop).ConfigureAwait(false);
+                : await runner.WaitForTaskAsync(
+                    pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.TemplateCreate.Name, part.SourceDisk, stop, JobRunner.TasksSince(job),
+                    t => JobRunner.HasArg(t, "template", part.TemplateDisk)).ConfigureAwait(false);
             if (task is { State: TaskState.Failed or TaskState.Recovered } || (task is null && submit))
             {
                 error = $"disk {part.SourceDisk}: {task?.Error ?? task?.State.ToString() ?? "no task"}";

@@ -121,7 +121,8 @@ public sealed class TemplateVmJobs(JobRunner runner, ILogger<TemplateVmJobs> log
                     new ImageCreateRequest(
                         part.DomainId, part.Size, part.DiskId, part.Volume, StorageFormat.COW, StorageAllocation.SPARSE, Template: part.TemplateDisk, Wait: true, Forward: true),
                     part.DiskId, stop).ConfigureAwait(false)
-                : await runner.WaitForTaskAsync(pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.ImageCreate.Name, part.DiskId, stop).ConfigureAwait(false);
+                : await runner.WaitForTaskAsync(pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.ImageCreate.Name, part.DiskId, stop, JobRunner.TasksSince(job))
+                    .ConfigureAwait(false);
             if (task is { State: TaskState.Failed or TaskState.Recovered })
             {
                 error = $"disk {part.DiskId}: {task.Error ?? task.State.ToString()}";

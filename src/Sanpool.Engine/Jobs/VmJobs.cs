@@ -191,7 +191,9 @@ public sealed class VmJobs(JobRunner runner, ILogger<VmJobs> logger)
                 ? await runner.RunTaskAsync(
                     pool, part.DomainId, part.Step.StepId, AgentVerbs.SnapshotCreate,
                     new SnapshotCreateRequest(part.DomainId, part.DiskId, part.Leaf.NewLeaf, Wait: true, Forward: true), part.DiskId, stop).ConfigureAwait(false)
-                : await runner.WaitForTaskAsync(pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.SnapshotCreate.Name, part.DiskId, stop).ConfigureAwait(false);
+                : await runner.WaitForTaskAsync(
+                    pool, null, part.Step.StepId, part.Step.ExternalId, AgentVerbs.SnapshotCreate.Name, part.DiskId, stop, JobRunner.TasksSince(job),
+                    t => JobRunner.HasArg(t, "volume", part.Leaf.NewLeaf)).ConfigureAwait(false);
             if (task is { State: TaskState.Failed or TaskState.Recovered })
             {
                 error = $"disk {part.DiskId}: {task.Error ?? task.State.ToString()}";
@@ -258,7 +260,9 @@ public sealed class VmJobs(JobRunner runner, ILogger<VmJobs> logger)
                 ? await runner.RunTaskAsync(
                     pool, merge.DomainId, step.StepId, AgentVerbs.ImageMerge,
                     new ImageMergeRequest(merge.DomainId, merge.DiskId, merge.Base, merge.Top, Wait: true, Forward: true), merge.DiskId, stop).ConfigureAwait(false)
-                : await runner.WaitForTaskAsync(pool, null, step.StepId, step.ExternalId, AgentVerbs.ImageMerge.Name, merge.DiskId, stop).ConfigureAwait(false);
+                : await runner.WaitForTaskAsync(
+                    pool, null, step.StepId, step.ExternalId, AgentVerbs.ImageMerge.Name, merge.DiskId, stop, JobRunner.TasksSince(job),
+                    t => JobRunner.HasArg(t, "top", merge.Top)).ConfigureAwait(false);
             if (task is { State: TaskState.Failed or TaskState.Recovered })
             {
                 error = $"disk {merge.DiskId}: {task.Error ?? task.State.ToString()}";

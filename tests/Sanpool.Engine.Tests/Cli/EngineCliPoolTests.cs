@@ -66,8 +66,90 @@ public sealed class EngineCliPoolTests(ITestOutputHelper output)
         Assert.Equal($"disk {diskId} removed", removed.Output.Trim());
         (await cli.RunAsync("disks", "show", diskId)).AssertOneErrorLine("DISK_NOT_FOUND");
 
+        await CopyMoveAndTemplatesAsync(cli, pool.Domains[1].ToString(), pool.Domains[0].ToString());
+
         var jobs = JsonNode.Parse((await cli.RunAsync("jobs", "list", "--json")).Output)!.AsArray();
         Assert.Contains(jobs, j => (string)j!["action_type"]! == "AddDisk" && (string)j["status"]! == "finished" && ((string)j["description"]!).Contains("cli-disk", StringComparison.Ordinal));
         Assert.Contains(jobs, j => (string)j!["action_type"]! == "RemoveDisk" && (string)j["status"]! == "finished");
+        foreach (string action in new[] { "CopyDisk", "MoveDisk", "AddVmTemplate", "AddVmFromTemplate" })
+        {
+            Assert.Contains(jobs, j => (string)j!["action_type"]! == action && (string)j["status"]! == "finished");
+        }
+    }
+
+    /// <summary>
+    /// A disk copied to the master domain as a new disk, then moved there itself; a VM of it made
+    /// a template, listed and shown; and a VM made from the template: each with --wait, each read
+    /// back as the engine shows it after the job.
+    /// </summary>
+    private async Task CopyMoveAndTemplatesAsync(EngineCli cli, string domain, string master)
+    {
+        var made = await cli.RunAsync("disks", "create", "--domain", domain, "--size", "1G", "--alias", "cli-src", "--json", "--wait");
+        Assert.True(made.ExitCode == 0, made.ToString());
+        string source = (string)JsonNode.Parse(made.Output)!["id"]!;
+
+        var progress = new CliWriter();
+        var copied = await cli.RunAsync(["disks", "copy", source, "--domain", master, "--alias", "cli-copy", "--wait"], None, error: progress);
+        output.WriteLine(copied + progress.Text);
+        Assert.True(copied.ExitCode == 0, copied + progress.Text);
+        var copy = EngineCliTests.Lines(copied.Output).Select(EngineCliTests.Words).ToList();
+        Assert.Contains(["alias:", "cli-copy"], copy);
+        Assert.Contains(["status:", "ok"], copy);
+        Assert.Contains(["storage_domains:", master], copy);
+        Assert.NotEqual(source, copy.Single(w => w[0] == "id:")[1]);
+        Assert.EndsWith(": 100%", EngineCliTests.Lines(progress.Text)[^1], StringComparison.Ordinal);
+        var started = await cli.RunAsync("disks", "copy", source, "--domain", master);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.Matches("^disk [0-9a-f-]{36}\njob [0-9a-f-]{36}$", started.Output.Trim());
+
+        (await cli.RunAsync("disks", "move", source, "--domain", domain)).AssertOneErrorLine("INVALID_TARGET_DOMAIN");
+        await WaitIdleAsync(cli);
+        var moved = await cli.RunAsync("disks", "move", source, "--domain", master, "--wait");
+        Assert.True(moved.ExitCode == 0, moved.ToString());
+        var disk = EngineCliTests.Lines(moved.Output).Select(EngineCliTests.Words).ToList();
+        Assert.Contains(["id:", source], disk);
+        Assert.Contains(["storage_domains:", master], disk);
+
+        var vm = await cli.RunAsync("vms", "define", "cli-vm", "--disk", source);
+        Assert.True(vm.ExitCode == 0, vm.ToString());
+        string vmId = EngineCliTests.Lines(vm.Output).Select(EngineCliTests.Words).Single(w => w[0] == "id:")[1];
+        var usage = await cli.RunAsync("vms", "define", "cli-bad", "--wait");
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("--wait follows the job of a VM made from a template", usage.Error, StringComparison.Ordinal);
+        var created = await cli.RunAsync("templates", "create", "--vm", vmId, "--name", "cli-tpl", "--description", "made by the CLI", "--wait");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var template = EngineCliTests.Lines(created.Output).Select(EngineCliTests.Words).ToList();
+        Assert.Contains(["name:", "cli-tpl"], template);
+        Assert.Contains(["status:", "ok"], template);
+        string templateId = template.Single(w => w[0] == "id:")[1];
+        var listed = await cli.RunAsync("templates", "list");
+        Assert.Contains(EngineCliTests.Lines(listed.Output).Select(EngineCliTests.Words), w => w[0] == "cli-tpl" && w[1] == "OK" && w[^1] == templateId);
+        var shown = JsonNode.Parse((await cli.RunAsync("templates", "show", templateId, "--json")).Output)!;
+        Assert.Equal("made by the CLI", (string)shown["description"]!);
+        Assert.Single(shown["disks"]!.AsArray());
+
+        var clone = await cli.RunAsync("vms", "define", "cli-clone", "--template", templateId, "--json", "--wait");
+        Assert.True(clone.ExitCode == 0, clone.ToString());
+        var cloned = JsonNode.Parse(clone.Output)!;
+        Assert.Equal("cli-clone", (string)cloned["name"]!);
+        var cloneDisk = (string)cloned["disks"]![0]!["id"]!;
+        Assert.Contains(["status:", "ok"], EngineCliTests.Lines((await cli.RunAsync("disks", "show", cloneDisk)).Output).Select(EngineCliTests.Words));
+    }
+
+    /// <summary>Until no job runs (a copy started without --wait holds its source).</summary>
+    private static async Task WaitIdleAsync(EngineCli cli)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            var jobs = JsonNode.Parse((await cli.RunAsync("jobs", "list", "--json")).Output)!.AsArray();
+            if (jobs.All(j => (string)j!["status"]! != "started"))
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("a job never ended");
     }
 }

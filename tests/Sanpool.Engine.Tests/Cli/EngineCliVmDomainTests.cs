@@ -19,6 +19,8 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("vms", new[] { "list", "show", "define", "snapshots", "snapshot", "remove-snapshot", "start", "stop" })]
+    [InlineData("disks", new[] { "list", "show", "create", "remove", "copy", "move", "chain", "reconcile" })]
+    [InlineData("templates", new[] { "list", "show", "create" })]
     [InlineData("domains", new[] { "list", "show", "disks", "attach", "detach", "deactivate", "activate", "make-master" })]
     public async Task Help_lists_every_verb_with_what_it_does(string group, string[] verbs)
     {
@@ -37,6 +39,15 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
         Assert.Contains("--wait", start, StringComparison.Ordinal);
         Assert.Contains("VMS_NOT_CONFIGURED", start, StringComparison.Ordinal);
         Assert.Contains("--wait", await HelpAsync("engine", "vms", "stop", "--help"), StringComparison.Ordinal);
+        string move = await HelpAsync("engine", "disks", "move", "--help");
+        Assert.Contains("--domain", move, StringComparison.Ordinal);
+        Assert.Contains("INVALID_TARGET_DOMAIN", move, StringComparison.Ordinal);
+        string define = await HelpAsync("engine", "vms", "define", "--help");
+        Assert.Contains("--template", define, StringComparison.Ordinal);
+        Assert.Contains("thin clone", define, StringComparison.Ordinal);
+        string template = await HelpAsync("engine", "templates", "create", "--help");
+        Assert.Contains("--vm", template, StringComparison.Ordinal);
+        Assert.Contains("--wait", template, StringComparison.Ordinal);
         string detach = await HelpAsync("engine", "domains", "detach", "--help");
         Assert.Contains("--datacenter", detach, StringComparison.Ordinal);
         Assert.Contains("STORAGE_DOMAIN_IS_MASTER", detach, StringComparison.Ordinal);
