@@ -137,12 +137,14 @@ public static class EngineApp
             services.AddSingleton<PoolImport>();
             services.AddSingleton<HostService>();
             services.AddSingleton<SpmManager>();
+            services.AddSingleton<VmMonitor>();
             services.AddSingleton<HostMonitor>();
             services.AddSingleton(options.JobTimings);
             services.AddSingleton<PoolAgents>();
             services.AddSingleton<JobRunner>();
             services.AddSingleton<StorageJobs>();
             services.AddSingleton<VmJobs>();
+            services.AddSingleton<VmRunJobs>();
             services.AddSingleton<DomainActions>();
             services.AddSingleton<DiskCopyJobs>();
             services.AddSingleton<TemplateJobs>();

@@ -19,7 +19,11 @@ namespace Sanpool.Engine;
 ///   "spm_start_timeout_seconds": 300,       how long one spm.start may take (the SDM lease can hold it up to host_dead)
 ///   "reconcile_interval_seconds": 600,      how often every active domain is compared with the database (0: never by itself)
 ///   "max_body_bytes": 1048576,              larger request bodies are refused (413)
-///   "token_lifetime_seconds": 43200         how long a bearer token from /api/sso/token lives
+///   "token_lifetime_seconds": 43200,        how long a bearer token from /api/sso/token lives
+///   "vms": { "kernel": "/srv/vm/vmlinuz",   optional: what a started VM boots, paths on the hosts (absolute);
+///            "initrd": "/srv/vm/initrd.gz", without it VMs are not started
+///            "append": "console=ttyS0",     the kernel command line (default the agent's)
+///            "memory_mib": 256 }            every guest's memory (default each VM's own)
 /// }
 /// </code>
 /// Relative paths are taken from the config file's directory.
@@ -56,6 +60,9 @@ public sealed record EngineConfig
     public long MaxBodyBytes { get; init; } = 1024 * 1024;
 
     public int TokenLifetimeSeconds { get; init; } = 12 * 3600;
+
+    /// <summary>What a VM the engine starts boots; null: VMs are not started (VMS_NOT_CONFIGURED).</summary>
+    public EngineVmsConfig? Vms { get; init; }
 
     /// <summary><see cref="Listen"/>, parsed (the loader has checked it).</summary>
     [JsonIgnore]

@@ -17,6 +17,12 @@ public static class EngineConfigLoader
     private const long MinBodyBytes = 1024;
     private const long MaxBodyBytes = 1L << 30;
     private const int MinPasswordLength = 8;
+    private const int MaxAppend = 1024;
+
+    /// <summary>The guest memory the agent's <c>vm.start</c> takes.</summary>
+    public const int MinGuestMib = 64;
+
+    public const int MaxGuestMib = 4096;
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -38,6 +44,7 @@ public static class EngineConfigLoader
         "tls", "tls.certificate", "tls.key", "admin_password", "host_poll_seconds", "non_operational_after_seconds", "spm_start_timeout_seconds",
         "reconcile_interval_seconds",
         "max_body_bytes", "token_lifetime_seconds",
+        "vms", "vms.kernel", "vms.initrd", "vms.append", "vms.memory_mib",
     ];
 
     public static async Task<EngineConfig> LoadAsync(string path, CancellationToken cancellationToken)
@@ -115,8 +122,20 @@ public static class EngineConfigLoader
             c.ReconcileIntervalSeconds is < 0 or > 7 * 86_400 ? $"reconcile_interval_seconds: {c.ReconcileIntervalSeconds} is not 0 (off) or 1-{7 * 86_400}" :
             c.MaxBodyBytes is < MinBodyBytes or > MaxBodyBytes ? $"max_body_bytes: {c.MaxBodyBytes} is not {MinBodyBytes}-{MaxBodyBytes}" :
             c.TokenLifetimeSeconds is < 60 or > 30 * 86_400 ? $"token_lifetime_seconds: {c.TokenLifetimeSeconds} is not 60-{30 * 86_400}" :
+            c.Vms is { } vms ? VmsProblem(vms) :
             null;
     }
+
+    /// <summary>The vms section: the files are on the hosts, so only their form is checked here (the agent checks they exist).</summary>
+    private static string? VmsProblem(EngineVmsConfig vms) =>
+        !IsHostPath(vms.Kernel) ? $"vms.kernel: \"{vms.Kernel}\" is not an absolute path (the kernel every host boots its VMs with)" :
+        !IsHostPath(vms.Initrd) ? $"vms.initrd: \"{vms.Initrd}\" is not an absolute path (the initrd every host boots its VMs with)" :
+        vms.Append is { } append && (append.Length > MaxAppend || append.Any(char.IsControl)) ? $"vms.append: at most {MaxAppend} characters on one line" :
+        vms.MemoryMib is < MinGuestMib or > MaxGuestMib ? $"vms.memory_mib: {vms.MemoryMib} is not {MinGuestMib}-{MaxGuestMib}" :
+        null;
+
+    private static bool IsHostPath(string? path) =>
+        !string.IsNullOrWhiteSpace(path) && path.StartsWith('/') && !path.Any(char.IsControl);
 
     private static string? DatabaseProblem(EngineDatabaseConfig database)
     {

@@ -67,6 +67,20 @@ public static class EngineErrors
     /// <summary>409: the SPM runs tasks; the role moves by hand only once they end.</summary>
     public static readonly ErrorCode SpmTasksRunning = new(-1023, "SPM_TASKS_RUNNING");
 
+    // -1024 .. -1029: running VMs (VmRunJobs).
+
+    /// <summary>409: starting a VM needs the engine config's <c>vms</c> section (the kernel and initrd the hosts boot it with).</summary>
+    public static readonly ErrorCode VmsNotConfigured = new(-1024, "VMS_NOT_CONFIGURED");
+
+    /// <summary>409: a start of a VM that is not Down (the message says its status and host).</summary>
+    public static readonly ErrorCode VmNotDown = new(-1025, "VM_NOT_DOWN");
+
+    /// <summary>409: a stop of a VM that is Down already.</summary>
+    public static readonly ErrorCode VmNotRunning = new(-1026, "VM_NOT_RUNNING");
+
+    /// <summary>409: the VM's disks are not what a host runs yet: exactly one disk (the agent runs one image per VM).</summary>
+    public static readonly ErrorCode VmDisksUnsupported = new(-1027, "VM_DISKS_UNSUPPORTED");
+
     /// <summary>409: a job works on the disk (the message names it); its volumes are LOCKED until it ends.</summary>
     public static readonly ErrorCode DiskLocked = new(-1040, "DISK_LOCKED");
 

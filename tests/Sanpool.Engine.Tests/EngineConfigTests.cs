@@ -21,6 +21,17 @@ public sealed class EngineConfigTests
         Assert.Equal(1024 * 1024, config.MaxBodyBytes);
         Assert.Null(config.Tls);
         Assert.Null(config.AdminPassword);
+        Assert.Null(config.Vms);
+    }
+
+    [Fact]
+    public void The_vms_section_gives_the_kernel_and_initrd_the_hosts_boot_VMs_with()
+    {
+        var config = EngineConfigLoader.Parse(
+            """{ "data_dir": "/d", "vms": { "kernel": "/srv/vm/vmlinuz", "initrd": "/srv/vm/initrd.gz", "append": "console=ttyS0", "memory_mib": 256 } }""", File);
+        Assert.Equal(new EngineVmsConfig { Kernel = "/srv/vm/vmlinuz", Initrd = "/srv/vm/initrd.gz", Append = "console=ttyS0", MemoryMib = 256 }, config.Vms);
+        var bare = EngineConfigLoader.Parse("""{ "data_dir": "/d", "vms": { "kernel": "/k", "initrd": "/i" } }""", File);
+        Assert.Equal((null, null), (bare.Vms!.Append, bare.Vms.MemoryMib));
     }
 
     [Theory]
@@ -47,6 +58,12 @@ public sealed class EngineConfigTests
     [InlineData("""{ "data_dir": "/d", "tls": { "key": "/nonexistent/k.pem" } }""", "tls.certificate")]
     [InlineData("""{ "data_dir": "/d", "admin_password": "short" }""", "admin_password")]
     [InlineData("""{ "data_dir": "/d", "token_lifetime_seconds": 5 }""", "token_lifetime_seconds")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "initrd": "/i" } }""", "vms.kernel")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "kernel": "vmlinuz", "initrd": "/i" } }""", "vms.kernel")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "kernel": "/k" } }""", "vms.initrd")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "kernel": "/k", "initrd": "/i", "memory_mib": 32 } }""", "vms.memory_mib")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "kernel": "/k", "initrd": "/i", "append": "a\nb" } }""", "vms.append")]
+    [InlineData("""{ "data_dir": "/d", "vms": { "kernel": "/k", "initrd": "/i", "cpus": 2 } }""", "vms.cpus")]
     public void A_bad_config_is_refused_with_one_error_naming_the_key_and_the_file(string json, string key)
     {
         var e = Assert.Throws<SanpoolException>(() => EngineConfigLoader.Parse(json, File));

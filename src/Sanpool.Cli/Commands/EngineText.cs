@@ -45,7 +45,7 @@ internal static class EngineText
         ["NAME", "STATUS", "HOST", "MEMORY", "DISKS", "ID"],
         vms.Select(v => new[]
         {
-            v.Name, v.Status.ToString(), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
+            v.Name, v.Status + (v.PauseReason is { } pause ? $" ({pause})" : ""), v.Host?.Id.ToString() ?? "-", Number(v.MemoryMb) + " MiB", string.Join(',', v.Disks.Select(d => d.Id)), v.Id.ToString(),
         }));
 
     /// <summary>Templates: each disk is one volume the VMs made from it build on.</summary>

@@ -6,9 +6,10 @@ using Sanpool.Engine.Web.Dtos;
 namespace Sanpool.Cli.Commands;
 
 /// <summary>
-/// <c>sanpool engine vms list|show|define|snapshots|snapshot|remove-snapshot</c>: VMs and their
-/// snapshots with seed 003's semantics. A snapshot taken or removed, and a VM defined from a
-/// template, is a job: its id is printed at once, or with <c>--wait</c> the job is followed to its end.
+/// <c>sanpool engine vms list|show|define|snapshots|snapshot|remove-snapshot|start|stop</c>: VMs,
+/// their snapshots with seed 003's semantics, and running them on hosts. A snapshot taken or
+/// removed, a VM defined from a template, a start and a stop are jobs: the job's id is printed
+/// at once, or with <c>--wait</c> the job is followed to its end.
 /// </summary>
 internal static class EngineVmCommands
 {
@@ -26,6 +27,8 @@ internal static class EngineVmCommands
         vms.Subcommands.Add(Snapshots(configure));
         vms.Subcommands.Add(Snapshot(configure));
         vms.Subcommands.Add(RemoveSnapshot(configure));
+        vms.Subcommands.Add(Start(configure));
+        vms.Subcommands.Add(Stop(configure));
         return vms;
     }
 
@@ -162,6 +165,69 @@ internal static class EngineVmCommands
             var action = client.As<VmActionDto>(answer);
             return await FinishAsync(p, client, answer, action, vmId, wait, json, $"job {action.Job.Id}", ct).ConfigureAwait(false);
         });
+    }
+
+    private static Command Start(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vm = EngineVerbs.Id("VM");
+        var host = new Option<string?>("--host")
+        {
+            Description = "The host to run it on, by name or UUID (see 'sanpool engine hosts list'); default the Up host of the VM's data center running fewest VMs.",
+            HelpName = "HOST",
+        };
+        var wait = Wait();
+        var json = new Option<bool>("--json") { Description = "Print the engine's answer (the job, the VM) as JSON; with --wait, the VM once the job has ended." };
+        var cmd = new Command(
+            "start",
+            "Run a VM that is down on a host, as a job: the host serves its disk and boots the engine's configured kernel with it (a VM with one disk; " +
+            "refused with VMS_NOT_CONFIGURED if the engine config has no \"vms\"). Prints the job's id; with --wait follows it, then shows the VM (status up).")
+        { vm, host, wait, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            Guid vmId = EngineVerbs.Uuid(p, vm, "VM");
+            string? target = p.GetValue(host);
+            var body = new StartVmRequest(target is null ? null : Guid.TryParse(target, out _) ? new HostRefRequest(Id: target) : new HostRefRequest(Name: target));
+            var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "start"), body, ct).ConfigureAwait(false)
+                ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the start without saying its job");
+            return await FinishRunAsync(p, client, answer, vmId, wait, json, ct).ConfigureAwait(false);
+        });
+    }
+
+    private static Command Stop(Func<EngineClientSettings, EngineClientSettings>? configure)
+    {
+        var vm = EngineVerbs.Id("VM");
+        var wait = Wait();
+        var json = new Option<bool>("--json") { Description = "Print the engine's answer (the job, the VM) as JSON; with --wait, the VM once the job has ended." };
+        var cmd = new Command(
+            "stop",
+            "Power a VM off, as a job: its host kills it and stops serving its disk; the VM is down and its volumes may change again (snapshots, moves). " +
+            "Prints the job's id; with --wait follows it, then shows the VM.")
+        { vm, wait, json };
+        return EngineVerbs.Verb(cmd, configure, async (p, client, ct) =>
+        {
+            Guid vmId = EngineVerbs.Uuid(p, vm, "VM");
+            var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "stop"), new { }, ct).ConfigureAwait(false)
+                ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the stop without saying its job");
+            return await FinishRunAsync(p, client, answer, vmId, wait, json, ct).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Without --wait: the job's id. With it: the job followed, then the VM as it is after it.</summary>
+    private static async Task<int> FinishRunAsync(
+        ParseResult p, EngineClient client, System.Text.Json.Nodes.JsonNode answer, Guid vmId, Option<bool> wait, Option<bool> json, CancellationToken ct)
+    {
+        var output = EngineVerbs.Out(p);
+        var action = client.As<VmActionDto>(answer);
+        if (!p.GetValue(wait))
+        {
+            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : $"job {action.Job.Id}").ConfigureAwait(false);
+            return 0;
+        }
+
+        await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
+        var shown = await client.GetAsync(client.Vms.PathOf(vmId), ct).ConfigureAwait(false);
+        await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(shown) : EngineText.Details(shown)).ConfigureAwait(false);
+        return 0;
     }
 
     /// <summary>Without --wait: what was started. With it: the job followed, then the VM's snapshots as they are after it.</summary>

@@ -51,6 +51,7 @@ public sealed class EngineDatabase : IAsyncDisposable
         Jobs = new JobStore(this);
         DiskJobs = new DiskJobStore(this);
         VmJobs = new VmJobStore(this);
+        VmRuns = new VmRunStore(this);
         DomainJobs = new DomainJobStore(this);
         Templates = new TemplateStore(this);
         AuditLog = new AuditLogStore(this);
@@ -88,6 +89,9 @@ public sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>The transactions of the VM jobs: a VM defined with its disks, snapshots taken and removed.</summary>
     public VmJobStore VmJobs { get; }
+
+    /// <summary>The transactions of a VM's start and stop: its run state as their lock.</summary>
+    public VmRunStore VmRuns { get; }
 
     /// <summary>A data center's storage domain actions: the domain's status in it as their lock.</summary>
     public DomainJobStore DomainJobs { get; }

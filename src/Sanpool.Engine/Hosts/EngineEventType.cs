@@ -64,4 +64,17 @@ public enum EngineEventType
     USER_ACTIVATE_STORAGE_DOMAIN_FAILED = 1247,
     USER_MOVED_MASTER_STORAGE_DOMAIN = 1248,
     USER_MOVE_MASTER_STORAGE_DOMAIN_FAILED = 1249,
+
+    /// <summary>VMs run on hosts (oVirt's names): a start and a stop as jobs, and what the VM monitor sees.</summary>
+    USER_STARTED_VM = 1250,
+    USER_RUN_VM = 1251,
+    USER_FAILED_RUN_VM = 1252,
+    USER_STOPPING_VM = 1253,
+    USER_STOP_VM = 1254,
+    USER_FAILED_STOP_VM = 1255,
+    VM_DOWN = 1256,
+    VM_PAUSED_ENOSPC = 1257,
+    VM_PAUSED = 1258,
+    VM_RECOVERED_FROM_PAUSE_ERROR = 1259,
+    VM_NOT_RESPONDING = 1260,
 }

@@ -35,6 +35,15 @@ internal static class EngineEvents
                 CorrelationId: job.CorrelationId, JobId: job.JobId),
             cancellationToken);
 
+    /// <summary>An event of a VM on its host, not of a job (what the VM monitor saw).</summary>
+    public static Task<long> VmAsync(
+        EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, Guid vmId, string vmName, VdsStatic? host, CancellationToken cancellationToken) =>
+        db.AuditLog.AppendAsync(
+            new AuditLog(
+                0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message,
+                VmId: vmId, VmName: vmName, VdsId: host?.VdsId, VdsName: host?.VdsName, StoragePoolId: host?.StoragePoolId),
+            cancellationToken);
+
     public static Task<long> PoolAsync(EngineDatabase db, EngineEventType type, AuditLogSeverity severity, string message, StoragePool pool, CancellationToken cancellationToken) =>
         db.AuditLog.AppendAsync(
             new AuditLog(0, db.Clock.GetUtcNow(), (int)type, type.ToString(), severity, message, StoragePoolId: pool.Id, StoragePoolName: pool.Name),

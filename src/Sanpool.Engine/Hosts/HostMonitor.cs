@@ -24,14 +24,16 @@ namespace Sanpool.Engine.Hosts;
 /// <item>then, per pool: the host that says SPM is <c>spm_vds_id</c> and the pool is Up; with
 /// none, the pool is Contend if a host contends and NonResponsive if none does; each domain's
 /// sizes come from the first host that read it; and <see cref="SpmManager"/> decides whether
-/// the SPM must be started or moved (in the background: a start may wait out a lease).</item>
+/// the SPM must be started or moved (in the background: a start may wait out a lease);</item>
+/// <item>last, <see cref="VmMonitor"/> reads the run state of the VMs the hosts run.</item>
 /// </list>
 /// Shared state: rounds never overlap (<see cref="_round"/>: the timer's and a caller's); within
 /// a round each host's poll touches only that host's entry of <see cref="_unseenSince"/>, and
 /// the pool-wide writes happen after every poll has ended, on the round's own task. The
 /// database rows are guarded by compare and set against the API's changes (deactivate).
 /// </summary>
-public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, SpmManager spmManager, EngineConfig config, TimeProvider time, ILogger<HostMonitor> logger) : BackgroundService
+public sealed class HostMonitor(
+    EngineDatabase db, IAgentCaller agents, SpmManager spmManager, VmMonitor vmMonitor, EngineConfig config, TimeProvider time, ILogger<HostMonitor> logger) : BackgroundService
 {
     private const long GiB = 1L << 30;
 
@@ -94,6 +96,9 @@ public sealed class HostMonitor(EngineDatabase db, IAgentCaller agents, SpmManag
                 await UpdatePoolAsync(pool, ofPool, hosts, cancellationToken).ConfigureAwait(false);
                 await spmManager.AfterRoundAsync(pool, ofPool, cancellationToken).ConfigureAwait(false);
             }
+
+            // The VMs' run state after the hosts': a host found NonResponsive above leaves its VMs Unknown.
+            await vmMonitor.PollOnceAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

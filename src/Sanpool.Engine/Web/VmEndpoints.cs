@@ -22,6 +22,8 @@ namespace Sanpool.Engine.Web;
 /// GET    /api/vms/{id}/snapshots         the Active VM and the snapshots, oldest first
 /// POST   /api/vms/{id}/snapshots         snapshot every disk       -> 202, Location: its job
 /// DELETE /api/vms/{id}/snapshots/{sid}   remove (cold merge)       -> 202, Location: its job
+/// POST   /api/vms/{id}/start             run on a host             -> 202, Location: its job
+/// POST   /api/vms/{id}/stop              power off                 -> 202, Location: its job
 /// </code>
 /// </summary>
 public static class VmEndpoints
@@ -45,7 +47,39 @@ public static class VmEndpoints
         api.MapDelete("/vms/{id}/snapshots/{snapshotId}", RemoveSnapshotAsync).RequiresLogin()
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
             .WithName("RemoveVmSnapshot").WithSummary("Remove a snapshot of a VM that is down: each disk's next volume is merged into the snapshot's, as one job (202 with the job)").WithTags("vms");
+        api.MapPost("/vms/{id}/start", StartAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable)
+            .WithName("StartVm").WithSummary("Run a VM that is down on a host (the one given, or the Up host of its data center running fewest VMs), as a job (202 with the job)").WithTags("vms");
+        api.MapPost("/vms/{id}/stop", StopAsync).RequiresLogin()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithName("StopVm").WithSummary("Power a VM off: its host kills it and stops serving its disk, as a job (202 with the job)").WithTags("vms");
         return api;
+    }
+
+    private static async Task<Accepted<VmActionDto>> StartAsync(
+        string id, HttpContext http, [FromServices] VmRunJobs runs, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken, StartVmRequest? body = null)
+    {
+        Guid vmId = EntityIds.Parse(id, "VM");
+        string? host = body?.Host is { } h ? h.Id ?? h.Name ?? throw new SanpoolException(EngineErrors.InvalidVm, "host is { \"id\": ... } or { \"name\": ... }") : null;
+        var job = await runs.StartAsync(vmId, host, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await ActionAcceptedAsync(http, db, job, vmId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Accepted<VmActionDto>> StopAsync(
+        string id, HttpContext http, [FromServices] VmRunJobs runs, [FromServices] EngineDatabase db, [FromServices] CorrelationContext correlation,
+        CancellationToken cancellationToken)
+    {
+        Guid vmId = EntityIds.Parse(id, "VM");
+        var job = await runs.StopAsync(vmId, correlation.Id, EngineAuthentication.UserId(http.User), cancellationToken).ConfigureAwait(false);
+        return await ActionAcceptedAsync(http, db, job, vmId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Accepted<VmActionDto>> ActionAcceptedAsync(HttpContext http, EngineDatabase db, Job job, Guid vmId, CancellationToken cancellationToken)
+    {
+        string api = ApiPaths.Api(http);
+        var dto = await JobEndpoints.ToDtoAsync(db, job.JobId, api, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted(dto.Href, new VmActionDto(dto, new RefDto(vmId, $"{api}/vms/{vmId}"), null));
     }
 
     private static async Task<Ok<Page<VmDto>>> ListAsync(int? max, int? page, HttpContext http, [FromServices] EngineDatabase db, CancellationToken cancellationToken)
@@ -152,7 +186,7 @@ public static class VmEndpoints
         return new VmDto(
             vm.VmGuid, vm.VmName, vm.Description, vm.MemSizeMb, run?.Status ?? VmStatus.Unknown,
             run?.RunOnVds is { } host ? new RefDto(host, $"{api}/hosts/{host}") : null,
-            run?.PauseReason, vm.CreationDate,
+            run?.PauseReason, run?.LastStartTime, run?.LastStopTime, run?.ExitMessage, vm.CreationDate,
             [.. disks.Select(d => new VmDiskDto(d.DiskId, d.IsBoot, d.DiskInterface, $"{api}/disks/{d.DiskId}"))],
             $"{api}/vms/{vm.VmGuid}/snapshots",
             $"{api}/vms/{vm.VmGuid}");

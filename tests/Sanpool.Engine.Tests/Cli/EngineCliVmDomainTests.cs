@@ -18,7 +18,7 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [InlineData("vms", new[] { "list", "show", "define", "snapshots", "snapshot", "remove-snapshot" })]
+    [InlineData("vms", new[] { "list", "show", "define", "snapshots", "snapshot", "remove-snapshot", "start", "stop" })]
     [InlineData("disks", new[] { "list", "show", "create", "remove", "copy", "move", "chain", "reconcile" })]
     [InlineData("templates", new[] { "list", "show", "create" })]
     [InlineData("domains", new[] { "list", "show", "disks", "attach", "detach", "deactivate", "activate", "make-master" })]
@@ -34,6 +34,11 @@ public sealed class EngineCliVmDomainTests(ITestOutputHelper output)
         Assert.Contains("--description", snapshot, StringComparison.Ordinal);
         Assert.Contains("--wait", snapshot, StringComparison.Ordinal);
         Assert.Contains("all the disks or none", snapshot, StringComparison.Ordinal);
+        string start = await HelpAsync("engine", "vms", "start", "--help");
+        Assert.Contains("--host", start, StringComparison.Ordinal);
+        Assert.Contains("--wait", start, StringComparison.Ordinal);
+        Assert.Contains("VMS_NOT_CONFIGURED", start, StringComparison.Ordinal);
+        Assert.Contains("--wait", await HelpAsync("engine", "vms", "stop", "--help"), StringComparison.Ordinal);
         string move = await HelpAsync("engine", "disks", "move", "--help");
         Assert.Contains("--domain", move, StringComparison.Ordinal);
         Assert.Contains("INVALID_TARGET_DOMAIN", move, StringComparison.Ordinal);

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using Sanpool.Api;
 using Sanpool.Api.Client;
+using Sanpool.Api.DataPath;
 using Sanpool.Api.Host;
 using Sanpool.Api.Pools;
 using Sanpool.Api.Spm;
 using Sanpool.Api.Tasks;
+using Sanpool.Api.Vms;
 using Sanpool.Core;
 using Sanpool.Engine.Hosts;
 
@@ -53,6 +55,12 @@ internal sealed class FakeAgents : IAgentCaller
             SpmStopRequest => agent.Stop(Pool),
             TaskListRequest => agent.Tasks,
             TaskClearRequest clear => agent.Clear(clear.Task),
+            ImagePrepareRequest r => agent.Prepare(r),
+            ImageTeardownRequest r => new ImageTeardownReply(agent.Prepared.Remove(r.Image)),
+            VmStartRequest r => agent.StartVm(r),
+            VmListRequest => agent.VmList(),
+            VmStatusRequest r => agent.VmOf(r.Name),
+            VmStopRequest r => agent.StopVm(r.Name),
             _ => throw new NotSupportedException(verb.Name),
         };
         return Task.FromResult((TReply)reply);
@@ -94,6 +102,47 @@ internal sealed class FakeAgent(string address, int hostId, string name)
 
     /// <summary>The spm.start requests this host got.</summary>
     public List<SpmStartRequest> Starts { get; } = [];
+
+    /// <summary>The images this host serves (image.prepare, until image.teardown or vm.stop).</summary>
+    public HashSet<Guid> Prepared { get; } = [];
+
+    /// <summary>The VMs this host runs, by the agent's name; a test sets their state (running, paused, io-error, shutdown, exited).</summary>
+    public ConcurrentDictionary<string, VmStatusReply> Vms { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What vm.start throws instead of starting, if set.</summary>
+    public SanpoolException? VmStartError { get; set; }
+
+    /// <summary>The vm.start requests this host got.</summary>
+    public ConcurrentQueue<VmStartRequest> VmStarts { get; } = new();
+
+    public PreparedImageInfo Prepare(ImagePrepareRequest r)
+    {
+        Prepared.Add(r.Image);
+        return new PreparedImageInfo { Domain = r.Domain, Image = r.Image, Drive = "{}" };
+    }
+
+    public VmStatusReply StartVm(VmStartRequest r)
+    {
+        VmStarts.Enqueue(r);
+        if (VmStartError is { } error)
+        {
+            throw error;
+        }
+
+        var vm = new VmStatusReply { Name = r.Name, HostId = HostId, Pid = 4242, State = "running", Domain = r.Domain, Image = r.Image };
+        return Vms.TryAdd(r.Name, vm) ? vm : throw CommonErrors.Invalid($"a VM named {r.Name} already runs");
+    }
+
+    public IReadOnlyList<string> VmList() => [.. Vms.Keys.Order(StringComparer.Ordinal)];
+
+    public VmStatusReply VmOf(string name) =>
+        Vms.TryGetValue(name, out var vm) ? vm : throw new SanpoolException(CommonErrors.NotFound, $"no VM {name} runs on host {HostId}");
+
+    public VmStopReply StopVm(string name)
+    {
+        var vm = Vms.TryRemove(name, out var v) ? v : throw new SanpoolException(CommonErrors.NotFound, $"no VM {name} runs on host {HostId}");
+        return new VmStopReply(name, true, Prepared.Remove(vm.Image));
+    }
 
     public SpmStatusReply SpmReply(FakePool pool) => new(Spm ?? "Free", pool.SpmId, pool.Lver);
 

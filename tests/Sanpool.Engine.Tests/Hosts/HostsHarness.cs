@@ -55,8 +55,9 @@ internal sealed class HostsHarness : IAsyncDisposable
 
     /// <param name="realAgents">Call real agents (<see cref="AgentCaller"/>) instead of the fakes.</param>
     /// <param name="realTime">The system clock and the monitor polling by itself every second.</param>
+    /// <param name="vms">The config's <c>vms</c> (what started VMs boot); null: VMs are not started.</param>
     /// <param name="dir">The engine's directory (not removed with this harness): an engine started again on it.</param>
-    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false, bool realTime = false, TempDir? dir = null, ILoggerFactory? logs = null)
+    public static async Task<HostsHarness> StartAsync(int nonOperationalAfterSeconds = 60, bool realAgents = false, bool realTime = false, TempDir? dir = null, ILoggerFactory? logs = null, EngineVmsConfig? vms = null)
     {
         bool ownsDir = dir is null;
         dir ??= new TempDir("engine-hosts");
@@ -68,7 +69,7 @@ internal sealed class HostsHarness : IAsyncDisposable
         await users.AddUserAsync(new EngineUser(Guid.NewGuid(), "admin", AdminHash.Value, EngineRole.Admin, Sample.T0), CancellationToken.None);
         var agents = new FakeAgents(new FakePool());
         var config = EngineConfigLoader.Validate(
-            new EngineConfig { DataDir = dir.Path, HostPollSeconds = realTime ? 1 : 5, NonOperationalAfterSeconds = nonOperationalAfterSeconds }, "test");
+            new EngineConfig { DataDir = dir.Path, HostPollSeconds = realTime ? 1 : 5, NonOperationalAfterSeconds = nonOperationalAfterSeconds, Vms = vms }, "test");
         var app = EngineApp.Build(config, new EngineAppOptions
         {
             Users = users,

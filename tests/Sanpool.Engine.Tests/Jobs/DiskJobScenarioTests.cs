@@ -210,12 +210,12 @@ public sealed class DiskJobScenarioTests(ITestOutputHelper output)
     }
 
     /// <summary>The pool running with an SPM, every agent checked, and an engine that knows its hosts, all Up.</summary>
-    internal static async Task<HostsHarness> StartAsync(LocalPool pool, ILoggerFactory? logs = null)
+    internal static async Task<HostsHarness> StartAsync(LocalPool pool, ILoggerFactory? logs = null, EngineVmsConfig? vms = null)
     {
         pool.StartAll();
         await pool.WaitForSpmAsync(TimeSpan.FromSeconds(60), null, None);
         await HostsScenarioTests.WaitCheckedAsync(pool);
-        var engine = await HostsHarness.StartAsync(realAgents: true, logs: logs);
+        var engine = await HostsHarness.StartAsync(realAgents: true, logs: logs, vms: vms);
         try
         {
             foreach (int host in pool.HostIds)

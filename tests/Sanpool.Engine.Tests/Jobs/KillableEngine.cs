@@ -32,7 +32,8 @@ internal sealed partial class KillableEngine : IAsyncDisposable
     private HttpClient? _api;
     private bool _frozen;
 
-    public KillableEngine(LocalPool pool, int spm, ITestOutputHelper output)
+    /// <param name="vms">The config's "vms" value (JSON), if VMs are to be started.</param>
+    public KillableEngine(LocalPool pool, int spm, ITestOutputHelper output, string? vms = null)
     {
         _pool = pool;
         _spm = spm;
@@ -40,7 +41,7 @@ internal sealed partial class KillableEngine : IAsyncDisposable
         _config = _dir.File("engine.json");
         File.WriteAllText(_config, $$"""
             { "data_dir": "{{_dir.File("data")}}", "listen": "http://127.0.0.1:0", "insecure_http": true,
-              "admin_password": "{{Password}}", "host_poll_seconds": 2 }
+              "admin_password": "{{Password}}", "host_poll_seconds": 2{{(vms is null ? "" : $", \"vms\": {vms}")}} }
             """);
     }
 

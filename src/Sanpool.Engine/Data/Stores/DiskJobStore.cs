@@ -45,7 +45,7 @@ public sealed class DiskJobStore
     /// Locks every volume of <paramref name="diskId"/> for <paramref name="job"/> (with its step
     /// and subjects), if all are OK.
     /// </summary>
-    /// <exception cref="SanpoolException">DISK_NOT_FOUND; DISK_LOCKED naming the job that holds it; DISK_ILLEGAL.</exception>
+    /// <exception cref="SanpoolException">DISK_NOT_FOUND; VM_IS_RUNNING naming the VM and its host; DISK_LOCKED naming the job that holds it; DISK_ILLEGAL.</exception>
     public Task<IReadOnlyList<Image>> BeginOnDiskAsync(Job job, Step step, Guid diskId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -59,6 +59,7 @@ public sealed class DiskJobStore
                     throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
                 }
 
+                await RefuseRunningAsync(s, diskId, cancellationToken).ConfigureAwait(false);
                 await LockDiskAsync(s, diskId, chain, cancellationToken).ConfigureAwait(false);
                 await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
                 await JobStore.InsertStepAsync(s, step, cancellationToken).ConfigureAwait(false);
@@ -223,6 +224,13 @@ public sealed class DiskJobStore
             throw new SanpoolException(EngineErrors.DiskNotFound, $"disk {diskId} does not exist");
         }
 
+        await RefuseRunningAsync(s, diskId, cancellationToken).ConfigureAwait(false);
+        await LockDiskAsync(s, diskId, chain, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses a disk a VM that is not Down uses (VM_IS_RUNNING, naming the VM and its host): until live snapshots exist its volumes are not changed.</summary>
+    private static async Task RefuseRunningAsync(DbSession s, Guid diskId, CancellationToken cancellationToken)
+    {
         var users = await s.QueryAsync(
             "SELECT v.vm_name, d.status, h.vds_name FROM disk_vm_element e JOIN vm_static v ON v.vm_guid = e.vm_id " +
             "JOIN vm_dynamic d ON d.vm_guid = v.vm_guid LEFT JOIN vds_static h ON h.vds_id = d.run_on_vds WHERE e.disk_id = @diskId",
@@ -235,8 +243,6 @@ public sealed class DiskJobStore
                 EngineErrors.VmIsRunning,
                 $"disk {diskId} is used by VM {running.Name}, which is {running.Status}{(running.Host is null ? "" : $" on host {running.Host}")}: stop it first");
         }
-
-        await LockDiskAsync(s, diskId, chain, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

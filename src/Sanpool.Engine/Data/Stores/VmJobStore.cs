@@ -234,7 +234,7 @@ public sealed class VmJobStore
         }
     }
 
-    private static async Task InsertJobAsync(DbSession s, Job job, IReadOnlyList<Step> steps, Guid vmId, IEnumerable<Guid> disks, CancellationToken cancellationToken)
+    internal static async Task InsertJobAsync(DbSession s, Job job, IReadOnlyList<Step> steps, Guid vmId, IEnumerable<Guid> disks, CancellationToken cancellationToken)
     {
         await JobStore.InsertJobAsync(s, job, cancellationToken).ConfigureAwait(false);
         foreach (var step in steps)

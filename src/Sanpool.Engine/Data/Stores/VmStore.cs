@@ -78,14 +78,44 @@ public sealed class VmStore
             async s => await s.ScalarAsync<long>("SELECT COUNT(*) FROM vm_static WHERE entity_type = @entityType", new { entityType = type.ToString() }, cancellationToken).ConfigureAwait(false),
             cancellationToken);
 
+    internal const string DynamicColumns = "vm_guid, status, run_on_vds, pause_reason, last_start_time, last_stop_time, exit_message";
+
     public Task<VmDynamic?> GetDynamicAsync(Guid vmId, CancellationToken cancellationToken) =>
         _db.ReadAsync(
-            s => s.QuerySingleOrDefaultAsync(
-                "SELECT vm_guid, status, run_on_vds, pause_reason FROM vm_dynamic WHERE vm_guid = @vmId",
-                new { vmId },
-                r => new VmDynamic(r.Uuid("vm_guid"), r.Coded<VmStatus>("status"), r.UuidOrNull("run_on_vds"), r.TextOrNull("pause_reason")),
-                cancellationToken),
+            s => s.QuerySingleOrDefaultAsync($"SELECT {DynamicColumns} FROM vm_dynamic WHERE vm_guid = @vmId", new { vmId }, ReadDynamic, cancellationToken),
             cancellationToken);
+
+    /// <summary>The run state of every VM a host runs (or the engine thinks it does): status not Down (its host null if the host was removed).</summary>
+    public async Task<IReadOnlyList<VmDynamic>> ListRunningAsync(CancellationToken cancellationToken) =>
+        await _db.ReadAsync(
+            s => s.QueryAsync(
+                $"SELECT {DynamicColumns} FROM vm_dynamic WHERE status <> @down ORDER BY vm_guid",
+                new { down = VmStatus.Down },
+                ReadDynamic,
+                cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Records what the VM's host says of it, if the row is still <paramref name="seen"/>'s status
+    /// on its host (compare and set: a start or stop that changed it since is not undone). Going
+    /// Down clears the host and the pause and keeps <paramref name="exitMessage"/> and the time.
+    /// </summary>
+    public Task<bool> TrySetRunStateAsync(VmDynamic seen, VmStatus status, string? pauseReason, string? exitMessage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        bool down = status == VmStatus.Down;
+        return _db.TransactAsync(
+            async s => await s.ExecuteAsync(
+                "UPDATE vm_dynamic SET status = @status, run_on_vds = @host, pause_reason = @pauseReason, exit_message = @exitMessage, " +
+                "last_stop_time = @stopped WHERE vm_guid = @VmGuid AND status = @before AND " + (seen.RunOnVds is null ? "run_on_vds IS NULL" : "run_on_vds = @RunOnVds"),
+                new
+                {
+                    seen.VmGuid, seen.RunOnVds, before = seen.Status, status, host = down ? null : seen.RunOnVds, pauseReason = down ? null : pauseReason,
+                    exitMessage = down ? exitMessage : seen.ExitMessage, stopped = down ? s.Now : seen.LastStopTime,
+                },
+                cancellationToken).ConfigureAwait(false) == 1,
+            cancellationToken);
+    }
 
     /// <summary>Records the VM's run state as its host reported it.</summary>
     public Task SetStatusAsync(Guid vmId, VmStatus status, Guid? runOnVds, string? pauseReason, CancellationToken cancellationToken) =>
@@ -132,6 +162,15 @@ public sealed class VmStore
             new { vmId },
             r => new DiskVmElement(r.Uuid("disk_id"), r.Uuid("vm_id"), r.Flag("is_boot"), r.Named<DiskInterface>("disk_interface")),
             cancellationToken);
+
+    internal static VmDynamic ReadDynamic(Row r) => new(
+        r.Uuid("vm_guid"),
+        r.Coded<VmStatus>("status"),
+        r.UuidOrNull("run_on_vds"),
+        r.TextOrNull("pause_reason"),
+        r.TimeOrNull("last_start_time"),
+        r.TimeOrNull("last_stop_time"),
+        r.TextOrNull("exit_message"));
 
     internal static VmStatic ReadStatic(Row r) => new(
         r.Uuid("vm_guid"),

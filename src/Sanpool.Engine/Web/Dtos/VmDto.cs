@@ -5,6 +5,7 @@ namespace Sanpool.Engine.Web.Dtos;
 /// <summary>A VM as <c>/api/vms</c> shows it: what it is, how it runs (and where), and its disks.</summary>
 /// <param name="Status">down, up, paused (<paramref name="PauseReason"/> says why, such as ENOSPC), ...; from the host's agent.</param>
 /// <param name="Host">The host it runs on, if it runs.</param>
+/// <param name="ExitMessage">Why it last went down (stopped by a user, the guest powered off, did not start: the host's error).</param>
 public sealed record VmDto(
     Guid Id,
     string Name,
@@ -13,6 +14,9 @@ public sealed record VmDto(
     VmStatus Status,
     RefDto? Host,
     string? PauseReason,
+    DateTimeOffset? StartTime,
+    DateTimeOffset? StopTime,
+    string? ExitMessage,
     DateTimeOffset CreationDate,
     IReadOnlyList<VmDiskDto> Disks,
     string Snapshots,
@@ -47,6 +51,15 @@ public sealed record SnapshotVolumeDto(Guid Disk, Guid Volume, Guid Parent, Imag
 
 /// <summary><c>POST /api/vms/{id}/snapshots</c>: <c>{ "description": "before upgrade" }</c>.</summary>
 public sealed record CreateSnapshotRequest(string? Description);
+
+/// <summary>
+/// <c>POST /api/vms/{id}/start</c>: <c>{ "host": { "id": "..." } }</c> (or <c>{ "name": "..." }</c>) to run it
+/// there; without a host (or a body), on the Up host of its data center running fewest VMs.
+/// </summary>
+public sealed record StartVmRequest(HostRefRequest? Host = null);
+
+/// <summary>A host by id or by name.</summary>
+public sealed record HostRefRequest(string? Id = null, string? Name = null);
 
 /// <summary>A VM action's answer (202): its job, the VM, and the snapshot it works on.</summary>
 public sealed record VmActionDto(JobDto Job, RefDto Vm, RefDto? Snapshot);

@@ -1,6 +1,4 @@
-using Sanpool.TestSupport;
-
-namespace Sanpool.Agent.Tests.Vm;
+namespace Sanpool.TestSupport;
 
 /// <summary>
 /// The kernel and initramfs scripts/vm-kit.sh caches in .cache/vm (or $SANPOOL_VM_KIT, as the
@@ -8,7 +6,7 @@ namespace Sanpool.Agent.Tests.Vm;
 /// per test process (the first time downloads ~71 MB, later runs only repack the initrd when
 /// the guest program changed, which takes a second).
 /// </summary>
-internal sealed record VmKit(string Kernel, string Initrd)
+public sealed record VmKit(string Kernel, string Initrd)
 {
     private static readonly Lazy<Task<VmKit>> Built = new(BuildAsync);
 
