@@ -35,7 +35,9 @@ internal static class EngineDiskCopyCommands
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the copy without saying its job");
             var action = client.As<ActionDto>(answer);
             var copyId = action.Disk?.Id ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the copy without naming the new disk");
-            return await FinishAsync(p, client, answer, action, copyId, wait, json, $"disk {copyId}\njob {action.Job.Id}", ct).ConfigureAwait(false);
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, action.Job.Id, wait, json, $"disk {copyId}\njob {action.Job.Id}",
+                c => client.Disks.GetJsonAsync(copyId, c), EngineText.Details, ct).ConfigureAwait(false);
         });
     }
 
@@ -58,28 +60,12 @@ internal static class EngineDiskCopyCommands
             var answer = await client.SendAsync(HttpMethod.Post, client.Disks.PathOf(diskId, "move"), body, ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the move without saying its job");
             var action = client.As<ActionDto>(answer);
-            return await FinishAsync(p, client, answer, action, diskId, wait, json, $"job {action.Job.Id}", ct).ConfigureAwait(false);
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, action.Job.Id, wait, json, $"job {action.Job.Id}",
+                c => client.Disks.GetJsonAsync(diskId, c), EngineText.Details, ct).ConfigureAwait(false);
         });
     }
 
     private static Option<string> Target(string description) =>
         new("--domain") { Description = description + " See 'sanpool engine domains list'.", HelpName = "SD", Required = true };
-
-    /// <summary>Without --wait: what was started. With it: the job followed, then <paramref name="diskId"/> as it is after it.</summary>
-    private static async Task<int> FinishAsync(
-        ParseResult p, EngineClient client, System.Text.Json.Nodes.JsonNode answer, ActionDto action, Guid diskId, Option<bool> wait, Option<bool> json, string started,
-        CancellationToken ct)
-    {
-        var output = EngineVerbs.Out(p);
-        if (!p.GetValue(wait))
-        {
-            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : started).ConfigureAwait(false);
-            return 0;
-        }
-
-        await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
-        var disk = await client.Disks.GetJsonAsync(diskId, ct).ConfigureAwait(false);
-        await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(disk) : EngineText.Details(disk)).ConfigureAwait(false);
-        return 0;
-    }
 }

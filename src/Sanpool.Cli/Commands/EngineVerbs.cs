@@ -69,4 +69,29 @@ internal static class EngineVerbs
 
     /// <summary>JSON as the CLI prints it: indented, text unescaped.</summary>
     public static string Print(JsonNode? node) => node?.ToJsonString(CliJson.Options) ?? "null";
+
+    /// <summary>
+    /// The end of every action verb: without --wait, what was started (or the engine's JSON);
+    /// with it, the job followed with its progress bar, then <paramref name="after"/> fetched and
+    /// printed (as JSON with --json, else as <paramref name="text"/> says).
+    /// </summary>
+    public static async Task<int> FinishActionAsync(
+        ParseResult p, EngineClient client, JsonNode answer, Guid jobId, Option<bool> wait, Option<bool> json, string started,
+        Func<CancellationToken, Task<JsonNode>> after, Func<JsonNode, string> text, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(after);
+        ArgumentNullException.ThrowIfNull(text);
+        var output = Out(p);
+        if (!p.GetValue(wait))
+        {
+            await output.WriteLineAsync(p.GetValue(json) ? Print(answer) : started).ConfigureAwait(false);
+            return 0;
+        }
+
+        await EngineJobFollower.FollowAsync(client, jobId, p, ct).ConfigureAwait(false);
+        var shown = await after(ct).ConfigureAwait(false);
+        await output.WriteLineAsync(p.GetValue(json) ? Print(shown) : text(shown)).ConfigureAwait(false);
+        return 0;
+    }
 }

@@ -141,7 +141,9 @@ internal static class EngineVmCommands
             var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "snapshots"), new CreateSnapshotRequest(p.GetValue(description)), ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the snapshot without saying its job");
             var action = client.As<VmActionDto>(answer);
-            return await FinishAsync(p, client, answer, action, vmId, wait, json, $"snapshot {action.Snapshot?.Id}\njob {action.Job.Id}", ct).ConfigureAwait(false);
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, action.Job.Id, wait, json, $"snapshot {action.Snapshot?.Id}\njob {action.Job.Id}",
+                c => client.GetAsync(client.Vms.PathOf(vmId, "snapshots"), c), n => EngineText.Snapshots(client.As<List<SnapshotDto>>(n)), ct).ConfigureAwait(false);
         });
     }
 
@@ -163,7 +165,9 @@ internal static class EngineVmCommands
             var answer = await client.SendAsync(HttpMethod.Delete, client.Vms.PathOf(vmId, $"snapshots/{snapshotId}"), null, ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the removal without saying its job");
             var action = client.As<VmActionDto>(answer);
-            return await FinishAsync(p, client, answer, action, vmId, wait, json, $"job {action.Job.Id}", ct).ConfigureAwait(false);
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, action.Job.Id, wait, json, $"job {action.Job.Id}",
+                c => client.GetAsync(client.Vms.PathOf(vmId, "snapshots"), c), n => EngineText.Snapshots(client.As<List<SnapshotDto>>(n)), ct).ConfigureAwait(false);
         });
     }
 
@@ -189,7 +193,9 @@ internal static class EngineVmCommands
             var body = new StartVmRequest(target is null ? null : Guid.TryParse(target, out _) ? new HostRefRequest(Id: target) : new HostRefRequest(Name: target));
             var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "start"), body, ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the start without saying its job");
-            return await FinishRunAsync(p, client, answer, vmId, wait, json, ct).ConfigureAwait(false);
+            var started = client.As<VmActionDto>(answer).Job.Id;
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, started, wait, json, $"job {started}", c => client.GetAsync(client.Vms.PathOf(vmId), c), EngineText.Details, ct).ConfigureAwait(false);
         });
     }
 
@@ -208,43 +214,9 @@ internal static class EngineVmCommands
             Guid vmId = EngineVerbs.Uuid(p, vm, "VM");
             var answer = await client.SendAsync(HttpMethod.Post, client.Vms.PathOf(vmId, "stop"), new { }, ct).ConfigureAwait(false)
                 ?? throw new SanpoolException(EngineClientErrors.Protocol, "the engine accepted the stop without saying its job");
-            return await FinishRunAsync(p, client, answer, vmId, wait, json, ct).ConfigureAwait(false);
+            var started = client.As<VmActionDto>(answer).Job.Id;
+            return await EngineVerbs.FinishActionAsync(
+                p, client, answer, started, wait, json, $"job {started}", c => client.GetAsync(client.Vms.PathOf(vmId), c), EngineText.Details, ct).ConfigureAwait(false);
         });
-    }
-
-    /// <summary>Without --wait: the job's id. With it: the job followed, then the VM as it is after it.</summary>
-    private static async Task<int> FinishRunAsync(
-        ParseResult p, EngineClient client, System.Text.Json.Nodes.JsonNode answer, Guid vmId, Option<bool> wait, Option<bool> json, CancellationToken ct)
-    {
-        var output = EngineVerbs.Out(p);
-        var action = client.As<VmActionDto>(answer);
-        if (!p.GetValue(wait))
-        {
-            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : $"job {action.Job.Id}").ConfigureAwait(false);
-            return 0;
-        }
-
-        await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
-        var shown = await client.GetAsync(client.Vms.PathOf(vmId), ct).ConfigureAwait(false);
-        await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(shown) : EngineText.Details(shown)).ConfigureAwait(false);
-        return 0;
-    }
-
-    /// <summary>Without --wait: what was started. With it: the job followed, then the VM's snapshots as they are after it.</summary>
-    private static async Task<int> FinishAsync(
-        ParseResult p, EngineClient client, System.Text.Json.Nodes.JsonNode answer, VmActionDto action, Guid vmId, Option<bool> wait, Option<bool> json, string started,
-        CancellationToken ct)
-    {
-        var output = EngineVerbs.Out(p);
-        if (!p.GetValue(wait))
-        {
-            await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(answer) : started).ConfigureAwait(false);
-            return 0;
-        }
-
-        await EngineJobFollower.FollowAsync(client, action.Job.Id, p, ct).ConfigureAwait(false);
-        var snapshots = await client.GetAsync(client.Vms.PathOf(vmId, "snapshots"), ct).ConfigureAwait(false);
-        await output.WriteLineAsync(p.GetValue(json) ? EngineVerbs.Print(snapshots) : EngineText.Snapshots(client.As<List<SnapshotDto>>(snapshots))).ConfigureAwait(false);
-        return 0;
     }
 }
